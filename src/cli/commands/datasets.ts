@@ -1,0 +1,31 @@
+import type { Argv, CommandModule } from 'yargs';
+import { loadConfig } from '../../config/load.js';
+import { formatInspection } from '../../datasets/inspect.js';
+import { prepareDataset } from '../../datasets/prepare.js';
+import { Rng } from '../../util/rng.js';
+import type { CliContext, ConfigArgs } from '../context.js';
+import { configOptions } from './shared.js';
+
+interface InspectArgs extends ConfigArgs {
+  all?: boolean;
+}
+
+/** `privedge datasets inspect <config.yaml>`: users, images per user, splits, size and pixel statistics. */
+export function datasetsCommand(ctx: CliContext): CommandModule<object, object> {
+  const inspect: CommandModule<object, InspectArgs> = {
+    command: 'inspect <config>',
+    describe: "Print the config's users, images per user, train/validation/test sizes, image size and pixel statistics",
+    builder: (y: Argv) => configOptions(y).option('all', { type: 'boolean', default: false, describe: 'List every user' }) as unknown as Argv<InspectArgs>,
+    handler: async (args) => {
+      const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: ctx.reporter });
+      ctx.stdout.write(formatInspection(data, Boolean(args.all)));
+    },
+  };
+  return {
+    command: 'datasets <command>',
+    describe: 'Dataset tools',
+    builder: (y: Argv) => y.command(inspect).demandCommand(1, 'name a datasets command (inspect)'),
+    handler: () => undefined,
+  };
+}

@@ -1,0 +1,28 @@
+import type { Argv, CommandModule } from 'yargs';
+import { loadConfig } from '../../config/load.js';
+import { runConfig } from '../../runner/run-config.js';
+import type { CliContext, ConfigArgs } from '../context.js';
+import { configOptions } from './shared.js';
+
+interface RunArgs extends ConfigArgs {
+  out?: string;
+  backend?: string;
+}
+
+/** `privedge run <config.yaml>`: runs every experiment the config lists. */
+export function runCommand(ctx: CliContext): CommandModule<object, RunArgs> {
+  return {
+    command: 'run <config>',
+    describe: 'Run every experiment a config lists; each writes results/<experiment>/<run-id>/',
+    builder: (y: Argv) =>
+      configOptions(y)
+        .option('out', { type: 'string', describe: 'Results root folder (overrides output.dir)' })
+        .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (overrides the config key backend)' }) as unknown as Argv<RunArgs>,
+    handler: async (args) => {
+      const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
+      const loaded = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const outcomes = await runConfig(loaded, { registry: ctx.registry, reporter: ctx.reporter, ...(args.out ? { outDir: args.out } : {}) });
+      for (const o of outcomes) ctx.stdout.write(`${o.status.padEnd(9)} ${o.experiment.padEnd(20)} ${o.dir}\n`);
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import type { Experiment } from '../runner/experiment.js';
+import type { Reporter } from '../progress/reporter.js';
+
+/** What every command handler gets: injected output streams, reporter and experiment registry. */
+export interface CliContext {
+  readonly stdout: { write(text: string): unknown };
+  readonly reporter: Reporter;
+  readonly registry: ReadonlyMap<string, Experiment>;
+}
+
+/** Options shared by commands that read a config. */
+export interface ConfigArgs {
+  config: string;
+  set?: string[];
+  seed?: number;
+}

@@ -1,0 +1,66 @@
+import yargs from 'yargs';
+import { experimentRegistry } from '../../experiments/index.js';
+import { PrivedgeError, UsageError } from '../errors.js';
+import { consoleReporter, silentReporter } from '../progress/reporter.js';
+import { configCommand } from './commands/config.js';
+import { datasetsCommand } from './commands/datasets.js';
+import { figuresCommand } from './commands/figures.js';
+import { runCommand } from './commands/run.js';
+import type { CliContext } from './context.js';
+
+/** Streams and registry `main` uses; injected by tests. */
+export interface MainIo {
+  readonly stdout?: { write(text: string): unknown };
+  readonly stderr?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  readonly context?: Partial<CliContext>;
+}
+
+/**
+ * Runs the command line and returns the exit code: 0 on success, 1 when a command failed, 2 on
+ * wrong usage. Errors print one line (`error: ...`); `--verbose` adds the stack trace.
+ */
+export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const verbose = argv.includes('--verbose');
+  const quiet = argv.includes('--quiet');
+  const ctx: CliContext = {
+    stdout,
+    reporter: quiet ? silentReporter : consoleReporter({ sink: stderr }),
+    registry: experimentRegistry,
+    ...io.context,
+  };
+  try {
+    await yargs([...argv])
+      .scriptName('privedge')
+      .usage('$0 <command> [options]\n\nPrivEdge research harness: YAML config in, CSV results and Vega-Lite charts out.')
+      .command(runCommand(ctx))
+      .command(datasetsCommand(ctx))
+      .command(figuresCommand(ctx))
+      .command(configCommand(ctx))
+      .option('verbose', { type: 'boolean', default: false, describe: 'Print stack traces of errors' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })
+      .demandCommand(1, 'name a command (see --help)')
+      .strict()
+      .recommendCommands()
+      .exitProcess(false)
+      .fail((message, error) => {
+        throw error ?? new UsageError(message);
+      })
+      .help()
+      .alias('h', 'help')
+      .version()
+      .wrap(Math.min(110, (stderr as { columns?: number }).columns ?? 100))
+      .parseAsync();
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr.write(`error: ${error.message}\nRun "privedge --help" for usage.\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    stderr.write(`error: ${error instanceof PrivedgeError ? message : `unexpected failure: ${message}`}\n`);
+    if (verbose && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

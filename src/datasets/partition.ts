@@ -1,0 +1,151 @@
+import type { DatasetConfig } from '../config/dataset-schema.js';
+import { ConfigError, DatasetError } from '../errors.js';
+import { closestMatch } from '../util/closest.js';
+import { naturalCompare } from '../util/natural-sort.js';
+import type { Rng } from '../util/rng.js';
+import type { AttributeValue, DecodedImages } from './types.js';
+
+/** The image indices of one enrolled user, split three ways. */
+export interface UserSplit {
+  readonly user: string;
+  readonly train: readonly number[];
+  /** Carved from the training split, never from test. */
+  readonly validation: readonly number[];
+  readonly test: readonly number[];
+  /** Whether sample-size bias reduced this user's training images. */
+  readonly sampleBiased: boolean;
+}
+
+/** A class held out of training, whose images are non-private queries. */
+export interface HeldOutUser {
+  readonly user: string;
+  readonly images: readonly number[];
+}
+
+/** Which classes became users and how their images were split. */
+export interface Partition {
+  readonly users: readonly UserSplit[];
+  readonly nonPrivate: readonly HeldOutUser[];
+  /** Classes not used, with the reason. */
+  readonly dropped: readonly { readonly user: string; readonly images: number; readonly reason: string }[];
+}
+
+/**
+ * Splits decoded images into users (one class each) and per-user train / validation / test index
+ * lists. Deterministic for a seed: every random choice comes from a child stream named after its
+ * purpose and class, so adding or removing a class does not change another class's split.
+ *
+ * Order of operations: choose classes (explicit `classes`, else all in natural order); drop those
+ * with fewer than `minImagesPerUser`; cap each at `maxImagesPerUser` (seeded subset); hold out
+ * `nonPrivateUsers`; keep the first `maxUsers` of the rest. Per user: shuffle, test = the first
+ * round(n * testFraction) (at least 1), the rest is training; apply the attribute filters (train
+ * filter to training, test filter to test); apply sample bias (keep round(n * keep), at least 1);
+ * validation = the first round(n * validationFraction) of training (at least 1 when the fraction is
+ * positive and 2+ images remain). Index lists are returned sorted.
+ */
+export function partitionUsers(images: DecodedImages, config: DatasetConfig, rng: Rng): Partition {
+  const byClass = new Map<string, number[]>();
+  images.labels.forEach((label, i) => {
+    const list = byClass.get(label);
+    if (list) list.push(i);
+    else byClass.set(label, [i]);
+  });
+  const all = [...byClass.keys()].sort(naturalCompare);
+  const { users, transforms } = config;
+  const dropped: { user: string; images: number; reason: string }[] = [];
+
+  let candidates: string[];
+  if (users.classes) {
+    for (const c of users.classes) {
+      if (!byClass.has(c)) {
+        const hint = closestMatch(c, all);
+        throw new ConfigError('dataset.users.classes', `class "${c}" is not in the dataset${hint ? ` (did you mean "${hint}"?)` : ''}; it has ${all.length} classes`);
+      }
+    }
+    candidates = [...users.classes];
+  } else candidates = all;
+
+  candidates = candidates.filter((c) => {
+    const n = byClass.get(c)!.length;
+    if (n < users.minImagesPerUser) {
+      dropped.push({ user: c, images: n, reason: `fewer than minImagesPerUser (${users.minImagesPerUser})` });
+      return false;
+    }
+    return true;
+  });
+  const selected = new Map<string, number[]>();
+  for (const c of candidates) {
+    let list = byClass.get(c)!;
+    if (users.maxImagesPerUser !== undefined && list.length > users.maxImagesPerUser) {
+      list = rng.child(`subset:${c}`).shuffle([...list]).slice(0, users.maxImagesPerUser).sort((a, b) => a - b);
+    }
+    selected.set(c, list);
+  }
+
+  let heldOut: string[];
+  if (typeof users.nonPrivateUsers === 'number') {
+    if (users.nonPrivateUsers >= candidates.length) {
+      throw new ConfigError('dataset.users.nonPrivateUsers', `holding out ${users.nonPrivateUsers} of ${candidates.length} classes leaves no enrolled user`);
+    }
+    heldOut = rng.child('non-private-users').shuffle([...candidates]).slice(0, users.nonPrivateUsers).sort(naturalCompare);
+  } else {
+    heldOut = [...users.nonPrivateUsers];
+    for (const c of heldOut) {
+      if (!selected.has(c)) {
+        throw new ConfigError('dataset.users.nonPrivateUsers', `class "${c}" is not among the selected classes${byClass.has(c) ? ' (it was dropped by the user filters)' : ''}`);
+      }
+    }
+  }
+  let enrolled = candidates.filter((c) => !heldOut.includes(c));
+  if (users.maxUsers !== undefined && enrolled.length > users.maxUsers) {
+    for (const c of enrolled.slice(users.maxUsers)) dropped.push({ user: c, images: selected.get(c)!.length, reason: `beyond maxUsers (${users.maxUsers})` });
+    enrolled = enrolled.slice(0, users.maxUsers);
+  }
+  if (enrolled.length === 0) throw new ConfigError('dataset.users', 'no class is left to enrol as a user');
+
+  const biased = sampleBiasedUsers(config, enrolled, rng);
+  const splits = enrolled.map((user) => splitUser(user, selected.get(user)!, images, config, biased.has(user), rng));
+  const testFilter = transforms.filter.test;
+  const nonPrivate = heldOut.map((user) => ({ user, images: filterIndices(selected.get(user)!, images, testFilter) }));
+  return { users: splits, nonPrivate, dropped };
+}
+
+function sampleBiasedUsers(config: DatasetConfig, enrolled: readonly string[], rng: Rng): Set<string> {
+  const bias = config.transforms.sampleBias;
+  if (!bias) return new Set();
+  if (typeof bias.users !== 'number') {
+    for (const u of bias.users) {
+      if (!enrolled.includes(u)) throw new ConfigError('dataset.transforms.sampleBias.users', `"${u}" is not an enrolled user`);
+    }
+    return new Set(bias.users);
+  }
+  const k = Math.max(1, Math.round(bias.users * enrolled.length));
+  return new Set(rng.child('sample-bias-users').shuffle([...enrolled]).slice(0, k));
+}
+
+function splitUser(user: string, indices: readonly number[], images: DecodedImages, config: DatasetConfig, biased: boolean, rng: Rng): UserSplit {
+  const n = indices.length;
+  if (n < 2) throw new DatasetError(`class "${user}"`, `has ${n} image, too few to split into train and test (raise dataset.users.minImagesPerUser)`);
+  const order = rng.child(`split:${user}`).shuffle([...indices]);
+  const nTest = Math.min(n - 1, Math.max(1, Math.round(n * config.split.testFraction)));
+  const test = filterIndices(order.slice(0, nTest), images, config.transforms.filter.test);
+  let training = filterIndices(order.slice(nTest), images, config.transforms.filter.train);
+  if (biased && config.transforms.sampleBias) training = training.slice(0, Math.max(1, Math.round(training.length * config.transforms.sampleBias.keep)));
+  if (training.length === 0) throw new DatasetError(`class "${user}"`, 'has no training image left after dataset.transforms.filter.train');
+  if (test.length === 0) throw new DatasetError(`class "${user}"`, 'has no test image left after dataset.transforms.filter.test');
+  const fraction = config.split.validationFraction;
+  const nVal = fraction > 0 && training.length >= 2 ? Math.min(training.length - 1, Math.max(1, Math.round(training.length * fraction))) : 0;
+  const sort = (a: number[]): number[] => a.sort((x, y) => x - y);
+  return { user, validation: sort(training.slice(0, nVal)), train: sort(training.slice(nVal)), test: sort(test), sampleBiased: biased };
+}
+
+function filterIndices(indices: readonly number[], images: DecodedImages, filter: Readonly<Record<string, readonly AttributeValue[]>> | undefined): number[] {
+  if (!filter) return [...indices];
+  const entries = Object.entries(filter);
+  for (const [name] of entries) {
+    if (!images.attributes[name]) {
+      throw new ConfigError('dataset.transforms.filter', `attribute "${name}" is not in the dataset (attributes: ${Object.keys(images.attributes).join(', ') || 'none'})`);
+    }
+  }
+  return indices.filter((i) => entries.every(([name, values]) => values.some((v) => String(v) === String(images.attributes[name]![i]))));
+}

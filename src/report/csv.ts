@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { RunError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+/** A cell of a long-format results table. */
+export type Cell = string | number | boolean | null;
+/** One row of a results table. */
+export type Row = Readonly<Record<string, Cell>>;
+
+/**
+ * Writes rows as CSV (header first; columns in `columns` order, else first-seen order) atomically.
+ * Numbers are written with full round-trip precision; null becomes an empty cell; a non-finite
+ * number is written as `NaN`, `Infinity` or `-Infinity`.
+ */
+export async function writeCsv(path: string, rows: readonly Row[], columns?: readonly string[]): Promise<void> {
+  const header = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const records = rows.map((row) => header.map((c) => formatCell(row[c] ?? null)));
+  await writeFileAtomic(path, stringify([header, ...records]));
+}
+
+function formatCell(value: Cell): string {
+  if (value === null) return '';
+  return String(value);
+}
+
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** Reads a results CSV: numeric-looking cells (no leading zeros) become numbers, empty cells null. */
+export async function readCsv(path: string): Promise<Record<string, Cell>[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new RunError(path, 'CSV file not found');
+  }
+  return parseCsvText(text, path);
+}
+
+/** Parses results CSV text (see {@link readCsv}). */
+export function parseCsvText(text: string, path = 'csv'): Record<string, Cell>[] {
+  try {
+    return parse(text, {
+      columns: true,
+      skip_empty_lines: true,
+      cast: (value: string): Cell => {
+        if (value === '') return null;
+        if (NUMBER.test(value)) return Number(value);
+        if (value === 'NaN') return Number.NaN;
+        if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+        if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+        if (value === 'true') return true;
+        if (value === 'false') return false;
+        return value;
+      },
+    }) as Record<string, Cell>[];
+  } catch (error) {
+    throw new RunError(path, `malformed CSV: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import { errorMessage, PrivedgeError } from '../errors.js';
+import { prepareDataset, type PreparedDataset } from '../datasets/prepare.js';
+import { silentReporter, type Reporter } from '../progress/reporter.js';
+import { renderChart } from '../report/charts.js';
+import { writeCsv } from '../report/csv.js';
+import { gitState, hostInfo, libraryVersions } from '../report/environment.js';
+import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from '../report/run-folder.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { shortHash, stableStringify } from '../util/hash.js';
+import { Rng } from '../util/rng.js';
+import type { Experiment, ExperimentContext } from './experiment.js';
+
+/** Result of one experiment of a run. */
+export interface ExperimentOutcome {
+  readonly experiment: string;
+  readonly dir: string;
+  readonly status: 'completed' | 'failed';
+  readonly error?: string;
+}
+
+/** Options of {@link runConfig}. */
+export interface RunOptions {
+  readonly registry: ReadonlyMap<string, Experiment>;
+  /** Results root; overrides `output.dir`. */
+  readonly outDir?: string;
+  readonly reporter?: Reporter;
+}
+
+/**
+ * The id of an experiment's run: a short hash of everything in the resolved config that can
+ * change its results (not the output settings, the name or the other experiments).
+ */
+export function runIdFor(config: LoadedConfig['config'], index: number): string {
+  const { output: _o, name: _n, description: _d, experiments, ...rest } = config;
+  return shortHash({ ...rest, experiment: experiments[index] });
+}
+
+/**
+ * Runs every experiment a config lists, in order, each into its own run folder
+ * `<out>/<experiment>/<run-id>/`. A failing experiment marks its folder `failed` with the error and
+ * stops the run (the error is rethrown).
+ */
+export async function runConfig(loaded: LoadedConfig, options: RunOptions): Promise<ExperimentOutcome[]> {
+  const { config } = loaded;
+  const reporter = options.reporter ?? silentReporter;
+  const root = resolve(options.outDir ?? config.output.dir);
+  const [git, versions] = await Promise.all([gitState(), libraryVersions()]);
+  const host = hostInfo();
+  const datasets = new Map<string, Promise<PreparedDataset>>();
+  const rootRng = Rng.fromSeed(config.seed);
+  const outcomes: ExperimentOutcome[] = [];
+
+  for (let index = 0; index < config.experiments.length; index++) {
+    const entry = config.experiments[index]!;
+    const experiment = options.registry.get(entry.id);
+    if (!experiment) throw new PrivedgeError('CONFIG', `experiments[${index}]: no experiment "${entry.id}" is registered`);
+    const runId = runIdFor(config, index);
+    const dir = runFolderPath(root, entry.id, runId);
+    const manifest: RunManifest = {
+      experiment: entry.id,
+      runId,
+      configName: config.name ?? 'config',
+      configFile: loaded.file,
+      overrides: [...loaded.overrides],
+      seed: config.seed,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      durationSeconds: null,
+      error: null,
+      git,
+      versions,
+      backend: { requested: config.backend, name: null, detail: 'not initialised: this experiment does not use TF.js' },
+      host,
+      files: ['config.resolved.yaml'],
+      facts: {},
+    };
+    await startRunFolder(dir, config, manifest);
+    reporter.info(`${entry.id}: run folder ${dir}`);
+    const started = performance.now();
+    const files = new Set<string>(manifest.files);
+    const ctx: ExperimentContext = {
+      config,
+      dir,
+      rng: rootRng,
+      reporter,
+      dataset: () => {
+        const key = stableStringify(config.dataset);
+        let prepared = datasets.get(key);
+        if (!prepared) {
+          prepared = prepareDataset(config.dataset, rootRng.child('data'), { reporter });
+          datasets.set(key, prepared);
+        }
+        return prepared;
+      },
+      writeCsv: async (name, rows, columns) => {
+        await writeCsv(join(dir, name), rows, columns);
+        files.add(name);
+      },
+      writeFile: async (name, data) => {
+        await writeFileAtomic(join(dir, name), data);
+        files.add(name);
+      },
+      record: (key, value) => {
+        manifest.facts[key] = value;
+      },
+    };
+    try {
+      const { id: _id, ...experimentOptions } = entry as { id: string } & Record<string, unknown>;
+      await experiment.run(ctx, experimentOptions);
+      for (const chart of experiment.charts) {
+        if (!chart.inputs.every((input) => existsSync(join(dir, input)))) {
+          throw new PrivedgeError('RUN', `${entry.id}: chart ${chart.name} needs ${chart.inputs.join(', ')}, which the experiment did not write`);
+        }
+        await renderChart(dir, chart, config.output.charts, config.output.pngScale);
+        files.add(`${chart.name}.vl.json`);
+        for (const format of config.output.charts) files.add(`${chart.name}.${format}`);
+      }
+      manifest.status = 'completed';
+      outcomes.push({ experiment: entry.id, dir, status: 'completed' });
+    } catch (error) {
+      manifest.status = 'failed';
+      manifest.error = errorMessage(error);
+      outcomes.push({ experiment: entry.id, dir, status: 'failed', error: manifest.error });
+      throw error;
+    } finally {
+      manifest.endedAt = new Date().toISOString();
+      manifest.durationSeconds = Math.round((performance.now() - started) / 10) / 100;
+      manifest.files = [...files].sort();
+      await writeManifest(dir, manifest);
+    }
+  }
+  return outcomes;
+}
