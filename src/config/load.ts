@@ -64,6 +64,11 @@ export function validateConfig(
   file?: string,
 ): DeepReadonly<PrivedgeConfig> {
   const schema = buildConfigSchema(experiments);
+  // `- dataset-summary` is shorthand for `- { id: dataset-summary }`.
+  if (data !== null && typeof data === 'object' && Array.isArray((data as { experiments?: unknown }).experiments)) {
+    const list = (data as { experiments: unknown[] }).experiments;
+    (data as { experiments: unknown[] }).experiments = list.map((e) => (typeof e === 'string' ? { id: e } : e));
+  }
   const result = schema.safeParse(data);
   if (!result.success) {
     const problems = describeIssues(schema, result.error.issues, data);

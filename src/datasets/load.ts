@@ -6,9 +6,11 @@ import { sha256Hex, stableStringify } from '../util/hash.js';
 import { mapConcurrent } from '../util/pool.js';
 import { cacheFolder, cacheKey, readCachedImages, writeCachedImages } from './cache.js';
 import { conformImage, decodeImageFile } from './decode/image.js';
-import { planSource } from './sources/index.js';
-import type { ArrayImages, SourcePlan } from './sources/types.js';
+import type { ArrayImages, FileItem, SourcePlan } from './sources/types.js';
 import type { AttributeValue, DecodedImages } from './types.js';
+
+/** Labels and attributes of every image of a source, known before any pixel is decoded. */
+export type Catalog = Pick<DecodedImages, 'labels' | 'attributes' | 'ids' | 'count'>;
 
 /** Decoded images plus how they were obtained. */
 export interface LoadedImages {
@@ -20,32 +22,37 @@ export interface LoadedImages {
   readonly cacheFile: string | undefined;
 }
 
-/** Options of {@link loadImages}. */
-export interface LoadImagesOptions {
-  readonly reporter?: Reporter;
-  /** Folder relative dataset paths resolve against (default: the working directory). */
-  readonly base?: string;
+/** The catalog of a file source: labels and attributes from the listing, no decoding. */
+export function catalogOfFiles(items: readonly FileItem[]): Catalog {
+  const names = [...new Set(items.flatMap((i) => Object.keys(i.attributes)))];
+  const attributes: Record<string, AttributeValue[]> = {};
+  for (const name of names) {
+    attributes[name] = items.map((item) => {
+      const v = item.attributes[name];
+      if (v === undefined) throw new DatasetError(item.path, `has no value for attribute "${name}"`);
+      return v;
+    });
+  }
+  return { labels: items.map((i) => i.label), attributes, ids: items.map((i) => i.id), count: items.length };
 }
 
-/**
- * Decodes every image of a dataset source to 8-bit NHWC at the configured size, using the on-disk
- * cache of decoded arrays when its key (settings + source file fingerprints) matches.
- */
-export async function loadImages(config: DatasetConfig, options: LoadImagesOptions = {}): Promise<LoadedImages> {
-  const reporter = options.reporter ?? silentReporter;
+async function withCache(
+  config: DatasetConfig,
+  settings: unknown,
+  files: readonly string[],
+  reporter: Reporter,
+  notes: readonly string[],
+  decode: () => Promise<DecodedImages>,
+): Promise<LoadedImages> {
   const started = performance.now();
-  const plan = await planSource(config.source, options.base);
-  const target = { ...config.image };
   let cacheFile: string | undefined;
   if (config.cache.enabled) {
-    const files = plan.kind === 'files' ? [...plan.inputs, ...plan.items.map((i) => i.path)] : plan.inputs;
-    const itemsHash = plan.kind === 'files' ? sha256Hex(stableStringify(plan.items.map((i) => [i.id, i.label, i.attributes]))) : plan.version ?? '';
-    const key = await cacheKey({ source: config.source, image: target, itemsHash }, files, config.cache.verify);
+    const key = await cacheKey({ source: config.source, image: config.image, settings }, files, config.cache.verify);
     cacheFile = join(cacheFolder(config.cache.dir), `${config.source.type}-${key}.bin`);
     const cached = await readCachedImages(cacheFile);
-    if (cached) return { images: cached, cache: 'hit', seconds: (performance.now() - started) / 1000, notes: plan.notes, cacheFile };
+    if (cached) return { images: cached, cache: 'hit', seconds: (performance.now() - started) / 1000, notes, cacheFile };
   }
-  const images = await decodePlan(plan, config, reporter);
+  const images = await decode();
   if (cacheFile) {
     try {
       await writeCachedImages(cacheFile, images);
@@ -53,15 +60,26 @@ export async function loadImages(config: DatasetConfig, options: LoadImagesOptio
       reporter.warn(`could not write the decoded-image cache ${cacheFile}: ${(error as Error).message}`);
     }
   }
-  return { images, cache: cacheFile ? 'miss' : 'disabled', seconds: (performance.now() - started) / 1000, notes: plan.notes, cacheFile };
+  return { images, cache: cacheFile ? 'miss' : 'disabled', seconds: (performance.now() - started) / 1000, notes, cacheFile };
 }
 
-async function decodePlan(plan: SourcePlan, config: DatasetConfig, reporter: Reporter): Promise<DecodedImages> {
-  const { width, height, channels } = config.image;
-  const size = width * height * channels;
-  if (plan.kind === 'files') {
-    const { items } = plan;
-    if (items.length === 0) throw new DatasetError(String(config.source.type), 'the source has no images');
+/**
+ * Decodes the files at `indices` of a file plan (in that order) to 8-bit NHWC at the configured
+ * size, through the on-disk cache (keyed by settings, the chosen files and their fingerprints).
+ */
+export async function loadFileImages(
+  plan: Extract<SourcePlan, { kind: 'files' }>,
+  indices: readonly number[],
+  config: DatasetConfig,
+  reporter: Reporter = silentReporter,
+): Promise<LoadedImages> {
+  const items = indices.map((i) => plan.items[i]!);
+  if (items.length === 0) throw new DatasetError(String(config.source.type), 'no image selected');
+  const itemsHash = sha256Hex(stableStringify(items.map((i) => [i.id, i.label, i.attributes])));
+  const files = [...plan.inputs, ...items.map((i) => i.path)];
+  return withCache(config, { itemsHash }, files, reporter, plan.notes, async () => {
+    const { width, height, channels } = config.image;
+    const size = width * height * channels;
     const pixels = new Uint8Array(items.length * size);
     const task = reporter.task('decoding images', items.length);
     await mapConcurrent(items, config.concurrency, async (item, i) => {
@@ -69,27 +87,22 @@ async function decodePlan(plan: SourcePlan, config: DatasetConfig, reporter: Rep
       task.tick();
     });
     task.done();
-    const names = [...new Set(items.flatMap((i) => Object.keys(i.attributes)))];
-    const attributes: Record<string, AttributeValue[]> = {};
-    for (const name of names) {
-      attributes[name] = items.map((item) => {
-        const v = item.attributes[name];
-        if (v === undefined) throw new DatasetError(item.path, `has no value for attribute "${name}"`);
-        return v;
-      });
-    }
-    return { width, height, channels, pixels, labels: items.map((i) => i.label), attributes, ids: items.map((i) => i.id), count: items.length };
-  }
-  const raw = await plan.load();
-  if (raw.count === 0) throw new DatasetError(raw.ids[0] ?? config.source.type, 'the source has no images');
-  return conformArrays(raw, config, reporter);
+    return { width, height, channels, pixels, ...catalogOfFiles(items) };
+  });
+}
+
+/** Loads an array plan whole and brings it to the configured size, through the on-disk cache. */
+export async function loadArrayImages(plan: Extract<SourcePlan, { kind: 'arrays' }>, config: DatasetConfig, reporter: Reporter = silentReporter): Promise<LoadedImages> {
+  return withCache(config, { version: plan.version ?? '' }, plan.inputs, reporter, plan.notes, async () => {
+    const raw = await plan.load();
+    if (raw.count === 0) throw new DatasetError(plan.inputs[0] ?? config.source.type, 'the source has no images');
+    return conformArrays(raw, config, reporter);
+  });
 }
 
 async function conformArrays(raw: ArrayImages, config: DatasetConfig, reporter: Reporter): Promise<DecodedImages> {
   const { width, height, channels } = config.image;
-  if (raw.width === width && raw.height === height && raw.channels === channels) {
-    return { ...raw, width, height, channels };
-  }
+  if (raw.width === width && raw.height === height && raw.channels === channels) return { ...raw, width, height, channels };
   const size = width * height * channels;
   const srcSize = raw.width * raw.height * raw.channels;
   const pixels = new Uint8Array(raw.count * size);

@@ -3,7 +3,8 @@ import { ConfigError, DatasetError } from '../errors.js';
 import { closestMatch } from '../util/closest.js';
 import { naturalCompare } from '../util/natural-sort.js';
 import type { Rng } from '../util/rng.js';
-import type { AttributeValue, DecodedImages } from './types.js';
+import type { Catalog } from './load.js';
+import type { AttributeValue } from './types.js';
 
 /** The image indices of one enrolled user, split three ways. */
 export interface UserSplit {
@@ -43,7 +44,7 @@ export interface Partition {
  * validation = the first round(n * validationFraction) of training (at least 1 when the fraction is
  * positive and 2+ images remain). Index lists are returned sorted.
  */
-export function partitionUsers(images: DecodedImages, config: DatasetConfig, rng: Rng): Partition {
+export function partitionUsers(images: Catalog, config: DatasetConfig, rng: Rng): Partition {
   const byClass = new Map<string, number[]>();
   images.labels.forEach((label, i) => {
     const list = byClass.get(label);
@@ -123,7 +124,7 @@ function sampleBiasedUsers(config: DatasetConfig, enrolled: readonly string[], r
   return new Set(rng.child('sample-bias-users').shuffle([...enrolled]).slice(0, k));
 }
 
-function splitUser(user: string, indices: readonly number[], images: DecodedImages, config: DatasetConfig, biased: boolean, rng: Rng): UserSplit {
+function splitUser(user: string, indices: readonly number[], images: Catalog, config: DatasetConfig, biased: boolean, rng: Rng): UserSplit {
   const n = indices.length;
   if (n < 2) throw new DatasetError(`class "${user}"`, `has ${n} image, too few to split into train and test (raise dataset.users.minImagesPerUser)`);
   const order = rng.child(`split:${user}`).shuffle([...indices]);
@@ -139,7 +140,7 @@ function splitUser(user: string, indices: readonly number[], images: DecodedImag
   return { user, validation: sort(training.slice(0, nVal)), train: sort(training.slice(nVal)), test: sort(test), sampleBiased: biased };
 }
 
-function filterIndices(indices: readonly number[], images: DecodedImages, filter: Readonly<Record<string, readonly AttributeValue[]>> | undefined): number[] {
+function filterIndices(indices: readonly number[], images: Catalog, filter: Readonly<Record<string, readonly AttributeValue[]>> | undefined): number[] {
   if (!filter) return [...indices];
   const entries = Object.entries(filter);
   for (const [name] of entries) {

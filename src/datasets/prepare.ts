@@ -1,8 +1,9 @@
 import type { DatasetConfig } from '../config/dataset-schema.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
 import type { Rng } from '../util/rng.js';
-import { loadImages, type LoadedImages } from './load.js';
+import { catalogOfFiles, loadArrayImages, loadFileImages, type LoadedImages } from './load.js';
 import { partitionUsers, type Partition } from './partition.js';
+import { planSource } from './sources/index.js';
 import { withJpeg } from './transforms/jpeg.js';
 import type { DecodedImages } from './types.js';
 
@@ -10,8 +11,11 @@ import type { DecodedImages } from './types.js';
 export interface PreparedDataset {
   readonly name: string;
   readonly config: DatasetConfig;
+  /** The images the partition uses (file sources decode only those), indexed by the partition. */
   readonly images: DecodedImages;
   readonly partition: Partition;
+  /** Images the source holds in all, before user selection. */
+  readonly sourceImages: number;
   readonly load: Omit<LoadedImages, 'images'>;
 }
 
@@ -24,21 +28,52 @@ export function splitIndices(partition: Partition, split: SplitName): number[] {
   return partition.users.flatMap((u) => u[split]);
 }
 
+/** Every image index a partition uses, sorted. */
+export function usedIndices(partition: Partition): number[] {
+  const all = (['train', 'validation', 'test', 'nonPrivate'] as const).flatMap((s) => splitIndices(partition, s));
+  return [...new Set(all)].sort((a, b) => a - b);
+}
+
+/** Rewrites a partition's indices through `map` (old index -> new index). */
+export function remapPartition(partition: Partition, map: ReadonlyMap<number, number>): Partition {
+  const m = (list: readonly number[]): number[] => list.map((i) => map.get(i)!);
+  return {
+    users: partition.users.map((u) => ({ ...u, train: m(u.train), validation: m(u.validation), test: m(u.test) })),
+    nonPrivate: partition.nonPrivate.map((u) => ({ ...u, images: m(u.images) })),
+    dropped: partition.dropped,
+  };
+}
+
 /**
- * Loads (or reads from the cache), partitions and transforms a dataset. `rng` should be the
- * config's `data` child stream; partitioning uses its `partition` child.
+ * Loads, partitions and transforms a dataset. `rng` should be the config's `data` stream;
+ * partitioning uses its `partition` child. File sources are partitioned from their listing
+ * first and only the images the partition uses are decoded (a 3-user CI subset of CEDAR decodes
+ * 45 files, not 15,000); array sources are loaded whole.
  */
 export async function prepareDataset(config: DatasetConfig, rng: Rng, options: { reporter?: Reporter; base?: string } = {}): Promise<PreparedDataset> {
   const reporter = options.reporter ?? silentReporter;
-  const loaded = await loadImages(config, { reporter, ...(options.base ? { base: options.base } : {}) });
-  const partition = partitionUsers(loaded.images, config, rng.child('partition'));
+  const plan = await planSource(config.source, options.base);
+  let loaded: LoadedImages;
+  let partition: Partition;
+  let sourceImages: number;
+  if (plan.kind === 'files') {
+    const full = partitionUsers(catalogOfFiles(plan.items), config, rng.child('partition'));
+    const used = usedIndices(full);
+    loaded = await loadFileImages(plan, used, config, reporter);
+    partition = remapPartition(full, new Map(used.map((old, i) => [old, i])));
+    sourceImages = plan.items.length;
+  } else {
+    loaded = await loadArrayImages(plan, config, reporter);
+    partition = partitionUsers(loaded.images, config, rng.child('partition'));
+    sourceImages = loaded.images.count;
+  }
   let images = loaded.images;
   const jpeg = config.transforms.jpeg;
   if (jpeg) {
-    const indices = jpeg.splits.flatMap((s) => splitIndices(partition, s));
+    const indices = [...new Set(jpeg.splits.flatMap((s) => splitIndices(partition, s)))];
     images = await withJpeg(images, indices, jpeg, config.concurrency);
   }
-  const { images: _unused, ...load } = loaded;
-  void _unused;
-  return { name: config.name ?? config.source.type, config, images, partition, load };
+  const { images: _decoded, ...load } = loaded;
+  void _decoded;
+  return { name: config.name ?? config.source.type, config, images, partition, sourceImages, load };
 }

@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { datasetSchema, type DatasetConfig } from '../config/dataset-schema.js';
+import { deepFreeze } from '../util/deep-freeze.js';
+
+/** The project root. */
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The shared real datasets beside the project (`../shared/datasets`, or $PRIVEDGE_DATASETS).
+ * Missing data fails the test run loudly: tests never skip for want of data.
+ */
+export function sharedDatasets(): string {
+  const dir = process.env['PRIVEDGE_DATASETS'] ?? resolve(projectRoot, '../shared/datasets');
+  if (!existsSync(join(dir, 'README.md'))) {
+    throw new Error(`the shared datasets are missing: expected them at ${dir} (set PRIVEDGE_DATASETS)`);
+  }
+  return dir;
+}
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export async function tempDir(prefix = 'privedge-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A validated, frozen dataset config from a partial one (cache off unless given). */
+export function datasetConfig(partial: Record<string, unknown>): DatasetConfig {
+  return deepFreeze(datasetSchema.parse({ cache: { enabled: false }, ...partial }));
+}
