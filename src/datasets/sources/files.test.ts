@@ -127,7 +127,7 @@ describe('file source errors name the culprit', () => {
     });
     try {
       const only = (cls: string) => datasetConfig({ source: { type: 'folder', root }, users: { classes: ['ok', cls] } });
-      await expect(prepareDataset(only('corrupt'), rng)).rejects.toThrow(`${join(root, 'corrupt/1.png')}: not a PNG file`);
+      await expect(prepareDataset(only('corrupt'), rng)).rejects.toThrow(`${join(root, 'corrupt/1.png')}: cannot decode image`);
       await expect(prepareDataset(only('cut'), rng)).rejects.toThrow(`${join(root, 'cut/1.png')}: truncated PNG`);
       await expect(prepareDataset(only('odd'), rng)).rejects.toThrow(`${join(root, 'odd/1.tif')}: cannot decode image`);
       await expect(prepareDataset(only('pgm'), rng)).rejects.toThrow(`${join(root, 'pgm/1.pgm')}: bad PGM/PPM header: height is not a number`);
