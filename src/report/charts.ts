@@ -37,9 +37,10 @@ export const chartTheme = {
   view: { stroke: null },
 } as const;
 
-/** Renders a Vega-Lite spec headless to SVG (vega `View.toSVG`, no canvas). */
+/** Renders a Vega-Lite spec headless to SVG (vega `View.toSVG`, no canvas). The spec is not modified. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
+  // vega tags inline data objects as it ingests them: render a copy.
+  const compiled = vl.compile(structuredClone(spec)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
