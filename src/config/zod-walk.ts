@@ -156,10 +156,14 @@ export function typeName(schema: AnySchema): string {
       return Object.values(def.entries ?? {}).map((v) => JSON.stringify(v)).join(' \\| ');
     case 'literal':
       return (def.values ?? []).map((v) => JSON.stringify(v)).join(' \\| ');
-    case 'union':
-      return (def.options ?? []).map(typeName).join(' \\| ');
-    case 'array':
-      return `${def.element ? typeName(def.element) : 'unknown'}[]`;
+    case 'union': {
+      const names = (def.options ?? []).map(typeName);
+      return names.every((n) => n === 'object') ? 'object (by `type`)' : names.join(' \\| ');
+    }
+    case 'array': {
+      const inner = def.element ? typeName(def.element) : 'unknown';
+      return inner.includes('|') ? `(${inner})[]` : `${inner}[]`;
+    }
     case 'record':
       return 'map';
     default:

@@ -56,7 +56,7 @@ describe('PNG decoder', () => {
     const bytes = await readFile(file);
     expect(() => decodePng(bytes.subarray(0, bytes.length - 40), 'cut.png')).toThrow(/cut\.png: truncated PNG/);
     const flipped = Buffer.from(bytes);
-    flipped[flipped.length - 60] ^= 0xff;
+    flipped[flipped.length - 60] = flipped[flipped.length - 60]! ^ 0xff;
     expect(() => decodePng(flipped, 'flip.png')).toThrow(/flip\.png: corrupt PNG: bad CRC/);
   });
 });
