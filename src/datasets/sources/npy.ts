@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { SourceConfig } from '../../config/dataset-schema.js';
 import { DatasetError } from '../../errors.js';
 import { readSourceFile } from '../decode/image.js';
@@ -54,9 +53,4 @@ export function planNpz(config: NpzConfig, resolvePath: (p: string) => string): 
       return arraysToImages(get(config.images), get(config.labels), attributes, config);
     },
   };
-}
-
-/** Resolves a relative path against a base folder. */
-export function resolverFrom(base: string): (p: string) => string {
-  return (p) => resolve(base, p);
 }
