@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** Arguments of {@link InstanceNorm}. */
-export interface InstanceNormArgs extends tf.serialization.ConfigDict {
+export interface InstanceNormArgs {
   /** Added to the standard deviation (not the variance), as in keras-contrib. Default 1e-3. */
   epsilon?: number;
   name?: string;
@@ -22,7 +22,7 @@ export class InstanceNorm extends tf.layers.Layer {
   private beta!: tf.LayerVariable;
 
   constructor(args: InstanceNormArgs = {}) {
-    super(args);
+    super({ ...(args.name ? { name: args.name } : {}), ...(args.trainable === undefined ? {} : { trainable: args.trainable }) });
     this.epsilon = args.epsilon ?? 1e-3;
   }
 

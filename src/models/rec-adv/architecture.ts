@@ -25,7 +25,7 @@ export function buildReconstructor(shape: RanShape, seed?: number): tf.LayersMod
   const input = tf.input({ shape: [shape.height, shape.width, shape.channels], name: 'image' });
   let x: tf.SymbolicTensor = input;
   let s = seed ?? 0;
-  const init = (): tf.initializers.Initializer => tf.initializers.glorotUniform(seed === undefined ? {} : { seed: s++ });
+  const init = () => tf.initializers.glorotUniform(seed === undefined ? {} : { seed: s++ });
   DOWN.forEach((m, i) => {
     x = tf.layers.conv2d({ filters: shape.gf * m, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: init(), name: `down${i}_conv` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.leakyReLU({ alpha: 0.2, name: `down${i}_lrelu` }).apply(x) as tf.SymbolicTensor;
@@ -49,7 +49,7 @@ export function buildDiscriminator(shape: RanShape, seed?: number): tf.LayersMod
   const input = tf.input({ shape: [shape.height, shape.width, shape.channels], name: 'image' });
   let x: tf.SymbolicTensor = input;
   let s = (seed ?? 0) + 1000;
-  const init = (): tf.initializers.Initializer => tf.initializers.glorotUniform(seed === undefined ? {} : { seed: s++ });
+  const init = () => tf.initializers.glorotUniform(seed === undefined ? {} : { seed: s++ });
   [1, 2, 4, 8].forEach((m, i) => {
     x = tf.layers.conv2d({ filters: shape.df * m, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: init(), name: `d${i}_conv` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.leakyReLU({ alpha: 0.2, name: `d${i}_lrelu` }).apply(x) as tf.SymbolicTensor;
