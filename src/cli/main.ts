@@ -6,6 +6,7 @@ import { configCommand } from './commands/config.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { figuresCommand } from './commands/figures.js';
 import { runCommand } from './commands/run.js';
+import { trainCommand } from './commands/train.js';
 import type { CliContext } from './context.js';
 
 /** Streams and registry `main` uses; injected by tests. */
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .scriptName('privedge')
       .usage('$0 <command> [options]\n\nPrivEdge research harness: YAML config in, CSV results and Vega-Lite charts out.')
       .command(runCommand(ctx))
+      .command(trainCommand(ctx))
       .command(datasetsCommand(ctx))
       .command(figuresCommand(ctx))
       .command(configCommand(ctx))

