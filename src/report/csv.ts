@@ -44,7 +44,8 @@ export function parseCsvText(text: string, path = 'csv'): Record<string, Cell>[]
     return parse(text, {
       columns: true,
       skip_empty_lines: true,
-      cast: (value: string): Cell => {
+      cast: (value: string, context: { header: boolean }): Cell => {
+        if (context.header) return value;
         if (value === '') return null;
         if (NUMBER.test(value)) return Number(value);
         if (value === 'NaN') return Number.NaN;

@@ -21,6 +21,8 @@ describe('CSV files', () => {
         { user: '01', value: -1e-12, note: 'x', missing: 3 },
       ]);
       expect(parseCsvText('a,b\nNaN,true\n')).toEqual([{ a: Number.NaN, b: true }]);
+      // Header cells are names, never cast (a column may be called "true").
+      expect(parseCsvText('true,1\nx,2\n')).toEqual([{ true: 'x', 1: 2 }]);
       await expect(readCsv(join(dir, 'none.csv'))).rejects.toThrow('none.csv: CSV file not found');
     } finally {
       await cleanup();

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ExperimentSchemaEntry, PrivedgeConfig } from '../config/schema.js';
 import type { PreparedDataset } from '../datasets/prepare.js';
+import type { BackendChoice } from '../models/backend.js';
 import type { Reporter } from '../progress/reporter.js';
 import type { ChartDefinition } from '../report/charts.js';
 import type { Row } from '../report/csv.js';
@@ -15,8 +16,12 @@ export interface ExperimentContext {
   /** The root random stream of the config's seed; take named children from it. */
   readonly rng: Rng;
   readonly reporter: Reporter;
+  /** The results root (`--out` or `output.dir`); trained models live in `<root>/models/<hash>`. */
+  readonly resultsRoot: string;
   /** The config's dataset, loaded, partitioned and transformed (shared by all experiments of a run). */
   dataset(): Promise<PreparedDataset>;
+  /** Selects and activates the tfjs backend (once per process) and records it in run.json. */
+  tensorflow(): Promise<BackendChoice>;
   /** Writes a long-format CSV into the run folder. */
   writeCsv(name: string, rows: readonly Row[], columns?: readonly string[]): Promise<void>;
   /** Writes any other file (an image, a JSON) into the run folder. */

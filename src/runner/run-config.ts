@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { errorMessage, PrivedgeError } from '../errors.js';
 import { prepareDataset, type PreparedDataset } from '../datasets/prepare.js';
+import type { BackendChoice, RequestedBackend } from '../models/backend.js';
+import { initTensorflow } from '../models/runtime.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
 import { renderChart } from '../report/charts.js';
 import { writeCsv } from '../report/csv.js';
@@ -52,6 +54,7 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
   const datasets = new Map<string, Promise<PreparedDataset>>();
   const rootRng = Rng.fromSeed(config.seed);
   const outcomes: ExperimentOutcome[] = [];
+  let backend: Promise<BackendChoice> | undefined;
 
   for (let index = 0; index < config.experiments.length; index++) {
     const entry = config.experiments[index]!;
@@ -87,6 +90,13 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       dir,
       rng: rootRng,
       reporter,
+      resultsRoot: root,
+      tensorflow: async () => {
+        backend ??= initTensorflow(config.backend as RequestedBackend);
+        const choice = await backend;
+        manifest.backend = { requested: config.backend, name: choice.name, detail: `${choice.module ?? 'built-in cpu backend'}${choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.module} (${s.reason})`).join(', ')}` : ''}` };
+        return choice;
+      },
       dataset: () => {
         const key = stableStringify(config.dataset);
         let prepared = datasets.get(key);

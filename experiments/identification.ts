@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import type { PreparedDataset } from '../src/datasets/prepare.js';
+import { toFloatImages } from '../src/datasets/tensors.js';
+import { argminRows } from '../src/metrics/argmin.js';
+import { classificationReport, confusionMatrix, confusionRows, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
+import { buildResnetClassifier } from '../src/models/baselines/resnet.js';
+import { predictClasses, trainClassifier } from '../src/models/baselines/train-classifier.js';
+import { buildVggClassifier } from '../src/models/baselines/vgg.js';
+import { dissimilarityMatrix } from '../src/models/rec-adv/dissimilarity.js';
+import { loadUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
+import { chartTheme } from '../src/report/charts.js';
+import type { Row } from '../src/report/csv.js';
+import type { ExperimentContext } from '../src/runner/experiment.js';
+import { defineExperiment } from '../src/runner/experiment.js';
+
+const training = {
+  epochs: z.number().int().min(1).default(30).describe('Training epochs over the pooled training split'),
+  batchSize: z.number().int().min(1).default(64).describe('Mini-batch size'),
+  learningRate: z.number().positive().default(1e-3).describe('Adam learning rate'),
+};
+const vgg = z.strictObject({
+  kind: z.literal('vgg').describe('VGG-style CNN: conv3x3 blocks with max pooling, dense head'),
+  blocks: z.array(z.number().int().min(1)).min(1).default([32, 64, 128]).describe('Filters per block'),
+  convsPerBlock: z.number().int().min(1).default(2).describe('3 x 3 convolutions per block'),
+  dense: z.number().int().min(1).default(256).describe('Hidden dense units'),
+  dropout: z.number().min(0).lt(1).default(0.3).describe('Dropout after the hidden dense layer'),
+  ...training,
+});
+const resnet = z.strictObject({
+  kind: z.literal('resnet').describe('ResNet-style CNN: residual basic blocks with batch norm, global average pooling'),
+  stages: z.array(z.number().int().min(1)).min(1).default([32, 64, 128]).describe('Filters per stage'),
+  blocksPerStage: z.number().int().min(1).default(2).describe('Residual blocks per stage'),
+  ...training,
+});
+const baseline = z.discriminatedUnion('kind', [vgg, resnet]);
+type Baseline = z.infer<typeof baseline>;
+
+const schema = z.strictObject({
+  baselines: z
+    .array(baseline)
+    .default(() => [vgg.parse({ kind: 'vgg' }), resnet.parse({ kind: 'resnet' })])
+    .describe('Centralised multi-class baselines trained on all users\' pooled training images (`kind: vgg | resnet`)'),
+  undefinedPrecision: z
+    .enum(['zero', 'exclude'])
+    .default('zero')
+    .describe('How a user never predicted (undefined precision) enters the macro average: as 0, or left out'),
+  evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
+});
+
+/** Macro precision / recall (and F1, accuracy) of each system as long rows. */
+function systemRows(system: string, report: ClassificationReport): Row[] {
+  return reportRows(report).map((r) => ({ system, label: r.label, metric: r.metric, value: r.value }));
+}
+
+async function runBaseline(ctx: ExperimentContext, data: PreparedDataset, spec: Baseline, index: number): Promise<{ name: string; predicted: string[]; seconds: number }> {
+  const users = data.partition.users.map((u) => u.user);
+  const { width, height, channels } = data.config.image;
+  const shape: [number, number, number] = [height, width, channels];
+  const pooled = (split: 'train' | 'validation' | 'test') => {
+    const indices = data.partition.users.flatMap((u) => u[split]);
+    const labels = Int32Array.from(data.partition.users.flatMap((u, k) => u[split].map(() => k)));
+    return { images: toFloatImages(data.images, indices).data, labels };
+  };
+  const seed = ctx.rng.child('baselines').child(`${spec.kind}:${index}`);
+  const modelSeed = seed.child('init').nextUint32() % 1_000_000;
+  const model =
+    spec.kind === 'vgg'
+      ? buildVggClassifier({ height, width, channels, classes: users.length, blocks: spec.blocks, convsPerBlock: spec.convsPerBlock, dense: spec.dense, dropout: spec.dropout, seed: modelSeed })
+      : buildResnetClassifier({ height, width, channels, classes: users.length, stages: spec.stages, blocksPerStage: spec.blocksPerStage, seed: modelSeed });
+  const name = `${spec.kind}${index > 1 ? `-${index}` : ''}`;
+  const train = pooled('train');
+  const validation = pooled('validation');
+  const task = ctx.reporter.task(`baseline ${name}: ${spec.epochs} epochs on ${train.labels.length} images`, spec.epochs);
+  const trained = await trainClassifier(model, { ...train, shape, classes: users.length }, {
+    epochs: spec.epochs,
+    batchSize: spec.batchSize,
+    learningRate: spec.learningRate,
+    rng: seed,
+    ...(validation.labels.length > 0 ? { validation } : {}),
+    onEpoch: () => task.tick(),
+  });
+  task.done();
+  const test = pooled('test');
+  const predicted = await predictClasses(model, test.images, shape);
+  model.dispose();
+  return { name, predicted: Array.from(predicted, (k) => users[k]!), seconds: trained.seconds };
+}
+
+/**
+ * `identification`: PrivEdge (one reconstructor per user, trained on that user's images only;
+ * a test image goes to the user whose reconstructor reconstructs it best) against centralised
+ * multi-class CNNs trained on the pooled images. Writes the full dissimilarity matrix (test
+ * images x users) for later experiments, predictions, confusion matrices and per-user and macro
+ * precision, recall and F1.
+ */
+export const identification = defineExperiment({
+  id: 'identification',
+  description: 'PrivEdge (per-user reconstructors, argmin dissimilarity) vs centralised CNN baselines: precision, recall, confusion',
+  schema,
+  charts: [
+    {
+      name: 'identification',
+      inputs: ['metrics.csv'],
+      build: (t) => ({
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: 'User identification: macro precision and recall',
+        data: { values: (t['metrics.csv'] as Record<string, unknown>[]).filter((r) => r['label'] === 'macro' && (r['metric'] === 'precision' || r['metric'] === 'recall')) },
+        mark: { type: 'bar', tooltip: true },
+        width: { step: 28 },
+        height: 220,
+        encoding: {
+          x: { field: 'system', type: 'nominal', title: 'System', axis: { labelAngle: 0 } },
+          xOffset: { field: 'metric', type: 'nominal' },
+          y: { field: 'value', type: 'quantitative', title: 'Macro average', scale: { domain: [0, 1] } },
+          color: { field: 'metric', type: 'nominal', title: 'Metric' },
+        },
+        config: chartTheme,
+      }),
+    },
+    {
+      name: 'confusion_privedge',
+      inputs: ['confusion.csv'],
+      build: (t) => ({
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: 'PrivEdge confusion matrix (test images)',
+        data: { values: (t['confusion.csv'] as Record<string, unknown>[]).filter((r) => r['system'] === 'privedge') },
+        mark: { type: 'rect', tooltip: true },
+        width: 320,
+        height: 320,
+        encoding: {
+          x: { field: 'predicted', type: 'nominal', sort: null, title: 'Predicted user' },
+          y: { field: 'true', type: 'nominal', sort: null, title: 'True user' },
+          color: { field: 'count', type: 'quantitative', title: 'Images', scale: { scheme: 'blues' } },
+        },
+        config: chartTheme,
+      }),
+    },
+  ],
+  async run(ctx, options) {
+    const data = await ctx.dataset();
+    await ctx.tensorflow();
+    const outcome = await trainUsers(ctx.config, data, { outDir: ctx.resultsRoot, reporter: ctx.reporter });
+    const users = data.partition.users.map((u) => u.user);
+    ctx.record('models', { dir: outcome.modelsDir, trained: outcome.trained.length, reused: outcome.skipped.length, workers: outcome.workers });
+    const summaries = [...outcome.trained, ...outcome.skipped];
+    await ctx.writeCsv('training_users.csv', users.map((u) => {
+      const s = summaries.find((x) => x.user === u)!;
+      return { user: u, bestIteration: s.bestIteration, bestValMse: s.bestValMse, checkpointed: s.checkpointed, iterations: s.iterations, seconds: s.seconds, backend: s.backend };
+    }));
+
+    const testIndices = data.partition.users.flatMap((u) => u.test);
+    const trueLabels = data.partition.users.flatMap((u) => u.test.map(() => u.user));
+    const { width, height, channels } = data.config.image;
+    const models = await loadUserModels(outcome.modelsDir, users);
+    const started = performance.now();
+    const task = ctx.reporter.task(`dissimilarities: ${testIndices.length} test images x ${users.length} users`, users.length);
+    const matrix = await dissimilarityMatrix(models, toFloatImages(data.images, testIndices).data, [height, width, channels], { batchSize: options.evalBatchSize, progress: task });
+    task.done();
+    const predictSeconds = (performance.now() - started) / 1000;
+    for (const m of models.values()) m.dispose();
+    const argmin = argminRows(matrix.values, matrix.queries, users.length);
+    const predicted = Array.from(argmin, (k) => users[k]!);
+    ctx.record('plaintextPrediction', { images: matrix.queries, users: users.length, seconds: Math.round(predictSeconds * 100) / 100, msPerImage: Math.round((predictSeconds * 1e5) / matrix.queries) / 100 });
+
+    const dissimilarity: Row[] = [];
+    testIndices.forEach((index, q) => {
+      users.forEach((user, u) => dissimilarity.push({ image: data.images.ids[index]!, trueUser: trueLabels[q]!, user, mse: matrix.values[q * users.length + u]! }));
+    });
+    await ctx.writeCsv('dissimilarity.csv', dissimilarity, ['image', 'trueUser', 'user', 'mse']);
+    await ctx.writeCsv('predictions.csv', testIndices.map((index, q) => ({ system: 'privedge', image: data.images.ids[index]!, trueUser: trueLabels[q]!, predicted: predicted[q]!, minMse: matrix.values[q * users.length + argmin[q]!]! })));
+
+    const policy = { policy: options.undefinedPrecision };
+    const systems: { name: string; predicted: string[] }[] = [{ name: 'privedge', predicted }];
+    for (const [i, spec] of options.baselines.entries()) {
+      const r = await runBaseline(ctx, data, spec, options.baselines.filter((b, j) => b.kind === spec.kind && j <= i).length);
+      systems.push(r);
+    }
+    const metricRows: Row[] = [];
+    const confusion: Row[] = [];
+    const headline: Record<string, unknown> = {};
+    for (const s of systems) {
+      const cm = confusionMatrix(trueLabels, s.predicted, users);
+      const report = classificationReport(cm, policy);
+      metricRows.push(...systemRows(s.name, report));
+      confusion.push(...confusionRows(cm).map((r) => ({ system: s.name, true: r.true, predicted: r.predicted, count: r.count })));
+      headline[s.name] = { macroPrecision: report.macroPrecision, macroRecall: report.macroRecall, accuracy: report.accuracy, neverPredicted: report.undefinedPrecision.length };
+    }
+    ctx.record('identification', headline);
+    await ctx.writeCsv('metrics.csv', metricRows, ['system', 'label', 'metric', 'value']);
+    await ctx.writeCsv('confusion.csv', confusion, ['system', 'true', 'predicted', 'count']);
+  },
+});
