@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../src/config/load.js';
+import { parseCsvText } from '../src/report/csv.js';
+import { runConfig } from '../src/runner/run-config.js';
+import { tempDir } from '../src/testing/fixtures.js';
+import { experimentRegistry, experiments } from './index.js';
+
+const yaml = `
+seed: 11
+backend: wasm
+dataset:
+  source: { type: mnist }
+  users: { classes: ['0', '1', '4'], maxImagesPerUser: 40 }
+  cache: { enabled: false }
+training: { gf: 4, df: 4, iterations: 30, batchSize: 8, learningRate: 0.002, validateEvery: 10, checkpointBelow: null, workers: 1 }
+experiments:
+  - id: identification
+    baselines:
+      - { kind: vgg, blocks: [4], dense: 8, epochs: 1, batchSize: 16 }
+`;
+
+describe('identification experiment', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    tmp = await tempDir();
+  });
+  afterAll(async () => tmp.cleanup());
+
+  it('writes the dissimilarity matrix, predictions that are its row-wise argmin, and metrics that match them', async () => {
+    const loaded = parseConfigText(yaml, 'ident.yaml', { experiments });
+    const [outcome] = await runConfig(loaded, { registry: experimentRegistry, outDir: tmp.dir });
+    expect(outcome!.status).toBe('completed');
+    const read = async (f: string) => parseCsvText(await readFile(join(outcome!.dir, f), 'utf8'));
+    const dissimilarity = await read('dissimilarity.csv');
+    const predictions = await read('predictions.csv');
+    // 3 users x 8 test images each; one row per (image, user).
+    expect(predictions).toHaveLength(24);
+    expect(dissimilarity).toHaveLength(72);
+    for (const p of predictions) {
+      const rows = dissimilarity.filter((d) => d['image'] === p['image']);
+      const best = rows.reduce((a, b) => ((b['mse'] as number) < (a['mse'] as number) ? b : a));
+      expect(String(p['predicted'])).toBe(String(best['user']));
+      expect(p['minMse']).toBe(best['mse']);
+    }
+    // Macro precision and recall recomputed by hand from predictions.csv.
+    const users = ['0', '1', '4'];
+    const precision = users.map((u) => {
+      const predictedU = predictions.filter((p) => String(p['predicted']) === u);
+      return predictedU.length === 0 ? 0 : predictedU.filter((p) => String(p['trueUser']) === u).length / predictedU.length;
+    });
+    const recall = users.map((u) => predictions.filter((p) => String(p['trueUser']) === u && String(p['predicted']) === u).length / 8);
+    const metrics = await read('metrics.csv');
+    const macro = (metric: string) => metrics.find((m) => m['system'] === 'privedge' && m['label'] === 'macro' && m['metric'] === metric)!['value'] as number;
+    expect(macro('precision')).toBeCloseTo(precision.reduce((a, b) => a + b) / 3, 12);
+    expect(macro('recall')).toBeCloseTo(recall.reduce((a, b) => a + b) / 3, 12);
+    expect(metrics.some((m) => m['system'] === 'vgg')).toBe(true);
+    const manifest = JSON.parse(await readFile(join(outcome!.dir, 'run.json'), 'utf8'));
+    expect(manifest.backend.name).toBe('wasm');
+    expect(manifest.files).toEqual(expect.arrayContaining(['identification.svg', 'confusion_privedge.png', 'training_users.csv']));
+  });
+});
