@@ -23,11 +23,12 @@
  */
 import { execFile } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { RequestedBackend } from '../src/models/backend.js';
 import { ranTrainStep } from '../src/models/rec-adv/train-step.js';
 import { initTensorflow } from '../src/models/runtime.js';
+import { startModuleWorker } from '../src/util/module-worker.js';
 import { makeBatch, makePair, SETTINGS, SHAPE, type WorkerInput, type WorkerMessage } from './bench-train-worker.js';
 
 // ---------------------------------------------------------------- arguments
@@ -281,23 +282,10 @@ interface ParallelResult {
   readonly itersPerSecond: number;
 }
 
-/**
- * The worker entry: an ES module (data: URL) that registers tsx's loader in the worker and then
- * imports bench-train-worker.ts. (`new Worker(tsUrl, { execArgv: ['--import', 'tsx'] })` fails
- * on Node 20 with ERR_UNKNOWN_FILE_EXTENSION: the worker does not get the loader in time.)
- */
-const WORKER_BOOTSTRAP = new URL(
-  `data:text/javascript,${encodeURIComponent(
-    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});\n` +
-      `register();\n` +
-      `await import(${JSON.stringify(new URL('./bench-train-worker.ts', import.meta.url).href)});\n`,
-  )}`,
-);
-
 async function runWorkers(n: number): Promise<ParallelResult> {
   const workers = Array.from({ length: n }, (_, k) => {
     const input: WorkerInput = { backend: requested, batch: BATCH, warmup: 1, iterations: parallelIterations, seed: 100 + k };
-    return new Worker(WORKER_BOOTSTRAP, { workerData: { role: 'bench-train', input } });
+    return startModuleWorker(new URL('./bench-train-worker.ts', import.meta.url), { role: 'bench-train', input });
   });
   const next = (w: Worker): Promise<WorkerMessage> =>
     new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PrivedgeConfig } from '../../config/schema.js';
 import type { PreparedDataset } from '../../datasets/prepare.js';
 import { toFloatImages } from '../../datasets/tensors.js';
@@ -8,6 +8,7 @@ import { PrivedgeError, RunError } from '../../errors.js';
 import { silentReporter, type Reporter } from '../../progress/reporter.js';
 import type { DeepReadonly } from '../../util/deep-freeze.js';
 import { shortHash } from '../../util/hash.js';
+import { startModuleWorker } from '../../util/module-worker.js';
 import type { RequestedBackend } from '../backend.js';
 import { loadModel } from '../io.js';
 import { initTensorflow } from '../runtime.js';
@@ -121,12 +122,10 @@ export async function trainUsers(
   return { modelsDir, trained, skipped, otherShards, workers };
 }
 
-/** Starts a training worker: the compiled .js file, or (under tsx/vitest) the .ts source through tsx's loader. */
+/** Starts a training worker: the compiled .js file, or the .ts source under tsx/vitest. */
 function startWorker(backend: RequestedBackend): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./train-worker.js', import.meta.url), { workerData: { backend } });
-  const source = new URL('./train-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(boot, { eval: true, workerData: { backend } });
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return startModuleWorker(new URL(`./train-worker.${ext}`, import.meta.url), { backend });
 }
 
 async function runInWorkers(
