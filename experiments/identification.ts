@@ -7,7 +7,7 @@ import { buildResnetClassifier } from '../src/models/baselines/resnet.js';
 import { predictClasses, trainClassifier } from '../src/models/baselines/train-classifier.js';
 import { buildVggClassifier } from '../src/models/baselines/vgg.js';
 import { dissimilarityMatrix } from '../src/models/rec-adv/dissimilarity.js';
-import { loadUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
+import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
 import { chartTheme } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import type { ExperimentContext } from '../src/runner/experiment.js';
@@ -118,6 +118,24 @@ export const identification = defineExperiment({
       }),
     },
     {
+      name: 'training_users',
+      inputs: ['training_users.csv'],
+      build: (t) => ({
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: 'Per-user training: best validation MSE (checkpoint)',
+        data: { values: t['training_users.csv'] as Record<string, unknown>[] },
+        mark: { type: 'bar', tooltip: true },
+        width: (t['training_users.csv'] ?? []).length > 60 ? 900 : { step: 14 },
+        height: 200,
+        encoding: {
+          x: { field: 'user', type: 'nominal', sort: null, title: 'User' },
+          y: { field: 'bestValMse', type: 'quantitative', title: 'Validation MSE' },
+          color: { field: 'checkpointed', type: 'nominal', title: 'Checkpoint met the rule' },
+        },
+        config: chartTheme,
+      }),
+    },
+    {
       name: 'confusion_privedge',
       inputs: ['confusion.csv'],
       build: (t) => ({
@@ -151,13 +169,13 @@ export const identification = defineExperiment({
     const testIndices = data.partition.users.flatMap((u) => u.test);
     const trueLabels = data.partition.users.flatMap((u) => u.test.map(() => u.user));
     const { width, height, channels } = data.config.image;
-    const models = await loadUserModels(outcome.modelsDir, users);
+    await requireUserModels(outcome.modelsDir, users);
     const started = performance.now();
     const task = ctx.reporter.task(`dissimilarities: ${testIndices.length} test images x ${users.length} users`, users.length);
-    const matrix = await dissimilarityMatrix(models, toFloatImages(data.images, testIndices).data, [height, width, channels], { batchSize: options.evalBatchSize, progress: task });
+    const queries = toFloatImages(data.images, testIndices).data;
+    const matrix = await dissimilarityMatrix(users, (u) => loadUserModel(outcome.modelsDir, u), queries, [height, width, channels], { batchSize: options.evalBatchSize, progress: task });
     task.done();
     const predictSeconds = (performance.now() - started) / 1000;
-    for (const m of models.values()) m.dispose();
     const argmin = argminRows(matrix.values, matrix.queries, users.length);
     const predicted = Array.from(argmin, (k) => users[k]!);
     ctx.record('plaintextPrediction', { images: matrix.queries, users: users.length, seconds: Math.round(predictSeconds * 100) / 100, msPerImage: Math.round((predictSeconds * 1e5) / matrix.queries) / 100 });

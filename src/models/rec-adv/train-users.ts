@@ -165,15 +165,25 @@ async function runInWorkers(
   await Promise.all(lanes);
 }
 
-/** Loads every user's reconstructor; an untrained user is an error that names it (and hints at shards). */
-export async function loadUserModels(modelsDir: string, users: readonly string[]): Promise<Map<string, import('@tensorflow/tfjs').LayersModel>> {
+/** Checks that every user has a complete model; an untrained user is an error that names it (and hints at shards). */
+export async function requireUserModels(modelsDir: string, users: readonly string[]): Promise<void> {
   const missing: string[] = [];
   for (const u of users) if (!(await readUserSummary(modelsDir, u))) missing.push(u);
   if (missing.length > 0) {
     throw new RunError(modelsDir, `no trained model for user(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''} (train them: privedge train <config>, every --shard i/n)`);
   }
+}
+
+/** Loads one user's reconstructor. */
+export function loadUserModel(modelsDir: string, user: string): Promise<import('@tensorflow/tfjs').LayersModel> {
+  return loadModel(userModelDir(modelsDir, user));
+}
+
+/** Loads every user's reconstructor (after {@link requireUserModels}). */
+export async function loadUserModels(modelsDir: string, users: readonly string[]): Promise<Map<string, import('@tensorflow/tfjs').LayersModel>> {
+  await requireUserModels(modelsDir, users);
   const out = new Map<string, import('@tensorflow/tfjs').LayersModel>();
-  for (const u of users) out.set(u, await loadModel(userModelDir(modelsDir, u)));
+  for (const u of users) out.set(u, await loadUserModel(modelsDir, u));
   return out;
 }
 
