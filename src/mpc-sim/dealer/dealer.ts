@@ -1,0 +1,68 @@
+import type { PartyId } from '../party.js';
+import type { Shape } from '../ring/ring-tensor.js';
+import type { Share } from '../sharing/share.js';
+
+/** The kinds of correlated randomness a dealer hands out. */
+export type MaterialKind = 'mulTriple' | 'matmulTriple' | 'mask' | 'truncationPair';
+
+/**
+ * One party's share of a Beaver triple: `a`, `b` uniform and `c = a * b` (elementwise), or for a
+ * matrix triple `a [m, k]`, `b [k, n]`, `c = a @ b [m, n]`.
+ */
+export interface Triple {
+  readonly a: Share;
+  readonly b: Share;
+  readonly c: Share;
+}
+
+/**
+ * One party's share of truncation material for f fractional bits: `r` uniform in Z_2^64, its
+ * top bit `rMsb = floor(r / 2^63)` (0 or 1) and `rHigh = floor((r mod 2^63) / 2^f)`.
+ */
+export interface TruncationPair {
+  readonly r: Share;
+  readonly rMsb: Share;
+  readonly rHigh: Share;
+}
+
+/** Parameters of a truncation pair. */
+export interface TruncationPairOptions {
+  /** Bits dropped by the truncation, f, in [0, 62]. */
+  readonly fracBits: number;
+}
+
+/**
+ * The trusted third party ("the regulator"): generates correlated randomness and returns both
+ * parties' shares, S0's first. `tag` names the protocol that asked (e.g. `mul`, `conv1/matmul`),
+ * for accounting; it does not change the material.
+ */
+export interface Dealer {
+  /** For logs: `crypto` or `deterministic(seed=...)`. */
+  readonly name: string;
+  /** Elementwise triple of `shape`: 3 * size elements per party. */
+  mulTriple(shape: Shape, tag: string): readonly [Triple, Triple];
+  /** Matrix triple for `[m, k] @ [k, n]`: m k + k n + m n elements per party. */
+  matmulTriple(m: number, k: number, n: number, tag: string): readonly [Triple, Triple];
+  /** Shares of a mask uniform in [0, 2^bits) (default 64 bits, i.e. uniform in the ring): size elements per party. */
+  mask(shape: Shape, tag: string, bits?: number): readonly [Share, Share];
+  /** Shares of `r`, its top bit and `floor((r mod 2^63) / 2^f)`: 3 * size elements per party. */
+  truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): readonly [TruncationPair, TruncationPair];
+}
+
+/**
+ * One party's connection to the dealer: the same requests, answered with this party's shares
+ * only. Both parties must make the same requests in the same order (protocol code does, since
+ * both run the same steps); see `connectDealer`.
+ */
+export interface PartyDealer {
+  /** The party this connection serves. */
+  readonly party: PartyId;
+  /** This party's share of an elementwise triple (see {@link Dealer.mulTriple}). */
+  mulTriple(shape: Shape, tag: string): Promise<Triple>;
+  /** This party's share of a matrix triple (see {@link Dealer.matmulTriple}). */
+  matmulTriple(m: number, k: number, n: number, tag: string): Promise<Triple>;
+  /** This party's share of a mask (see {@link Dealer.mask}). */
+  mask(shape: Shape, tag: string, bits?: number): Promise<Share>;
+  /** This party's share of a truncation pair (see {@link Dealer.truncationPair}). */
+  truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): Promise<TruncationPair>;
+}

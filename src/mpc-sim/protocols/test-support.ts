@@ -1,0 +1,24 @@
+import type { Dealer } from '../dealer/dealer.js';
+import { RecordingDealer } from '../dealer/recording-dealer.js';
+import { CryptoDealer, DeterministicDealer } from '../dealer/stream-dealer.js';
+import { FIXED16, type FixedPointEncoding } from '../encoding/fixed-point.js';
+import { createInProcessSession, type InProcessSession } from '../parties/in-process.js';
+import { SeededRandom } from '../ring/random.js';
+
+/** Every protocol suite runs under both dealers. */
+export const TEST_DEALERS: readonly (readonly [string, () => Dealer])[] = [
+  ['CryptoDealer', () => new CryptoDealer()],
+  ['DeterministicDealer', () => new DeterministicDealer({ seed: 'protocol-tests', insecureDeterministic: true })],
+];
+
+/** A reproducible stream for test inputs. */
+export function testRandom(name: string): SeededRandom {
+  return new SeededRandom(`test-input:${name}`, { insecureDeterministic: true });
+}
+
+/** A session over a recording wrapper of `makeDealer()`. */
+export function testSession(makeDealer: () => Dealer, encoding: FixedPointEncoding = FIXED16): { session: InProcessSession; recording: RecordingDealer } {
+  const recording = new RecordingDealer(makeDealer());
+  const session = createInProcessSession({ encoding, dealer: recording, random: (p) => testRandom(`party${p}`) });
+  return { session, recording };
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../errors.js';
+import { fromSigned, toSigned, type RingTensor } from '../ring/ring-tensor.js';
+import { reconstruct, share } from '../sharing/share.js';
+import { mul } from './mul.js';
+import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { truncate, truncateWithDealer, truncationFailureBound } from './truncate.js';
+
+const floorDiv = (v: bigint, f: number): bigint => v >> BigInt(f); // BigInt >> is floor division
+
+/** Elements of `result` that are neither floor(x / 2^f) nor floor(x / 2^f) + 1. */
+function failures(x: readonly bigint[], result: RingTensor, f: number): number {
+  const got = toSigned(result);
+  let bad = 0;
+  x.forEach((v, i) => {
+    const d = got[i]! - floorDiv(v, f);
+    if (d !== 0n && d !== 1n) bad++;
+  });
+  return bad;
+}
+
+const EDGES = [0n, 1n, -1n, 65535n, -65535n, 65536n, -65536n, 65537n, -65537n, (1n << 40n) - 1n, -(1n << 40n)];
+
+describe.each(TEST_DEALERS)('truncation (%s)', (_, makeDealer) => {
+  it('local truncation is floor or floor + 1 for |x| < 2^40, at 0 rounds, 0 bytes, no material', async () => {
+    const { session, recording } = testSession(makeDealer);
+    const random = testRandom('trunc-local');
+    const r = new BigInt64Array(500);
+    random.fill(new BigUint64Array(r.buffer));
+    const values = [...EDGES, ...Array.from(r, (w) => w >> 24n)]; // uniform in [-2^39, 2^39)
+    for (const f of [16, 20]) {
+      const x = share(fromSigned(values), random);
+      const { results, cost } = await session.measure((ctx) => truncate(ctx, x[ctx.party], f));
+      expect(failures(values, reconstruct(results), f)).toBe(0);
+      expect(cost).toMatchObject({ rounds: 0, onlineBytesTotal: 0, offlineBytesTotal: 0, reveals: 0 });
+    }
+    expect(recording.report()).toEqual([]);
+  });
+
+  // Failure probability is exactly |x| / 2^64 for a uniform share: 1/8 at |x| = 2^61.
+  // 4000 trials: expect 500 failures, sd = sqrt(4000 * 1/8 * 7/8) ~ 21; accept 5 sd.
+  it('local truncation fails at the predicted rate on adversarially large values', async () => {
+    const { session } = testSession(makeDealer);
+    const n = 4000;
+    for (const v of [1n << 61n, -(1n << 61n)]) {
+      const values = new Array<bigint>(n).fill(v);
+      const x = share(fromSigned(values), testRandom(`trunc-fail-${v}`));
+      const [y0, y1] = await session.run((ctx) => truncate(ctx, x[ctx.party], 16));
+      const bad = failures(values, reconstruct([y0, y1]), 16);
+      expect(Math.abs(bad - n / 8)).toBeLessThan(5 * 21);
+      expect(bad / n).toBeLessThanOrEqual(truncationFailureBound(62)); // |x| <= 2^61 < 2^62
+    }
+    // Small values: bound 2^(31 - 64); none of 4000 fails.
+    const small = new Array<bigint>(n).fill(-(1n << 30n) + 12345n);
+    const xs = share(fromSigned(small), testRandom('trunc-small'));
+    const [s0, s1] = await session.run((ctx) => truncate(ctx, xs[ctx.party], 16));
+    expect(failures(small, reconstruct([s0, s1]), 16)).toBe(0);
+  });
+
+  it('Beaver outputs (dealer randomness) fail at the same rate: product 2^31 * 2^30 = 2^61', async () => {
+    const { session } = testSession(makeDealer);
+    const n = 4000;
+    const random = testRandom('trunc-beaver');
+    const x = share(fromSigned(new Array<bigint>(n).fill(1n << 31n)), random);
+    const y = share(fromSigned(new Array<bigint>(n).fill(1n << 30n)), random);
+    const [z0, z1] = await session.run(async (ctx) => truncate(ctx, await mul(ctx, x[ctx.party], y[ctx.party]), 16));
+    const bad = failures(new Array<bigint>(n).fill(1n << 61n), reconstruct([z0, z1]), 16);
+    expect(Math.abs(bad - n / 8)).toBeLessThan(5 * 21);
+  });
+
+  it('dealer-assisted truncation never fails on |x| up to 2^62, at 1 round, 8n online and 24n offline per party', async () => {
+    const { session, recording } = testSession(makeDealer);
+    const random = testRandom('trunc-dealer');
+    const big = [1n << 61n, -(1n << 61n), (1n << 62n) - 1n, -(1n << 62n), (1n << 62n) - 65536n];
+    const values: bigint[] = [...EDGES];
+    for (const v of big) for (let i = 0; i < 400; i++) values.push(v);
+    const r = new BigInt64Array(1000);
+    random.fill(new BigUint64Array(r.buffer));
+    for (const w of r) values.push(w >> 1n); // uniform in [-2^62, 2^62)
+    const n = values.length;
+    for (const f of [16, 20]) {
+      const x = share(fromSigned(values), random);
+      const { results, cost } = await session.measure((ctx) => truncateWithDealer(ctx, x[ctx.party], f));
+      expect(failures(values, reconstruct(results), f)).toBe(0);
+      expect(cost.rounds).toBe(1);
+      expect(cost.onlineBytes).toEqual([8 * n, 8 * n]);
+      expect(cost.offlineBytes).toEqual([24 * n, 24 * n]);
+      expect(cost.reveals).toBe(0);
+      expect(cost.byLabel).toEqual({ 'truncate/open': { rounds: 1, bytes: [8 * n, 8 * n] } });
+    }
+    expect(recording.report()).toEqual([{ tag: 'truncate', kind: 'truncationPair', requests: 2, elementsPerParty: 6 * n, bytes: 96 * n }]);
+  });
+
+  it('checks the number of bits to drop', async () => {
+    const { session } = testSession(makeDealer);
+    const x = share(fromSigned([1]), testRandom('trunc-bits'));
+    await expect(session.run((ctx) => truncate(ctx, x[ctx.party], 64))).rejects.toThrow(ProtocolError);
+    await expect(session.run((ctx) => truncateWithDealer(ctx, x[ctx.party], 63))).rejects.toThrow(/\[0, 62\]/);
+  });
+});

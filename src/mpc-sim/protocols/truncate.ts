@@ -1,0 +1,90 @@
+import { ProtocolError } from '../../errors.js';
+import { add, addScalar, mul, mulScalar, neg, shiftRightLogical, sub } from '../ring/elementwise.js';
+import { Share } from '../sharing/share.js';
+import { assertOwnShares, type PartyContext } from './context.js';
+
+/**
+ * SecureML's local probabilistic truncation (Mohassel & Zhang 2017): shares of about
+ * `x / 2^f` from shares of `x`, with no communication.
+ *
+ * Steps (party i):
+ * - S0: y_0 = floor(x_0 / 2^f), reading x_0 as unsigned (logical shift);
+ * - S1: y_1 = 2^64 - floor((2^64 - x_1) / 2^f), computed in the ring as -((-x_1) >> f) (so
+ *   x_1 = 0 gives 0).
+ *
+ * Error bound: if it does not fail, y = y_0 + y_1 is floor(x / 2^f) or floor(x / 2^f) + 1
+ * (x read as signed), so |y - x / 2^f| < 1: at most 1 ulp off.
+ * Failure probability: when x_0 is uniform and independent of x (a fresh sharing or any Beaver
+ * output), it fails exactly when the shares wrap the wrong way (x >= 0 and x_0 < x, or x < 0 and
+ * x_0 >= 2^64 - |x|), i.e. with probability |x| / 2^64; for |x| < 2^l_x that is below
+ * 2^(l_x - 64), within SecureML's stated bound 2^(l_x + 1 - 64) ({@link truncationFailureBound}).
+ * A failure is off by about 2^(64 - f): garbage, not a small error. E.g. f = 16 and a product of
+ * magnitude 2^8 (l_x = 8 + 2f = 40) fails with probability below 2^-23 per element.
+ *
+ * Cost: 0 rounds, 0 bytes, no dealer material.
+ * @param fracBits - bits to drop; defaults to the encoding's f.
+ */
+export function truncate(ctx: PartyContext, x: Share, fracBits = ctx.encoding.fracBits): Share {
+  assertOwnShares(ctx, 'truncate', x);
+  checkFracBits('truncate', fracBits, 63);
+  const y = ctx.party === 0 ? shiftRightLogical(x.ring, fracBits) : neg(shiftRightLogical(neg(x.ring), fracBits));
+  return new Share(ctx.party, y);
+}
+
+/** SecureML's bound on the failure probability of {@link truncate} for |x| < 2^l_x: 2^(l_x + 1 - 64). */
+export function truncationFailureBound(boundBits: number): number {
+  return Math.min(1, 2 ** (boundBits + 1 - 64));
+}
+
+/** Largest |x| exponent {@link truncateWithDealer} accepts: x in [-2^62, 2^62). */
+export const DEALER_TRUNCATION_BOUND_BITS = 62;
+
+/**
+ * Dealer-assisted truncation that cannot fail (the probabilistic truncation of Escudero et al.,
+ * CRYPTO 2020, with the dealer supplying the mask's top bit): shares of floor(x / 2^f) or
+ * floor(x / 2^f) + 1 (at most 1 ulp off, as {@link truncate}) for every x in [-2^62, 2^62),
+ * with failure probability 0 instead of |x| / 2^64. It is not exact: removing the last ulp of
+ * error needs a secure comparison of the low f bits (later work).
+ *
+ * Steps (party i, n = x.size; all arithmetic modulo 2^64):
+ * 1. take a truncation pair (r_i, rMsb_i, rHigh_i) from the dealer: r uniform,
+ *    rMsb = floor(r / 2^63), rHigh = floor((r mod 2^63) / 2^f);
+ * 2. c_i = x_i + r_i, and S0 adds 2^62, so c = x' + r with x' = x + 2^62 in [0, 2^63);
+ * 3. open c in one round (message `${tag}/open`); c is uniform whatever x (perfectly hiding);
+ * 4. with c' = c mod 2^63 and c63 = floor(c / 2^63): the carry w = c63 XOR rMsb into bit 63 of
+ *    x' + (r mod 2^63) is linear in the shares, w_i = [i = 0] c63 + rMsb_i (1 - 2 c63), and
+ *    x' = c' - (r mod 2^63) + 2^63 w exactly;
+ * 5. y_i = [i = 0] (floor(c' / 2^f) - 2^(62 - f)) - rHigh_i + 2^(63 - f) w_i.
+ * Then y = floor(x' / 2^f) + [c' mod 2^f < r mod 2^f] - 2^(62 - f).
+ *
+ * Cost: 1 round; online 8n bytes sent per party (16n total); offline 3n elements = 24n bytes
+ * per party (48n total).
+ * @param fracBits - bits to drop, in [0, 62]; defaults to the encoding's f.
+ */
+export async function truncateWithDealer(ctx: PartyContext, x: Share, fracBits = ctx.encoding.fracBits, tag = 'truncate'): Promise<Share> {
+  assertOwnShares(ctx, tag, x);
+  const f = checkFracBits(tag, fracBits, DEALER_TRUNCATION_BOUND_BITS);
+  const { r, rMsb, rHigh } = await ctx.dealer.truncationPair(x.shape, tag, { fracBits: f });
+  let cMine = add(x.ring, r.ring);
+  if (ctx.party === 0) cMine = addScalar(cMine, 1n << 62n);
+  const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
+  const c = add(cMine, cOther!);
+  const c63 = shiftRightLogical(c, 63);
+  const sign = addScalar(mulScalar(c63, -2n), 1n); // 1 - 2 c63
+  let w = mul(rMsb.ring, sign);
+  if (ctx.party === 0) w = add(w, c63);
+  let y = sub(mulScalar(w, 1n << BigInt(63 - f)), rHigh.ring);
+  if (ctx.party === 0) {
+    const cLow = sub(c, mulScalar(c63, 1n << 63n));
+    y = add(y, addScalar(shiftRightLogical(cLow, f), -(1n << BigInt(62 - f))));
+  }
+  return new Share(ctx.party, y);
+}
+
+function checkFracBits(step: string, fracBits: number, max: number): number {
+  if (!Number.isInteger(fracBits) || fracBits < 0 || fracBits > max) {
+    throw new ProtocolError(step, `fracBits must be an integer in [0, ${max}], got ${fracBits}`);
+  }
+  return fracBits;
+}
+

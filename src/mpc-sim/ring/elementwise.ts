@@ -1,0 +1,111 @@
+import { ShapeError } from '../../errors.js';
+import { RingTensor, assertSameShape, words } from './ring-tensor.js';
+
+/*
+ * Elementwise Z_2^64 arithmetic. Add, sub, neg and mul are BigInt expressions reduced with
+ * `BigInt.asUintN(64, ...)` and written straight into a BigUint64Array, which V8 compiles to
+ * native 64-bit instructions (no BigInt allocated per element). Shifts work on the 32-bit halves,
+ * which is faster than BigInt shifts.
+ */
+
+/** `a + b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
+export function add(a: RingTensor, b: RingTensor): RingTensor {
+  assertSameShape('ring add', a.shape, b.shape);
+  const out = new RingTensor(a.shape);
+  const x = a.data;
+  const y = b.data;
+  const z = out.data;
+  for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, x[i]! + y[i]!);
+  return out;
+}
+
+/** `a - b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
+export function sub(a: RingTensor, b: RingTensor): RingTensor {
+  assertSameShape('ring sub', a.shape, b.shape);
+  const out = new RingTensor(a.shape);
+  const x = a.data;
+  const y = b.data;
+  const z = out.data;
+  for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, x[i]! - y[i]!);
+  return out;
+}
+
+/** `-a mod 2^64` (`2^64 - a`, and `0` for `0`), elementwise. */
+export function neg(a: RingTensor): RingTensor {
+  const out = new RingTensor(a.shape);
+  const x = a.data;
+  const z = out.data;
+  for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, -x[i]!);
+  return out;
+}
+
+/** `a * b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
+export function mul(a: RingTensor, b: RingTensor): RingTensor {
+  assertSameShape('ring mul', a.shape, b.shape);
+  const out = new RingTensor(a.shape);
+  const x = a.data;
+  const y = b.data;
+  const z = out.data;
+  for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, x[i]! * y[i]!);
+  return out;
+}
+
+/** `s * a mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64). */
+export function mulScalar(a: RingTensor, s: bigint): RingTensor {
+  const c = BigInt.asUintN(64, s);
+  const out = new RingTensor(a.shape);
+  const x = a.data;
+  const z = out.data;
+  for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, x[i]! * c);
+  return out;
+}
+
+/** `a + s mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64), elementwise. */
+export function addScalar(a: RingTensor, s: bigint): RingTensor {
+  const c = BigInt.asUintN(64, s);
+  const out = new RingTensor(a.shape);
+  const x = a.data;
+  const z = out.data;
+  for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, x[i]! + c);
+  return out;
+}
+
+/**
+ * `floor(a / 2^bits)` reading each word as unsigned (logical shift right), for `bits` in [0, 63].
+ * @throws ShapeError if `bits` is out of range.
+ */
+export function shiftRightLogical(a: RingTensor, bits: number): RingTensor {
+  return shiftRight(a, bits, false);
+}
+
+/**
+ * `floor(a / 2^bits)` reading each word as signed two's complement (arithmetic shift right), for
+ * `bits` in [0, 63]: the result is again a two's complement word.
+ * @throws ShapeError if `bits` is out of range.
+ */
+export function shiftRightArithmetic(a: RingTensor, bits: number): RingTensor {
+  return shiftRight(a, bits, true);
+}
+
+function shiftRight(a: RingTensor, bits: number, signed: boolean): RingTensor {
+  if (!Number.isInteger(bits) || bits < 0 || bits > 63) {
+    throw new ShapeError('ring shift', `shift must be an integer in [0, 63], got ${bits}`);
+  }
+  if (bits === 0) return a.clone();
+  const out = new RingTensor(a.shape);
+  const x = words(a.data);
+  const z = words(out.data);
+  // Element i is lo = x[2i] + 2^32 hi = x[2i + 1]; stores into Uint32Array reduce modulo 2^32.
+  for (let i = 0; i < x.length; i += 2) {
+    const lo = x[i]!;
+    const hi = x[i + 1]!;
+    if (bits < 32) {
+      z[i] = (lo >>> bits) | (hi << (32 - bits));
+      z[i + 1] = signed ? (hi | 0) >> bits : hi >>> bits;
+    } else {
+      z[i] = signed ? (hi | 0) >> (bits - 32) : hi >>> (bits - 32);
+      z[i + 1] = signed && hi >= 0x80000000 ? 0xffffffff : 0;
+    }
+  }
+  return out;
+}
