@@ -3,6 +3,7 @@ import type { CostMeter } from '../channel/cost-meter.js';
 import { otherParty, type PartyId } from '../party.js';
 import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
+import { comparisonKeyElements, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
 import type { Dealer, PartyDealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /**
@@ -47,6 +48,13 @@ class DealerHub {
           `truncationPair ${tag} [${shape.join(', ')}] f=${options.fracBits}`,
           () => d.truncationPair(shape, tag, options),
           (p) => p.r.size + p.rMsb.size + p.rHigh.size,
+        ),
+      comparisonKey: async (shape: Shape, tag: string, options: ComparisonKeyOptions): Promise<ComparisonKey> =>
+        this.take(
+          party,
+          `comparisonKey ${tag} [${shape.join(', ')}] bits=${options.bits} chunkBits=${options.chunkBits}${options.product ? ' product' : ''}${options.fuseLastAnd ? ' fused' : ''}`,
+          () => d.comparisonKey(shape, tag, options),
+          comparisonKeyElements,
         ),
     };
   }

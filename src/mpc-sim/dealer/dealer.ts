@@ -1,9 +1,10 @@
 import type { PartyId } from '../party.js';
 import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
+import type { ComparisonKey, ComparisonKeyOptions } from './comparison-key.js';
 
 /** The kinds of correlated randomness a dealer hands out. */
-export type MaterialKind = 'mulTriple' | 'matmulTriple' | 'mask' | 'truncationPair';
+export type MaterialKind = 'mulTriple' | 'matmulTriple' | 'mask' | 'truncationPair' | 'comparisonKey';
 
 /**
  * One party's share of a Beaver triple: `a`, `b` uniform and `c = a * b` (elementwise), or for a
@@ -47,6 +48,12 @@ export interface Dealer {
   mask(shape: Shape, tag: string, bits?: number): readonly [Share, Share];
   /** Shares of `r`, its top bit and `floor((r mod 2^63) / 2^f)`: 3 * size elements per party. */
   truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): readonly [TruncationPair, TruncationPair];
+  /**
+   * Keys of the dealer-assisted comparison (`protocols/compare.ts`): a uniform mask r and the
+   * binary material to compare against it; `comparisonLayout(size, options).offlineWordsPerParty`
+   * elements per party (see `comparison-key.ts`).
+   */
+  comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey];
 }
 
 /**
@@ -65,4 +72,6 @@ export interface PartyDealer {
   mask(shape: Shape, tag: string, bits?: number): Promise<Share>;
   /** This party's share of a truncation pair (see {@link Dealer.truncationPair}). */
   truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): Promise<TruncationPair>;
+  /** This party's comparison key (see {@link Dealer.comparisonKey}). */
+  comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): Promise<ComparisonKey>;
 }

@@ -1,5 +1,6 @@
 import { sizeOf, type Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
+import { comparisonLayout, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
 import type { Dealer, MaterialKind, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /** Material of one kind consumed under one tag. */
@@ -45,6 +46,11 @@ export class RecordingDealer implements Dealer {
   truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): readonly [TruncationPair, TruncationPair] {
     this.record(tag, 'truncationPair', 3 * sizeOf(shape));
     return this.inner.truncationPair(shape, tag, options);
+  }
+
+  comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey] {
+    this.record(tag, 'comparisonKey', comparisonLayout(sizeOf(shape), options).offlineWordsPerParty);
+    return this.inner.comparisonKey(shape, tag, options);
   }
 
   /** Usage so far, sorted by tag then kind. */

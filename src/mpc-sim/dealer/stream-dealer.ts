@@ -4,6 +4,7 @@ import { matmul } from '../ring/matmul.js';
 import { CryptoRandom, SeededRandom, randomTensor, requireInsecureFlag, type RingRandom } from '../ring/random.js';
 import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { share, type Share } from '../sharing/share.js';
+import { dealComparisonKey, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
 import type { Dealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /**
@@ -55,6 +56,10 @@ export class StreamDealer implements Dealer {
       { r: r0, rMsb: m0, rHigh: h0 },
       { r: r1, rMsb: m1, rHigh: h1 },
     ];
+  }
+
+  comparisonKey(shape: Shape, _tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey] {
+    return dealComparisonKey(this.random, shape, options);
   }
 
   private triple(a: RingTensor, b: RingTensor, c: RingTensor): readonly [Triple, Triple] {
