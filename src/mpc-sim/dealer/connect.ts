@@ -4,6 +4,7 @@ import { otherParty, type PartyId } from '../party.js';
 import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import { comparisonKeyElements, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
+import { convQueryMaskElements, patchMapKey, type ConvQueryMask, type PatchMap } from './conv-material.js';
 import type { Dealer, PartyDealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /**
@@ -55,6 +56,15 @@ class DealerHub {
           `comparisonKey ${tag} [${shape.join(', ')}] bits=${options.bits} chunkBits=${options.chunkBits}${options.product ? ' product' : ''}${options.fuseLastAnd ? ' fused' : ''}`,
           () => d.comparisonKey(shape, tag, options),
           comparisonKeyElements,
+        ),
+      weightMask: async (layer: string, k: number, n: number, tag: string): Promise<Share> =>
+        this.take(party, `weightMask ${tag} layer=${JSON.stringify(layer)} [${k}, ${n}]`, () => d.weightMask(layer, k, n, tag), (s) => s.size),
+      convQueryMask: async (layer: string, map: PatchMap, tag: string): Promise<ConvQueryMask> =>
+        this.take(
+          party,
+          `convQueryMask ${tag} layer=${JSON.stringify(layer)} ${patchMapKey(map)}`,
+          () => d.convQueryMask(layer, map, tag),
+          convQueryMaskElements,
         ),
     };
   }

@@ -2,9 +2,10 @@ import type { PartyId } from '../party.js';
 import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import type { ComparisonKey, ComparisonKeyOptions } from './comparison-key.js';
+import type { ConvQueryMask, PatchMap } from './conv-material.js';
 
 /** The kinds of correlated randomness a dealer hands out. */
-export type MaterialKind = 'mulTriple' | 'matmulTriple' | 'mask' | 'truncationPair' | 'comparisonKey';
+export type MaterialKind = 'mulTriple' | 'matmulTriple' | 'mask' | 'truncationPair' | 'comparisonKey' | 'weightMask' | 'convQueryMask';
 
 /**
  * One party's share of a Beaver triple: `a`, `b` uniform and `c = a * b` (elementwise), or for a
@@ -54,6 +55,18 @@ export interface Dealer {
    * elements per party (see `comparison-key.ts`).
    */
   comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey];
+  /**
+   * Enrolment of fixed weights (`protocols/conv2d.ts`): shares of a fresh uniform mask B `[k, n]`,
+   * which the dealer keeps under `layer` for that layer's queries; k n elements per party. A
+   * mask covers one weight tensor only: asking twice for the same `layer` is a ProtocolError.
+   */
+  weightMask(layer: string, k: number, n: number, tag: string): readonly [Share, Share];
+  /**
+   * One query of an enrolled layer: shares of a fresh uniform mask A of `maskedShape(map)` and of
+   * `L(A) @ B`, B the layer's weight mask (see `conv-material.ts`); size(A) + M N elements per party.
+   * @throws ProtocolError if `layer` was not enrolled or its mask does not fit `map`.
+   */
+  convQueryMask(layer: string, map: PatchMap, tag: string): readonly [ConvQueryMask, ConvQueryMask];
 }
 
 /**
@@ -74,4 +87,8 @@ export interface PartyDealer {
   truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): Promise<TruncationPair>;
   /** This party's comparison key (see {@link Dealer.comparisonKey}). */
   comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): Promise<ComparisonKey>;
+  /** This party's share of a layer's weight mask (see {@link Dealer.weightMask}). */
+  weightMask(layer: string, k: number, n: number, tag: string): Promise<Share>;
+  /** This party's query material for an enrolled layer (see {@link Dealer.convQueryMask}). */
+  convQueryMask(layer: string, map: PatchMap, tag: string): Promise<ConvQueryMask>;
 }

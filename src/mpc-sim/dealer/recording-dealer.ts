@@ -1,6 +1,7 @@
 import { sizeOf, type Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import { comparisonLayout, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
+import { convQueryMaskElements, type ConvQueryMask, type PatchMap } from './conv-material.js';
 import type { Dealer, MaterialKind, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /** Material of one kind consumed under one tag. */
@@ -51,6 +52,17 @@ export class RecordingDealer implements Dealer {
   comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey] {
     this.record(tag, 'comparisonKey', comparisonLayout(sizeOf(shape), options).offlineWordsPerParty);
     return this.inner.comparisonKey(shape, tag, options);
+  }
+
+  weightMask(layer: string, k: number, n: number, tag: string): readonly [Share, Share] {
+    this.record(tag, 'weightMask', k * n);
+    return this.inner.weightMask(layer, k, n, tag);
+  }
+
+  convQueryMask(layer: string, map: PatchMap, tag: string): readonly [ConvQueryMask, ConvQueryMask] {
+    const material = this.inner.convQueryMask(layer, map, tag); // N comes from the enrolled mask
+    this.record(tag, 'convQueryMask', convQueryMaskElements(material[0]));
+    return material;
   }
 
   /** Usage so far, sorted by tag then kind. */

@@ -5,6 +5,7 @@ import { CryptoRandom, SeededRandom, randomTensor, requireInsecureFlag, type Rin
 import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { share, type Share } from '../sharing/share.js';
 import { dealComparisonKey, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
+import { dealConvQueryMask, dealWeightMask, type ConvQueryMask, type PatchMap } from './conv-material.js';
 import type { Dealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /**
@@ -15,6 +16,8 @@ import type { Dealer, Triple, TruncationPair, TruncationPairOptions } from './de
 export class StreamDealer implements Dealer {
   readonly name: string;
   private readonly random: RingRandom;
+  /** Weight masks B of enrolled layers, kept for their queries. */
+  private readonly weightMasks = new Map<string, RingTensor>();
 
   constructor(random: RingRandom, name = random.name) {
     this.random = random;
@@ -60,6 +63,21 @@ export class StreamDealer implements Dealer {
 
   comparisonKey(shape: Shape, _tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey] {
     return dealComparisonKey(this.random, shape, options);
+  }
+
+  weightMask(layer: string, k: number, n: number): readonly [Share, Share] {
+    if (this.weightMasks.has(layer)) {
+      throw new ProtocolError('weightMask', `layer '${layer}' already has a weight mask: a mask must never cover two weight tensors (enrol new weights under a new layer id)`);
+    }
+    const { mask, shares } = dealWeightMask(this.random, k, n);
+    this.weightMasks.set(layer, mask);
+    return shares;
+  }
+
+  convQueryMask(layer: string, map: PatchMap): readonly [ConvQueryMask, ConvQueryMask] {
+    const b = this.weightMasks.get(layer);
+    if (b === undefined) throw new ProtocolError('convQueryMask', `layer '${layer}' has no weight mask: enrol its weights first`);
+    return dealConvQueryMask(this.random, b, map);
   }
 
   private triple(a: RingTensor, b: RingTensor, c: RingTensor): readonly [Triple, Triple] {

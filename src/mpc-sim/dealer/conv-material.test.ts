@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ProtocolError, ShapeError } from '../../errors.js';
+import { CostMeter } from '../channel/cost-meter.js';
+import { convGeometry, im2col } from '../ring/im2col.js';
+import { matmul } from '../ring/matmul.js';
+import { upsampleNearest } from '../ring/upsample.js';
+import { reconstruct } from '../sharing/share.js';
+import { connectDealer } from './connect.js';
+import { layerInputShape, maskedShape, patchMap, toMasked, toPatches } from './conv-material.js';
+import type { Dealer } from './dealer.js';
+import { RecordingDealer } from './recording-dealer.js';
+import { CryptoDealer, DeterministicDealer } from './stream-dealer.js';
+
+const DEALERS: [string, () => Dealer][] = [
+  ['CryptoDealer', () => new CryptoDealer()],
+  ['DeterministicDealer', () => new DeterministicDealer({ seed: 'conv-material-test', insecureDeterministic: true })],
+];
+
+// up 2x2x3 -> 4x4x3 -> conv k4 s1 -> 4x4x N: M = 16, K = 48.
+const geometry = convGeometry({ inHeight: 4, inWidth: 4, inChannels: 3, kernel: 4 });
+
+describe('patch maps', () => {
+  it('input placement masks the layer input, patches placement the patch matrix', () => {
+    const input = patchMap(geometry, 2, 'input');
+    const patches = patchMap(geometry, 2, 'patches');
+    expect(layerInputShape(input)).toEqual([2, 2, 3]);
+    expect(maskedShape(input)).toEqual([2, 2, 3]);
+    expect(maskedShape(patches)).toEqual([16, 48]);
+    const [x] = new DeterministicDealer({ seed: 'x', insecureDeterministic: true }).mask([2, 2, 3], 'x');
+    const full = im2col(upsampleNearest(x.ring, 2), geometry);
+    expect(toPatches(toMasked(x.ring, input), input).data).toEqual(full.data);
+    expect(toPatches(toMasked(x.ring, patches), patches).data).toEqual(full.data);
+    expect(() => patchMap(geometry, 3, 'input')).toThrow(ShapeError);
+  });
+});
+
+describe.each(DEALERS)('%s conv material', (_, makeDealer) => {
+  it.each(['input', 'patches'] as const)('C = L(A) @ B with the enrolled B, a fresh A per query (%s)', (placement) => {
+    const dealer = makeDealer();
+    const map = patchMap(geometry, 2, placement);
+    const [b0, b1] = dealer.weightMask('layer', 48, 5, 'enrol');
+    const b = reconstruct([b0, b1]);
+    expect(b.shape).toEqual([48, 5]);
+    const as = [1, 2].map(() => {
+      const [q0, q1] = dealer.convQueryMask('layer', map, 'query');
+      const a = reconstruct([q0.a, q1.a]);
+      expect(a.shape).toEqual(maskedShape(map));
+      expect(reconstruct([q0.c, q1.c]).data).toEqual(matmul(toPatches(a, map), b).data);
+      return a;
+    });
+    expect(as[0]!.data).not.toEqual(as[1]!.data);
+  });
+
+  it('refuses a second mask for a layer, an unknown layer and a mismatched kernel', () => {
+    const dealer = makeDealer();
+    dealer.weightMask('layer', 48, 5, 'enrol');
+    expect(() => dealer.weightMask('layer', 48, 5, 'enrol')).toThrow(/never cover two weight tensors/);
+    expect(() => dealer.convQueryMask('other', patchMap(geometry, 1, 'input'), 'q')).toThrow(ProtocolError);
+    const wrong = patchMap(convGeometry({ inHeight: 4, inWidth: 4, inChannels: 2, kernel: 4 }), 1, 'input');
+    expect(() => dealer.convQueryMask('layer', wrong, 'q')).toThrow(/kernel rows/);
+  });
+});
+
+describe('conv material accounting', () => {
+  it('RecordingDealer counts K N per enrolment and size(A) + M N per query', () => {
+    const dealer = new RecordingDealer(new CryptoDealer());
+    dealer.weightMask('l', 48, 5, 'enrol');
+    dealer.convQueryMask('l', patchMap(geometry, 2, 'input'), 'q');
+    dealer.convQueryMask('l', patchMap(geometry, 2, 'patches'), 'q');
+    expect(dealer.report()).toEqual([
+      { tag: 'enrol', kind: 'weightMask', requests: 1, elementsPerParty: 240, bytes: 16 * 240 },
+      { tag: 'q', kind: 'convQueryMask', requests: 2, elementsPerParty: 12 + 80 + 768 + 80, bytes: 16 * 940 },
+    ]);
+  });
+
+  it('connectDealer pairs the requests, counts offline bytes and detects parties on different layers', async () => {
+    const meter = new CostMeter();
+    const [d0, d1] = connectDealer(new CryptoDealer(), meter);
+    const map = patchMap(geometry, 2, 'input');
+    const [b0, b1] = await Promise.all([d0.weightMask('l', 48, 5, 'enrol'), d1.weightMask('l', 48, 5, 'enrol')]);
+    // Party 1 asks first this time: order between the parties does not matter.
+    const [q1, q0] = await Promise.all([d1.convQueryMask('l', map, 'q'), d0.convQueryMask('l', map, 'q')]);
+    const b = reconstruct([b0, b1]);
+    expect(reconstruct([q0.c, q1.c]).data).toEqual(matmul(toPatches(reconstruct([q0.a, q1.a]), map), b).data);
+    expect(meter.report().offlineBytes).toEqual([8 * (240 + 92), 8 * (240 + 92)]);
+    await d0.weightMask('m', 48, 5, 'enrol');
+    await expect(d1.weightMask('n', 48, 5, 'enrol')).rejects.toThrow(/lost step/);
+  });
+});

@@ -1,0 +1,116 @@
+import { ProtocolError, ShapeError } from '../../errors.js';
+import { geometryKey, im2col, type ConvGeometry } from '../ring/im2col.js';
+import { matmul } from '../ring/matmul.js';
+import { randomTensor, type RingRandom } from '../ring/random.js';
+import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
+import { upsampleNearest } from '../ring/upsample.js';
+import { share, type Share } from '../sharing/share.js';
+
+/**
+ * Where a convolution query is masked (see `protocols/conv2d.ts`):
+ * - `input`: the layer's input image (before upsampling), so the servers open one word per
+ *   input element; the patch matrix of the opened value is computed locally;
+ * - `patches`: the patch matrix im2col(upsample(x)) itself, one word per patch entry
+ *   (k^2 / s^2 times more for a k x k kernel with stride s, times the upsampling factor squared).
+ */
+export type MaskPlacement = 'input' | 'patches';
+
+/**
+ * The public linear map L from the tensor a query masks to the convolution's patch matrix
+ * `[geometry.rows, geometry.cols]`: L = im2col . upsample for `input`, the identity for `patches`.
+ */
+export interface PatchMap {
+  /** The convolution proper, on the upsampled input. */
+  readonly geometry: ConvGeometry;
+  /** Nearest upsampling factor in front of the convolution; 1 for none. */
+  readonly upsample: number;
+  readonly placement: MaskPlacement;
+}
+
+/**
+ * Validates and freezes a patch map.
+ * @throws ShapeError unless `upsample` is a positive integer dividing the convolution's input size.
+ */
+export function patchMap(geometry: ConvGeometry, upsample: number, placement: MaskPlacement): PatchMap {
+  if (!Number.isSafeInteger(upsample) || upsample < 1) throw new ShapeError('patch map', `upsample must be a positive integer, got ${upsample}`);
+  if (geometry.inHeight % upsample !== 0 || geometry.inWidth % upsample !== 0) {
+    throw new ShapeError('patch map', `upsampling by ${upsample} cannot produce a ${geometry.inHeight} x ${geometry.inWidth} input`);
+  }
+  if (placement !== 'input' && placement !== 'patches') throw new ShapeError('patch map', `unknown mask placement '${String(placement)}'`);
+  return Object.freeze({ geometry, upsample, placement });
+}
+
+/** The layer's input image (before upsampling): `[H / upsample, W / upsample, C]`. */
+export function layerInputShape(map: PatchMap): Shape {
+  const g = map.geometry;
+  return [g.inHeight / map.upsample, g.inWidth / map.upsample, g.inChannels];
+}
+
+/** Shape of the tensor a query masks and opens: the layer input (`input`) or `[M, K]` (`patches`). */
+export function maskedShape(map: PatchMap): Shape {
+  return map.placement === 'input' ? layerInputShape(map) : [map.geometry.rows, map.geometry.cols];
+}
+
+/** im2col(upsample(x)) for a layer input `x` (exact and linear). */
+export function layerPatches(x: RingTensor, map: PatchMap): RingTensor {
+  return im2col(map.upsample === 1 ? x : upsampleNearest(x, map.upsample), map.geometry);
+}
+
+/** The tensor a query masks, from the layer input `x`: `x` itself (`input`) or its patch matrix (`patches`). */
+export function toMasked(x: RingTensor, map: PatchMap): RingTensor {
+  return map.placement === 'input' ? x : layerPatches(x, map);
+}
+
+/** L(t): the patch matrix `[M, K]` of a tensor of {@link maskedShape}. */
+export function toPatches(t: RingTensor, map: PatchMap): RingTensor {
+  return map.placement === 'input' ? layerPatches(t, map) : t;
+}
+
+/** A description for request matching, e.g. `input up2 16x16x256 k4x4 s1x1 same`. */
+export function patchMapKey(map: PatchMap): string {
+  return `${map.placement} up${map.upsample} ${geometryKey(map.geometry)}`;
+}
+
+/**
+ * One party's per-query material of a convolution with enrolled weights: shares of a fresh
+ * uniform mask `a` of {@link maskedShape} and of `c = L(a) @ B [M, N]`, with B the mask the
+ * weights were enrolled under.
+ */
+export interface ConvQueryMask {
+  readonly a: Share;
+  readonly c: Share;
+}
+
+/** Words of material in one party's {@link ConvQueryMask}: size(a) + M N. */
+export function convQueryMaskElements(m: ConvQueryMask): number {
+  return m.a.size + m.c.size;
+}
+
+/**
+ * A fresh uniform weight mask B `[k, n]` and its sharing, drawing everything from `random`.
+ * @throws ShapeError unless k and n are positive integers.
+ */
+export function dealWeightMask(random: RingRandom, k: number, n: number): { readonly mask: RingTensor; readonly shares: readonly [Share, Share] } {
+  if (sizeOf([k, n], 'weightMask') === 0) throw new ShapeError('weightMask', `needs a non-empty [${k}, ${n}] mask`);
+  const mask = randomTensor(random, [k, n]);
+  return { mask, shares: share(mask, random) };
+}
+
+/**
+ * Deals both parties' query material for a layer enrolled under weight mask `b [K, N]`: a fresh
+ * uniform `a` and `c = L(a) @ b` (one M x K x N product, the dealer's work per query).
+ * @throws ProtocolError if `b` does not have K = `map.geometry.cols` rows.
+ */
+export function dealConvQueryMask(random: RingRandom, b: RingTensor, map: PatchMap): readonly [ConvQueryMask, ConvQueryMask] {
+  if (b.shape[0] !== map.geometry.cols) {
+    throw new ProtocolError('convQueryMask', `the layer was enrolled with ${String(b.shape[0])} kernel rows but the query needs ${map.geometry.cols}`);
+  }
+  const a = randomTensor(random, maskedShape(map));
+  const c = matmul(toPatches(a, map), b);
+  const [a0, a1] = share(a, random);
+  const [c0, c1] = share(c, random);
+  return [
+    { a: a0, c: c0 },
+    { a: a1, c: c1 },
+  ];
+}
