@@ -75,8 +75,9 @@ describe.each(TEST_DEALERS)('instance normalisation (%s)', (_, makeDealer) => {
       for (let i = 0; i < n; i++) {
         const want = (xv[i]! - mean) * scale + bv;
         const dv = xv[i]! - mean;
-        // 1 ulp in d (times the scale), 1 ulp in gamma k (times |d|), 1 ulp of truncation, rel 5e-5 in k.
-        expect(Math.abs(y[i]! - want)).toBeLessThanOrEqual(ulp * (2 * Math.max(1, scale) + Math.abs(dv) + 2) + 5e-5 * Math.abs(want - bv));
+        // 1 ulp in d (times the scale); in a = gamma k: k's own 1-ulp quantisation times |gamma| plus
+        // 1 ulp of the product's truncation, times |d|; 1 ulp of truncation; rel 5e-5 in k.
+        expect(Math.abs(y[i]! - want)).toBeLessThanOrEqual(ulp * (2 * Math.max(1, scale) + (Math.abs(gv) + 1) * Math.abs(dv) + 2) + 5e-5 * Math.abs(want - bv));
       }
       const cmp = await comparisonCost(makeDealer);
       expect(cost.rounds).toBe(15 + cmp.rounds + 12);

@@ -61,7 +61,7 @@ export interface InstanceNormOptions {
  *
  * Accuracy (tested, 3 iterations): 1/sqrt(v) within relative 5e-5 for var in [2^-14, 2^7]
  * (Newton error ~2e-7; the rest is the 2^-20 resolution of y, worst at var = 2^7 where
- * 1/sqrt(v) ~ 0.088); y within ulp (2 max(1, gamma k) + |d| + 2) + 5e-5 |y - beta| of the float
+ * 1/sqrt(v) ~ 0.088); y within ulp (2 max(1, gamma k) + (|gamma| + 1) |d| + 2) + 5e-5 |y - beta| of the float
  * layer (d itself is only known to ~1 ulp). Inputs need |mean| < 2^8, var < 2^8 and |y| within the encodable range. A constant x
  * (var = 0) gives y = beta up to a ulp-level d. Outside the range the exponent estimate clamps
  * and accuracy is not claimed.
