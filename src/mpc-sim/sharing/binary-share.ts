@@ -1,9 +1,8 @@
 import { ProtocolError } from '../../errors.js';
 import type { PartyId } from '../party.js';
+import { SecretGuard } from './secret-guard.js';
 import { randomTensor, type RingRandom } from '../ring/random.js';
 import { RingTensor, assertSameShape, words } from '../ring/ring-tensor.js';
-
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
  * One party's XOR (binary) share of secret bits packed 64 to a word: the secret is
@@ -13,13 +12,17 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  *
  * Like {@link Share} it refuses to become a string, number or JSON.
  */
-export class BinaryShare {
+export class BinaryShare extends SecretGuard {
+  protected get kind(): string {
+    return 'binary share';
+  }
   /** The party holding this share. */
   readonly party: PartyId;
   readonly #words: RingTensor;
 
   /** Wraps `packed` (not copied) as party `party`'s XOR share. */
   constructor(party: PartyId, packed: RingTensor) {
+    super();
     this.party = party;
     this.#words = packed;
   }
@@ -34,34 +37,10 @@ export class BinaryShare {
     return this.#words.size;
   }
 
-  /** @throws ProtocolError always: a share is not a string. */
-  toString(): never {
-    throw leak('a string');
-  }
-
-  /** @throws ProtocolError always: a share is not JSON. */
-  toJSON(): never {
-    throw leak('JSON');
-  }
-
-  /** @throws ProtocolError always: a share is not a number. */
-  valueOf(): never {
-    throw leak('a primitive value');
-  }
-
-  /** @throws ProtocolError always. */
-  [Symbol.toPrimitive](hint: string): never {
-    throw leak(`a ${hint === 'default' ? 'primitive' : hint}`);
-  }
-
-  /** What `console.log` prints: party and word count only. */
-  [INSPECT](): string {
+  /** Party and size only: no secret content. */
+  describe(): string {
     return `BinaryShare { party: ${this.party}, words: ${this.size} }`;
   }
-}
-
-function leak(what: string): ProtocolError {
-  return new ProtocolError('binary share', `a secret share cannot be converted to ${what}`);
 }
 
 /** Splits packed `bits` into two XOR shares: `w0` uniform from `rng`, `w1 = bits XOR w0`. */

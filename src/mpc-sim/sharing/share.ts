@@ -1,10 +1,9 @@
 import { ProtocolError } from '../../errors.js';
 import type { PartyId } from '../party.js';
+import { SecretGuard } from './secret-guard.js';
 import { add, sub } from '../ring/elementwise.js';
 import { randomTensor, type RingRandom } from '../ring/random.js';
 import { RingTensor, assertSameShape, type Shape } from '../ring/ring-tensor.js';
-
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
  * One party's additive share of a secret tensor over Z_2^64: the secret is `s0 + s1 mod 2^64`,
@@ -16,13 +15,17 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * `console.log` shows only the party and shape. Plaintext leaves only through the counted
  * `reveal` protocol (or {@link reconstruct} by an output recipient holding both shares).
  */
-export class Share {
+export class Share extends SecretGuard {
+  protected get kind(): string {
+    return 'share';
+  }
   /** The party holding this share. */
   readonly party: PartyId;
   readonly #ring: RingTensor;
 
   /** Wraps `ring` (not copied) as party `party`'s share. */
   constructor(party: PartyId, ring: RingTensor) {
+    super();
     this.party = party;
     this.#ring = ring;
   }
@@ -42,34 +45,10 @@ export class Share {
     return this.#ring.size;
   }
 
-  /** @throws ProtocolError always: a share is not a string. */
-  toString(): never {
-    throw leak('a string');
-  }
-
-  /** @throws ProtocolError always: a share is not JSON. */
-  toJSON(): never {
-    throw leak('JSON');
-  }
-
-  /** @throws ProtocolError always: a share is not a number. */
-  valueOf(): never {
-    throw leak('a primitive value');
-  }
-
-  /** @throws ProtocolError always (covers `+share`, `${share}`, `share + ''`). */
-  [Symbol.toPrimitive](hint: string): never {
-    throw leak(`a ${hint === 'default' ? 'primitive' : hint}`);
-  }
-
-  /** What `console.log` / `util.inspect` print: party and shape only. */
-  [INSPECT](): string {
+  /** Party and size only: no secret content. */
+  describe(): string {
     return `Share { party: ${this.party}, shape: [${this.shape.join(', ')}] }`;
   }
-}
-
-function leak(what: string): ProtocolError {
-  return new ProtocolError('share', `a secret share cannot be converted to ${what}; open it with the reveal protocol`);
 }
 
 /** Both parties' shares of one secret tensor, S0's first. Held together only by a dealer, an input owner or a test. */
