@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonLayout } from '../dealer/comparison-key.js';
+import { FIXED16, FIXED20, decode, encode, encodeScalar } from '../encoding/fixed-point.js';
+import { RingTensor, fromSigned, toSigned } from '../ring/ring-tensor.js';
+import { reconstruct, share } from '../sharing/share.js';
+import { argmin, argminLevels, mse } from './argmin.js';
+import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+
+/** Online bytes per party of one comparison (l = 64, d = 4, no product) of k elements. */
+const compareBytes = (k: number): number => 8 * comparisonLayout(k, { bits: 64, chunkBits: 4, product: false, fuseLastAnd: true }).onlineWordsPerParty;
+
+/** Plaintext argmin, lowest index on ties. */
+function plainArgmin(v: readonly bigint[], rows: number, cols: number): number[] {
+  return Array.from({ length: rows }, (_, r) => {
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (v[r * cols + j]! < v[r * cols + best]!) best = j;
+    return best;
+  });
+}
+
+/** Test matrix: small signed values (many ties and negatives) mixed with full-range fixed point. */
+function matrix(name: string, rows: number, cols: number): bigint[] {
+  const random = testRandom(name);
+  const w = new BigUint64Array(rows * cols);
+  random.fill(w);
+  return Array.from(w, (x, i) => (i % 3 === 0 ? BigInt(Number(x % 7n) - 3) : BigInt.asIntN(64, x) >> 34n));
+}
+
+describe.each(TEST_DEALERS)('argmin and mse (%s)', (_, makeDealer) => {
+  for (const rows of [1, 5]) {
+    for (const cols of [1, 2, 3, 8, 33]) {
+      it(`argmin of ${rows} x ${cols}: plaintext indices, ceil(log2 N) levels, exact rounds, bytes and reveals`, async () => {
+        const { session } = testSession(makeDealer);
+        const v = matrix(`argmin-${rows}-${cols}`, rows, cols);
+        const x = share(fromSigned(v, [rows, cols]), testRandom(`argmin-share-${rows}-${cols}`));
+        const threshold = encodeScalar(FIXED16, 0);
+        const { results, cost } = await session.measure((ctx) => argmin(ctx, x[ctx.party], { threshold }));
+        const expected = plainArgmin(v, rows, cols);
+        expect(results[0].indices).toEqual(expected);
+        expect(results[1].indices).toEqual(expected);
+        expect(results[0].belowThreshold).toEqual(expected.map((j, r) => v[r * cols + j]! < threshold));
+
+        const levels = argminLevels(cols);
+        expect(levels).toBe(cols === 1 ? 0 : Math.ceil(Math.log2(cols)));
+        let bytes = 0;
+        let m = cols;
+        for (let level = 0; level < levels; level++) {
+          const p = Math.floor(m / 2);
+          expect(cost.byLabel[`argmin/level${level}/select/open`]).toEqual({ rounds: 1, bytes: [32 * rows * p, 32 * rows * p] });
+          bytes += compareBytes(rows * p) + 32 * rows * p;
+          m = Math.ceil(m / 2);
+        }
+        expect(m).toBe(1);
+        expect(cost.byLabel[`argmin/level${levels}/select/open`]).toBeUndefined();
+        bytes += compareBytes(rows) + 16 * rows;
+        expect(cost.rounds).toBe(6 * levels + 5 + 1);
+        expect(cost.onlineBytes).toEqual([bytes, bytes]);
+        expect(cost.reveals).toBe(1);
+        expect(cost.revealedElements).toBe(2 * rows);
+      });
+    }
+  }
+
+  it('argmin without threshold: ties and negatives, lowest index wins; reveals only Q indices', async () => {
+    const { session } = testSession(makeDealer);
+    const rows = 5;
+    const cols = 8;
+    const v = [
+      [3, 3, 3, 3, 3, 3, 3, 3],
+      [-1, 5, -1, -2, 7, -2, 0, -2],
+      [9, 8, 7, 6, 5, 4, 3, -3],
+      [0, 0, -0.5, 1, -0.5, 2, 2, -0.25],
+      [-100, -100.5, 50, -100.5, -100.5, 0, 0, 0],
+    ].flat();
+    const enc = encode(FIXED16, v, [rows, cols]);
+    const signed = Array.from(toSigned(enc));
+    const x = share(enc, testRandom('argmin-ties'));
+    const { results, cost } = await session.measure((ctx) => argmin(ctx, x[ctx.party]));
+    expect(results[0].indices).toEqual([0, 3, 7, 2, 1]);
+    expect(results[0].indices).toEqual(plainArgmin(signed, rows, cols));
+    expect(results[0].belowThreshold).toBeUndefined();
+    expect(cost.rounds).toBe(6 * 3 + 1);
+    expect(cost.reveals).toBe(1);
+    expect(cost.revealedElements).toBe(rows);
+    expect(cost.byLabel['argmin/reveal/open']).toEqual({ rounds: 1, bytes: [8 * rows, 8 * rows] });
+  });
+
+  for (const [encName, enc] of [
+    ['FIXED16', FIXED16],
+    ['FIXED20', FIXED20],
+  ] as const) {
+    it(`mse (${encName}) is within 1.01 ulp + 2.4e-7 M of the exact mean, at 3 rounds and 16n + 16 bytes`, async () => {
+      const { session } = testSession(makeDealer, enc);
+      for (const [n, scale] of [
+        [1, 3],
+        [7, 0.01],
+        [64, 1],
+        [1000, 4],
+      ] as const) {
+        const random = testRandom(`mse-${n}`);
+        const w = new BigUint64Array(2 * n);
+        random.fill(w);
+        const u = Array.from(w, (x) => (Number(x >> 11n) / 2 ** 53 - 0.5) * 2 * scale);
+        const a = encode(enc, u.slice(0, n), [n]);
+        const b = encode(enc, u.slice(n), [n]);
+        const x = share(a, testRandom('mse-a'));
+        const r = share(b, testRandom('mse-b'));
+        const { results, cost } = await session.measure((ctx) => mse(ctx, x[ctx.party], r[ctx.party]));
+        const da = decode(enc, a);
+        const db = decode(enc, b);
+        let exact = 0;
+        for (let i = 0; i < n; i++) exact += (da[i]! - db[i]!) ** 2;
+        exact /= n;
+        const got = decode(enc, reconstruct([results[0], results[1]]))[0]!;
+        const ulp = 2 ** -enc.fracBits;
+        expect(Math.abs(got - exact)).toBeLessThanOrEqual(1.01 * ulp + 2.4e-7 * exact);
+        expect(cost.rounds).toBe(3);
+        expect(cost.onlineBytes).toEqual([16 * n + 16, 16 * n + 16]);
+        expect(cost.offlineBytes).toEqual([8 * (2 * n + 1) + 48, 8 * (2 * n + 1) + 48]);
+        expect(cost.reveals).toBe(0);
+      }
+    });
+  }
+
+  it('mse of a [2, 3] pair keeps working for any shape (identical inputs give 0)', async () => {
+    const { session } = testSession(makeDealer);
+    const a = encode(FIXED16, [1, -2, 3, 0.5, 0, -7], [2, 3]);
+    const x = share(a, testRandom('mse-same-a'));
+    const r = share(new RingTensor([2, 3], a.data.slice()), testRandom('mse-same-b'));
+    const { results } = await session.measure((ctx) => mse(ctx, x[ctx.party], r[ctx.party]));
+    expect(Math.abs(decode(FIXED16, reconstruct([results[0], results[1]]))[0]!)).toBeLessThanOrEqual(2 ** -16);
+  });
+});
