@@ -1,0 +1,308 @@
+import type * as tf from '@tensorflow/tfjs';
+import { ProtocolError, ShapeError } from '../../errors.js';
+import { encode, type FixedPointEncoding } from '../encoding/fixed-point.js';
+import { conv2d, enrolConv2d, type ConvTruncation, type EnrolledConv2d } from '../protocols/conv2d.js';
+import type { PartyContext } from '../protocols/context.js';
+import { instanceNorm } from '../protocols/instance-norm.js';
+import { leakyRelu, relu } from '../protocols/relu.js';
+import { tanh } from '../protocols/tanh.js';
+import { upsample } from '../protocols/upsample.js';
+import { convGeometry, type Padding } from '../ring/im2col.js';
+import type { RingRandom } from '../ring/random.js';
+import { share, type Share } from '../sharing/share.js';
+
+/*
+ * The PrivEdge reconstructor (src/models/rec-adv/architecture.ts) as a plain list of steps, and
+ * its secure two-party evaluation with the protocols of ../protocols.
+ *
+ * Flow: the user reads its trained TF.js model ({@link readReconstructorWeights}), encodes and
+ * secret-shares the weights ({@link shareReconstructor}, the user's own randomness), and each
+ * server enrols its share ({@link enrolReconstructor}: one `enrolConv2d` per conv, a preceding
+ * UpSampling2D fused into the conv). A query is then {@link evaluateReconstructor} on a shared
+ * image.
+ */
+
+/** One step of the plaintext description, in evaluation order. */
+export type ReconstructorStep =
+  | {
+      readonly kind: 'conv';
+      /** The TF layer name (used in dealer keys and message tags). */
+      readonly name: string;
+      readonly stride: number;
+      readonly padding: Padding;
+      /** Kernel `[kh, kw, cin, cout]`, TF layout, row-major. */
+      readonly weights: Float32Array;
+      readonly shape: readonly [number, number, number, number];
+      /** Bias `[cout]` (zeros if the layer has none). */
+      readonly bias: Float32Array;
+    }
+  | { readonly kind: 'lrelu'; readonly name: string; readonly alpha: number }
+  | { readonly kind: 'relu'; readonly name: string }
+  | { readonly kind: 'norm'; readonly name: string; readonly gamma: number; readonly beta: number; readonly epsilon: number }
+  | { readonly kind: 'upsample'; readonly name: string; readonly factor: number }
+  | { readonly kind: 'tanh'; readonly name: string };
+
+/** The plaintext reconstructor: input image shape (batch 1, NHWC without the batch) and its steps. */
+export interface ReconstructorDescription {
+  readonly inputShape: readonly [number, number, number];
+  readonly steps: readonly ReconstructorStep[];
+}
+
+/** One party's share of a step: secret weights become shares, public hyper-parameters stay. */
+export type SharedReconstructorStep =
+  | { readonly kind: 'conv'; readonly name: string; readonly stride: number; readonly padding: Padding; readonly weights: Share; readonly bias: Share }
+  | { readonly kind: 'lrelu'; readonly name: string; readonly alpha: number }
+  | { readonly kind: 'relu'; readonly name: string }
+  | { readonly kind: 'norm'; readonly name: string; readonly gamma: Share; readonly beta: Share; readonly epsilon: number }
+  | { readonly kind: 'upsample'; readonly name: string; readonly factor: number }
+  | { readonly kind: 'tanh'; readonly name: string };
+
+/** One party's share of a whole reconstructor. */
+export interface SharedReconstructor {
+  readonly inputShape: readonly [number, number, number];
+  readonly steps: readonly SharedReconstructorStep[];
+}
+
+/** One party's enrolled step. */
+export type EnrolledStep =
+  | { readonly kind: 'conv'; readonly name: string; readonly layer: EnrolledConv2d }
+  | { readonly kind: 'lrelu'; readonly name: string; readonly alpha: number }
+  | { readonly kind: 'relu'; readonly name: string }
+  | { readonly kind: 'norm'; readonly name: string; readonly gamma: Share; readonly beta: Share; readonly epsilon: number }
+  | { readonly kind: 'upsample'; readonly name: string; readonly factor: number }
+  | { readonly kind: 'tanh'; readonly name: string };
+
+/** One party's enrolled reconstructor, reused for every query. */
+export interface EnrolledReconstructor {
+  readonly modelId: string;
+  readonly inputShape: readonly [number, number, number];
+  readonly outputShape: readonly [number, number, number];
+  readonly steps: readonly EnrolledStep[];
+}
+
+/** Options of {@link enrolReconstructor}. */
+export interface EnrolReconstructorOptions {
+  /** Truncation of every conv product; default `dealer` (never fails; `local` saves 1 round per conv but fails with probability |z| / 2^64 per output). */
+  readonly convTruncation?: ConvTruncation;
+}
+
+type Config = Record<string, unknown>;
+
+function pairOf(layer: string, what: string, v: unknown): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : [];
+  if (p.length !== 2 || typeof p[0] !== 'number' || typeof p[1] !== 'number') {
+    throw new ProtocolError('readReconstructorWeights', `layer '${layer}': cannot read ${what} ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+function activationStep(layer: string, activation: unknown): ReconstructorStep | undefined {
+  const a = activation ?? 'linear';
+  if (a === 'linear') return undefined;
+  if (a === 'relu') return { kind: 'relu', name: `${layer}/relu` };
+  if (a === 'tanh') return { kind: 'tanh', name: `${layer}/tanh` };
+  throw new ProtocolError('readReconstructorWeights', `layer '${layer}': unsupported activation '${String(a)}' (supported: linear, relu, tanh)`);
+}
+
+/**
+ * Reads a reconstructor (a chain of InputLayer, Conv2D, LeakyReLU, InstanceNormalization,
+ * UpSampling2D and Activation layers; conv activations linear, relu or tanh) into a plain
+ * description, in layer order. A conv's activation becomes a separate step after it.
+ * @throws ProtocolError naming the layer for an unknown layer class, an unsupported setting
+ *   (dilation, channels_first, non-square stride, bilinear upsampling, ...) or a model that is
+ *   not a single chain.
+ */
+export function readReconstructorWeights(model: tf.LayersModel): ReconstructorDescription {
+  const what = 'readReconstructorWeights';
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new ProtocolError(what, 'the model must have one input and one output');
+  const inShape = model.inputs[0]!.shape;
+  if (inShape.length !== 4 || inShape.slice(1).some((d) => typeof d !== 'number')) {
+    throw new ProtocolError(what, `the input must be an image [batch, H, W, C], got [${inShape.join(', ')}]`);
+  }
+  const inputShape = inShape.slice(1) as [number, number, number];
+  const steps: ReconstructorStep[] = [];
+  let previous: string | undefined;
+  for (const layer of model.layers) {
+    const name = layer.name;
+    const cls = layer.getClassName();
+    const inbound = layer.inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name));
+    if (previous === undefined ? inbound.length !== 0 : inbound.length !== 1 || inbound[0] !== previous) {
+      throw new ProtocolError(what, `layer '${name}' (${cls}) is not fed by the previous layer only: the model must be a single chain`);
+    }
+    previous = name;
+    const config = layer.getConfig() as Config;
+    const weights = layer.getWeights();
+    switch (cls) {
+      case 'InputLayer':
+        break;
+      case 'Conv2D': {
+        const [sh, sw] = pairOf(name, 'strides', config['strides']);
+        const [dh, dw] = pairOf(name, 'dilation_rate', config['dilationRate'] ?? 1);
+        const padding = config['padding'];
+        if (sh !== sw) throw new ProtocolError(what, `layer '${name}': non-square strides [${sh}, ${sw}] are not supported`);
+        if (dh !== 1 || dw !== 1) throw new ProtocolError(what, `layer '${name}': dilated convolutions are not supported`);
+        if (padding !== 'same' && padding !== 'valid') throw new ProtocolError(what, `layer '${name}': unsupported padding '${String(padding)}'`);
+        if ((config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') throw new ProtocolError(what, `layer '${name}': only channelsLast is supported`);
+        const kernel = weights[0];
+        if (kernel === undefined || kernel.rank !== 4) throw new ProtocolError(what, `layer '${name}': missing a 4-D kernel`);
+        const shape = kernel.shape as [number, number, number, number];
+        const bias = weights[1] === undefined ? new Float32Array(shape[3]) : (weights[1].dataSync() as Float32Array).slice();
+        if (bias.length !== shape[3]) throw new ProtocolError(what, `layer '${name}': bias has ${bias.length} elements, expected ${shape[3]}`);
+        steps.push({ kind: 'conv', name, stride: sh, padding, weights: (kernel.dataSync() as Float32Array).slice(), shape, bias });
+        const act = activationStep(name, config['activation']);
+        if (act !== undefined) steps.push(act);
+        break;
+      }
+      case 'LeakyReLU': {
+        const alpha = config['alpha'];
+        if (typeof alpha !== 'number') throw new ProtocolError(what, `layer '${name}': cannot read alpha`);
+        steps.push({ kind: 'lrelu', name, alpha });
+        break;
+      }
+      case 'ReLU':
+        if (config['maxValue'] != null) throw new ProtocolError(what, `layer '${name}': ReLU with maxValue is not supported`);
+        steps.push({ kind: 'relu', name });
+        break;
+      case 'Activation': {
+        const act = activationStep(name, config['activation']);
+        if (act !== undefined) steps.push({ ...act, name });
+        break;
+      }
+      case 'InstanceNormalization': {
+        const [g, b] = weights;
+        const epsilon = config['epsilon'];
+        if (g === undefined || b === undefined || g.size !== 1 || b.size !== 1) {
+          throw new ProtocolError(what, `layer '${name}': expected scalar gamma and beta ([1] each)`);
+        }
+        if (typeof epsilon !== 'number') throw new ProtocolError(what, `layer '${name}': cannot read epsilon`);
+        steps.push({ kind: 'norm', name, gamma: g.dataSync()[0]!, beta: b.dataSync()[0]!, epsilon });
+        break;
+      }
+      case 'UpSampling2D': {
+        const [uh, uw] = pairOf(name, 'size', config['size']);
+        if (uh !== uw) throw new ProtocolError(what, `layer '${name}': non-square upsampling [${uh}, ${uw}] is not supported`);
+        if ((config['interpolation'] ?? 'nearest') !== 'nearest') throw new ProtocolError(what, `layer '${name}': only nearest upsampling is supported`);
+        steps.push({ kind: 'upsample', name, factor: uh });
+        break;
+      }
+      default:
+        throw new ProtocolError(what, `layer '${name}' has unsupported class '${cls}' (supported: InputLayer, Conv2D, LeakyReLU, ReLU, Activation, InstanceNormalization, UpSampling2D)`);
+    }
+  }
+  return { inputShape, steps };
+}
+
+/**
+ * The user's side of enrolment: encodes every secret weight (kernels, biases, gamma, beta) with
+ * `encoding` and splits it into two additive shares with the user's randomness `rng`. Returns
+ * S0's and S1's shares of the reconstructor (each goes to its server).
+ * @throws ProtocolError if a weight is not encodable.
+ */
+export function shareReconstructor(description: ReconstructorDescription, encoding: FixedPointEncoding, rng: RingRandom): readonly [SharedReconstructor, SharedReconstructor] {
+  const s0: SharedReconstructorStep[] = [];
+  const s1: SharedReconstructorStep[] = [];
+  for (const step of description.steps) {
+    if (step.kind === 'conv') {
+      const [w0, w1] = share(encode(encoding, step.weights, step.shape), rng);
+      const [b0, b1] = share(encode(encoding, step.bias), rng);
+      const base = { kind: 'conv', name: step.name, stride: step.stride, padding: step.padding } as const;
+      s0.push({ ...base, weights: w0, bias: b0 });
+      s1.push({ ...base, weights: w1, bias: b1 });
+    } else if (step.kind === 'norm') {
+      const [g0, g1] = share(encode(encoding, [step.gamma]), rng);
+      const [b0, b1] = share(encode(encoding, [step.beta]), rng);
+      const base = { kind: 'norm', name: step.name, epsilon: step.epsilon } as const;
+      s0.push({ ...base, gamma: g0, beta: b0 });
+      s1.push({ ...base, gamma: g1, beta: b1 });
+    } else {
+      s0.push(step);
+      s1.push(step);
+    }
+  }
+  return [
+    { inputShape: description.inputShape, steps: s0 },
+    { inputShape: description.inputShape, steps: s1 },
+  ];
+}
+
+/**
+ * One server's enrolment of its share of a reconstructor: one {@link enrolConv2d} per conv
+ * (dealer key `${modelId}/${layer name}`, message tag `${modelId}/${layer name}`), with an
+ * UpSampling2D directly before a conv fused into it (the query then opens the smaller input);
+ * any other upsampling stays a local step. Shapes are tracked from the input.
+ *
+ * Cost: 1 round per conv, 8 K N bytes online per party per conv (see `enrolConv2d`).
+ * @throws ShapeError if a kernel does not fit the tracked input channels; ProtocolError if
+ *   `modelId` was enrolled before on this dealer (weight masks are per layer id).
+ */
+export async function enrolReconstructor(ctx: PartyContext, shared: SharedReconstructor, modelId: string, options: EnrolReconstructorOptions = {}): Promise<EnrolledReconstructor> {
+  let [h, w, c] = shared.inputShape;
+  const steps: EnrolledStep[] = [];
+  let pendingUp: { readonly name: string; readonly factor: number } | undefined;
+  const flushUp = (): void => {
+    if (pendingUp === undefined) return;
+    steps.push({ kind: 'upsample', ...pendingUp });
+    h *= pendingUp.factor;
+    w *= pendingUp.factor;
+    pendingUp = undefined;
+  };
+  for (const step of shared.steps) {
+    if (step.kind === 'upsample') {
+      flushUp();
+      pendingUp = { name: step.name, factor: step.factor };
+      continue;
+    }
+    if (step.kind !== 'conv') {
+      flushUp();
+      if (step.kind === 'norm') steps.push({ kind: 'norm', name: step.name, gamma: step.gamma, beta: step.beta, epsilon: step.epsilon });
+      else steps.push(step);
+      continue;
+    }
+    const [kh, kw, cin, cout] = step.weights.shape as [number, number, number, number];
+    if (cin !== c) throw new ShapeError(`${modelId}/${step.name}`, `kernel expects ${cin} input channels, the tracked input has ${c}`);
+    const up = pendingUp?.factor ?? 1;
+    const geometry = convGeometry({ inHeight: h * up, inWidth: w * up, inChannels: c, kernel: [kh, kw], stride: step.stride, padding: step.padding });
+    const id = `${modelId}/${step.name}`;
+    const layer = await enrolConv2d(ctx, step.weights, step.bias, { layer: id, geometry, upsample: up, truncation: options.convTruncation ?? 'dealer' }, id);
+    steps.push({ kind: 'conv', name: step.name, layer });
+    pendingUp = undefined;
+    [h, w, c] = [geometry.outHeight, geometry.outWidth, cout];
+  }
+  flushUp();
+  return { modelId, inputShape: shared.inputShape, outputShape: [h, w, c], steps };
+}
+
+/**
+ * One query through an enrolled reconstructor: shares of the reconstruction of the shared
+ * image `x` (`[H, W, C]` or `[1, H, W, C]`, fixed point), of the same rank as `x`. Runs the
+ * steps in order: `conv2d` (offline material fetched per query), `leakyRelu`, `relu`,
+ * `instanceNorm`, local `upsample`, `tanh`. Message tags are `${modelId}/${step name}`.
+ * @throws ShapeError if `x` is not the enrolled input shape.
+ */
+export async function evaluateReconstructor(ctx: PartyContext, enrolled: EnrolledReconstructor, x: Share): Promise<Share> {
+  let y = x;
+  for (const step of enrolled.steps) {
+    const tag = `${enrolled.modelId}/${step.name}`;
+    switch (step.kind) {
+      case 'conv':
+        y = await conv2d(ctx, step.layer, y, tag);
+        break;
+      case 'lrelu':
+        y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag })).y;
+        break;
+      case 'relu':
+        y = (await relu(ctx, y, { tag })).y;
+        break;
+      case 'norm':
+        y = await instanceNorm(ctx, y, step.gamma, step.beta, { epsilon: step.epsilon, tag });
+        break;
+      case 'upsample':
+        y = upsample(ctx, y, step.factor);
+        break;
+      case 'tanh':
+        y = await tanh(ctx, y, { tag });
+        break;
+    }
+  }
+  return y;
+}
