@@ -5,6 +5,7 @@ import { consoleReporter, silentReporter } from '../progress/reporter.js';
 import { configCommand } from './commands/config.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { figuresCommand } from './commands/figures.js';
+import { predictPrivateCommand } from './commands/predict-private.js';
 import { runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
 import type { CliContext } from './context.js';
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .usage('$0 <command> [options]\n\nPrivEdge research harness: YAML config in, CSV results and Vega-Lite charts out.')
       .command(runCommand(ctx))
       .command(trainCommand(ctx))
+      .command(predictPrivateCommand(ctx))
       .command(datasetsCommand(ctx))
       .command(figuresCommand(ctx))
       .command(configCommand(ctx))

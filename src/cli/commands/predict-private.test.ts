@@ -1,0 +1,78 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { experimentRegistry, experiments } from '../../../experiments/index.js';
+import { parseConfigText } from '../../config/load.js';
+import { parseCsvText } from '../../report/csv.js';
+import { runConfig } from '../../runner/run-config.js';
+import { tempDir } from '../../testing/fixtures.js';
+import { main } from '../main.js';
+
+const yaml = `
+seed: 11
+backend: wasm
+dataset:
+  source: { type: mnist }
+  users: { classes: ['0', '1', '4'], maxImagesPerUser: 40 }
+  cache: { enabled: false }
+training: { gf: 2, df: 2, iterations: 30, batchSize: 8, learningRate: 0.002, validateEvery: 10, checkpointBelow: null, workers: 1 }
+experiments:
+  - id: identification
+    baselines:
+      - { kind: vgg, blocks: [4], dense: 8, epochs: 1, batchSize: 16 }
+`;
+
+function capture(): { write(text: string): boolean; text: () => string } {
+  let out = '';
+  return { write: (t: string) => ((out += t), true), text: () => out };
+}
+
+describe('privedge predict-private', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let runDir: string;
+  beforeAll(async () => {
+    tmp = await tempDir();
+    const loaded = parseConfigText(yaml, 'ident.yaml', { experiments });
+    const [outcome] = await runConfig(loaded, { registry: experimentRegistry, outDir: tmp.dir });
+    expect(outcome!.status).toBe('completed');
+    runDir = outcome!.dir;
+  }, 60_000);
+  afterAll(async () => tmp.cleanup());
+
+  it('replays the first K test images privately and reports agreement with the plaintext labels', async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const code = await main(['predict-private', '--run', runDir, '--queries', '3', '--quiet'], { stdout, stderr });
+    expect(stderr.text()).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.text()).toMatch(/private labels equal plaintext labels for [0-3] of 3 queries \(\d+\.\d %\)/);
+    const rows = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
+    expect(rows).toHaveLength(3);
+    const predictions = parseCsvText(await readFile(join(runDir, 'predictions.csv'), 'utf8')).filter((r) => r['system'] === 'privedge');
+    rows.forEach((r, q) => {
+      expect(r['image']).toBe(predictions[q]!['image']);
+      expect(r['plaintextPredicted']).toBe(predictions[q]!['predicted']);
+      expect(r['agree']).toBe(r['plaintextPredicted'] === r['privatePredicted']);
+      expect(r['rounds']).toBeGreaterThan(0);
+      expect(r['onlineBytes']).toBeGreaterThan(0);
+    });
+    const agreed = rows.filter((r) => r['agree'] === true).length;
+    expect(stdout.text()).toContain(`for ${agreed} of 3 queries`);
+  }, 60_000);
+
+  it('rejects a folder that is not an identification run, naming the path', async () => {
+    const stderr = capture();
+    const missing = join(tmp.dir, 'nowhere');
+    expect(await main(['predict-private', '--run', missing, '--quiet'], { stdout: capture(), stderr })).toBe(1);
+    expect(stderr.text()).toContain(join(missing, 'run.json'));
+
+    const manifest = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'));
+    const other = join(tmp.dir, 'other');
+    await mkdir(other, { recursive: true });
+    await writeFile(join(other, 'run.json'), JSON.stringify({ ...manifest, experiment: 'dataset-summary' }));
+    const stderr2 = capture();
+    expect(await main(['predict-private', '--run', other, '--quiet'], { stdout: capture(), stderr: stderr2 })).toBe(1);
+    expect(stderr2.text()).toMatch(/not an identification run/);
+    expect(stderr2.text()).toContain(join(other, 'run.json'));
+  });
+});
