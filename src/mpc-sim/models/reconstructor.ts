@@ -36,9 +36,13 @@ export type ReconstructorStep =
       /** Bias `[cout]` (zeros if the layer has none). */
       readonly bias: Float32Array;
     }
+  | PublicStep
+  | { readonly kind: 'norm'; readonly name: string; readonly gamma: number; readonly beta: number; readonly epsilon: number };
+
+/** Steps without secret parameters: the same in plaintext, shared and enrolled form. */
+export type PublicStep =
   | { readonly kind: 'lrelu'; readonly name: string; readonly alpha: number }
   | { readonly kind: 'relu'; readonly name: string }
-  | { readonly kind: 'norm'; readonly name: string; readonly gamma: number; readonly beta: number; readonly epsilon: number }
   | { readonly kind: 'upsample'; readonly name: string; readonly factor: number }
   | { readonly kind: 'tanh'; readonly name: string };
 
@@ -51,11 +55,8 @@ export interface ReconstructorDescription {
 /** One party's share of a step: secret weights become shares, public hyper-parameters stay. */
 export type SharedReconstructorStep =
   | { readonly kind: 'conv'; readonly name: string; readonly stride: number; readonly padding: Padding; readonly weights: Share; readonly bias: Share }
-  | { readonly kind: 'lrelu'; readonly name: string; readonly alpha: number }
-  | { readonly kind: 'relu'; readonly name: string }
-  | { readonly kind: 'norm'; readonly name: string; readonly gamma: Share; readonly beta: Share; readonly epsilon: number }
-  | { readonly kind: 'upsample'; readonly name: string; readonly factor: number }
-  | { readonly kind: 'tanh'; readonly name: string };
+  | PublicStep
+  | { readonly kind: 'norm'; readonly name: string; readonly gamma: Share; readonly beta: Share; readonly epsilon: number };
 
 /** One party's share of a whole reconstructor. */
 export interface SharedReconstructor {
@@ -66,11 +67,8 @@ export interface SharedReconstructor {
 /** One party's enrolled step. */
 export type EnrolledStep =
   | { readonly kind: 'conv'; readonly name: string; readonly layer: EnrolledConv2d }
-  | { readonly kind: 'lrelu'; readonly name: string; readonly alpha: number }
-  | { readonly kind: 'relu'; readonly name: string }
-  | { readonly kind: 'norm'; readonly name: string; readonly gamma: Share; readonly beta: Share; readonly epsilon: number }
-  | { readonly kind: 'upsample'; readonly name: string; readonly factor: number }
-  | { readonly kind: 'tanh'; readonly name: string };
+  | PublicStep
+  | { readonly kind: 'norm'; readonly name: string; readonly gamma: Share; readonly beta: Share; readonly epsilon: number };
 
 /** One party's enrolled reconstructor, reused for every query. */
 export interface EnrolledReconstructor {
