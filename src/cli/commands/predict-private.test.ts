@@ -5,22 +5,10 @@ import { experimentRegistry, experiments } from '../../../experiments/index.js';
 import { parseConfigText } from '../../config/load.js';
 import { parseCsvText } from '../../report/csv.js';
 import { runConfig } from '../../runner/run-config.js';
-import { tempDir } from '../../testing/fixtures.js';
+import { tempDir, tinyIdentificationYaml } from '../../testing/fixtures.js';
 import { main } from '../main.js';
 
-const yaml = `
-seed: 11
-backend: wasm
-dataset:
-  source: { type: mnist }
-  users: { classes: ['0', '1', '4'], maxImagesPerUser: 40 }
-  cache: { enabled: false }
-training: { gf: 2, df: 2, iterations: 30, batchSize: 8, learningRate: 0.002, validateEvery: 10, checkpointBelow: null, workers: 1 }
-experiments:
-  - id: identification
-    baselines:
-      - { kind: vgg, blocks: [4], dense: 8, epochs: 1, batchSize: 16 }
-`;
+const yaml = tinyIdentificationYaml(2);
 
 function capture(): { write(text: string): boolean; text: () => string } {
   let out = '';
