@@ -1,13 +1,14 @@
 import { ProtocolError } from '../../errors.js';
-import type { CostReport } from '../channel/cost-meter.js';
+import { costDiff, type CostReport } from '../channel/cost-meter.js';
 import { encode, encodeScalar } from '../encoding/fixed-point.js';
 import type { InProcessSession } from '../parties/in-process.js';
+import { runLockstep } from '../parties/lockstep.js';
 import { argmin, mse } from '../protocols/argmin.js';
 import { concatShares } from '../protocols/shared-vector.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';
 import { reshapeShare } from '../sharing/linear.js';
-import { share } from '../sharing/share.js';
-import { enrolReconstructor, evaluateReconstructor, shareReconstructor, type EnrolReconstructorOptions, type EnrolledReconstructor, type ReconstructorDescription } from './reconstructor.js';
+import { share, type Share } from '../sharing/share.js';
+import { enrolReconstructor, evaluateReconstructor, reconstructorSignature, shareReconstructor, type EnrolReconstructorOptions, type EnrolledReconstructor, type ReconstructorDescription } from './reconstructor.js';
 
 /** Both servers' state of one enrolled user, S0's first. */
 export type EnrolledUser = readonly [EnrolledReconstructor, EnrolledReconstructor];
@@ -52,14 +53,44 @@ export interface PrivatePrediction {
 }
 
 /**
+ * Shares of every user's reconstruction MSE of the shared query `x`, as `[party][user]`. Users
+ * whose reconstructors have the same layer sequence are evaluated in lockstep (`runLockstep`:
+ * one round per protocol step for all of them, tags without the model id); if the sequences
+ * differ the users run one after another.
+ */
+async function userErrors(session: InProcessSession, users: readonly EnrolledUser[], x: readonly [Share, Share], imageShape: readonly number[]): Promise<[Share[], Share[]]> {
+  const signature = reconstructorSignature(users[0]![0]);
+  if (users.every(([u]) => reconstructorSignature(u) === signature)) {
+    return runLockstep(session, users.length, async (ctx, lane) => {
+      const xi = x[ctx.party];
+      const rec = reshapeShare(await evaluateReconstructor(ctx, users[lane]![ctx.party], xi, { tagPrefix: '' }), imageShape);
+      return mse(ctx, xi, rec, 'mse');
+    });
+  }
+  const [e0, e1] = await session.run(async (ctx) => {
+    const xi = x[ctx.party];
+    const errors: Share[] = [];
+    for (const user of users) {
+      const enrolled = user[ctx.party];
+      const rec = reshapeShare(await evaluateReconstructor(ctx, enrolled, xi), imageShape);
+      errors.push(await mse(ctx, xi, rec, `${enrolled.modelId}/mse`));
+    }
+    return errors;
+  });
+  return [e0, e1];
+}
+
+/**
  * One private query: the client shares the image (`[H, W, C]` of the enrolled input shape,
  * flattened, values in the encodable range), the servers evaluate every user's reconstructor
- * on it ({@link evaluateReconstructor}, users one after another), compute each MSE, assemble
+ * on it ({@link evaluateReconstructor}, all users in lockstep when their layer sequences agree),
+ * compute each MSE, assemble
  * the shared [1, N] vector and run `argmin` (with the optional threshold bit). Only the index
  * (and the bit) is revealed.
  *
- * Cost: N reconstructor evaluations + N `mse` (3 rounds each) + argmin (6 ceil(log2 N) + 1
- * rounds, + 5 with a threshold); measured with `session.measure`.
+ * Cost: in lockstep, the rounds of ONE reconstructor evaluation and one `mse` (3 rounds) plus
+ * argmin (6 ceil(log2 N) + 1 rounds, + 5 with a threshold), the bytes of all N; measured on the
+ * session's meter.
  * @throws ProtocolError if no user is enrolled or the users' input shapes differ from the query.
  */
 export async function privatePredict(session: InProcessSession, users: readonly EnrolledUser[], query: Float32Array, options: PrivatePredictOptions = {}): Promise<PrivatePrediction> {
@@ -74,17 +105,13 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   const x = share(encode(encoding, query, imageShape), options.random ?? new CryptoRandom());
   const threshold = options.threshold === undefined ? undefined : encodeScalar(encoding, options.threshold);
 
-  const { results, cost } = await session.measure(async (ctx) => {
-    const xi = x[ctx.party];
-    const errors = [];
-    for (const user of users) {
-      const enrolled = user[ctx.party];
-      const rec = reshapeShare(await evaluateReconstructor(ctx, enrolled, xi), imageShape);
-      errors.push(await mse(ctx, xi, rec, `${enrolled.modelId}/mse`));
-    }
-    const values = reshapeShare(concatShares(...errors), [1, users.length]);
+  const before = session.meter.report();
+  const errors = await userErrors(session, users, x, imageShape);
+  const results = await session.run((ctx) => {
+    const values = reshapeShare(concatShares(...errors[ctx.party]), [1, users.length]);
     return argmin(ctx, values, threshold === undefined ? {} : { threshold });
   });
+  const cost = costDiff(session.meter.report(), before);
   const [r0, r1] = results;
   if (r0.indices[0] !== r1.indices[0]) throw new ProtocolError(what, 'the parties revealed different indices');
   return {

@@ -6,6 +6,7 @@ import { FIXED20, decode, encode } from '../encoding/fixed-point.js';
 import { createInProcessSession, type InProcessSession } from '../parties/in-process.js';
 import { SeededRandom } from '../ring/random.js';
 import { reconstruct, share } from '../sharing/share.js';
+import { argminLevels } from '../protocols/argmin.js';
 import { enrolUser, privatePredict, type EnrolledUser } from './private-predict.js';
 import { evaluateReconstructor, readReconstructorWeights } from './reconstructor.js';
 
@@ -84,6 +85,9 @@ describe('2PC PrivEdge reconstructor (tiny, gf = 2)', () => {
     const queries = [0, 1, 2, 3, 4].map((q) => image(`query${q}`));
     // Also two queries drawn from a model's outputs (smoother than uniform noise).
     queries.push(predict(models[1]!, image('near1')), predict(models[2]!, image('near2')));
+    // Rounds of one user's evaluation, for the lockstep check below.
+    const x0 = share(encode(FIXED20, image('rounds'), [1, 32, 32, 3]), rng('query-rounds'));
+    const { cost: one } = await s.measure((ctx) => evaluateReconstructor(ctx, users[0]![ctx.party], x0[ctx.party]));
     let compared = 0;
     for (const [q, x] of queries.entries()) {
       const errs = models.map((m) => msePlain(x, predict(m, x)));
@@ -95,6 +99,8 @@ describe('2PC PrivEdge reconstructor (tiny, gf = 2)', () => {
           `2PC index ${p.index} (plaintext ${order[0]}), below ${threshold}: ${p.belowThreshold}; ${p.rounds} rounds, ${p.bytes} online bytes, ${p.cost.offlineBytesTotal} offline bytes`,
       );
       expect(p.rounds).toBe(p.cost.rounds);
+      // Lockstep: the 3 users cost the rounds of one evaluation, one mse (3), argmin (6 L + 1) and the threshold bit (5).
+      expect(p.rounds).toBe(one.rounds + 3 + 6 * argminLevels(3) + 1 + 5);
       if (margin > 1e-3) {
         compared++;
         expect(p.index).toBe(order[0]);

@@ -270,17 +270,33 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
   return { modelId, inputShape: shared.inputShape, outputShape: [h, w, c], steps };
 }
 
+/** Options of {@link evaluateReconstructor}. */
+export interface EvaluateOptions {
+  /** Prefix of message tags; default the model id, `''` for none. */
+  readonly tagPrefix?: string;
+}
+
+/**
+ * The sequence of step kinds and names of an enrolled reconstructor: models with equal
+ * signatures make the same exchanges and can be evaluated in lockstep.
+ */
+export function reconstructorSignature(enrolled: EnrolledReconstructor): string {
+  return enrolled.steps.map((s) => `${s.kind}:${s.name}`).join(',');
+}
+
 /**
  * One query through an enrolled reconstructor: shares of the reconstruction of the shared
  * image `x` (`[H, W, C]` or `[1, H, W, C]`, fixed point), of the same rank as `x`. Runs the
  * steps in order: `conv2d` (offline material fetched per query), `leakyRelu`, `relu`,
- * `instanceNorm`, local `upsample`, `tanh`. Message tags are `${modelId}/${step name}`.
+ * `instanceNorm`, local `upsample`, `tanh`. Message tags are `${tagPrefix}/${step name}` (prefix
+ * default the model id; an empty prefix gives the bare step name, as lockstep lanes need).
  * @throws ShapeError if `x` is not the enrolled input shape.
  */
-export async function evaluateReconstructor(ctx: PartyContext, enrolled: EnrolledReconstructor, x: Share): Promise<Share> {
+export async function evaluateReconstructor(ctx: PartyContext, enrolled: EnrolledReconstructor, x: Share, options: EvaluateOptions = {}): Promise<Share> {
   let y = x;
+  const prefix = options.tagPrefix ?? enrolled.modelId;
   for (const step of enrolled.steps) {
-    const tag = `${enrolled.modelId}/${step.name}`;
+    const tag = prefix === '' ? step.name : `${prefix}/${step.name}`;
     switch (step.kind) {
       case 'conv':
         y = await conv2d(ctx, step.layer, y, tag);
