@@ -3,7 +3,8 @@ import { FIXED16, FIXED20, decode, encode, type FixedPointEncoding } from '../en
 import { RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { lessThanPublic } from './compare.js';
-import { RSQRT_FRAC_BITS, RSQRT_RANGE, RSQRT_THRESHOLDS, VARIANCE_FRAC_BITS, instanceNorm, inverseSqrt } from './instance-norm.js';
+import { instanceNorm, normTruncationBits } from './instance-norm.js';
+import { NORM_GRID_THRESHOLDS, NORM_VARIANCE_RANGE, SCALE_FRAC_BITS, normScale, normScaleTables } from './norm-scale.js';
 import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
 
 function gaussian(name: string, n: number, mean: number, sd: number): Float64Array {
@@ -16,11 +17,11 @@ function gaussian(name: string, n: number, mean: number, sd: number): Float64Arr
   return Float64Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
 }
 
-/** Online cost of one lessThanPublic on the 43 thresholds (the comparison part). */
+/** Online cost of one lessThanPublic on the grid's thresholds (the comparison part). */
 async function comparisonCost(makeDealer: Parameters<typeof testSession>[0]): Promise<{ rounds: number; bytes: number }> {
   const { session } = testSession(makeDealer);
-  const x = share(new RingTensor([RSQRT_THRESHOLDS]), testRandom('cmp'));
-  const { cost } = await session.measure((ctx) => lessThanPublic(ctx, x[ctx.party], new RingTensor([RSQRT_THRESHOLDS])));
+  const x = share(new RingTensor([NORM_GRID_THRESHOLDS]), testRandom('cmp'));
+  const { cost } = await session.measure((ctx) => lessThanPublic(ctx, x[ctx.party], new RingTensor([NORM_GRID_THRESHOLDS])));
   return { rounds: cost.rounds, bytes: cost.onlineBytes[0] };
 }
 
@@ -30,22 +31,40 @@ const ENCODINGS: [string, FixedPointEncoding][] = [
 ];
 
 describe.each(TEST_DEALERS)('instance normalisation (%s)', (_, makeDealer) => {
-  it('inverseSqrt is within relative 5e-5 of 1/sqrt(v) over [2^-14, 2^7], edges included, and 3 iterations cost C + 12 rounds', async () => {
+  it('normScale is within relative 3e-6 (+ 2^-20) of gamma / (sqrt(var) + eps) over [2^-14, 2^10], edges included, in C + 6 rounds', async () => {
     const { session } = testSession(makeDealer);
-    const [lo, hi] = RSQRT_RANGE;
-    const vs = [lo, hi, 1e-4, 1e-2, 1, 2, 100, lo * 1.0001, 2 ** -7, 2 ** 0.5, ...Array.from({ length: 30 }, (_, i) => lo * (hi / lo) ** (i / 29 + 0.013))];
+    const [lo, hi] = NORM_VARIANCE_RANGE;
+    const Q = 2 ** 30;
+    const tables = normScaleTables(Q, 16, 1e-3);
+    expect(tables.fitError).toBeLessThan(1e-6);
+    const vs = [lo, hi * 0.99999, 1e-4, 1e-2, 1, 2, 100, lo * 1.0001, 2 ** -7, 2 ** 0.5, ...Array.from({ length: 24 }, (_, i) => lo * (hi / lo) ** (i / 24 + 0.013))];
     const cmp = await comparisonCost(makeDealer);
     let worst = 0;
-    for (const v of vs) {
-      const enc = RingTensor.fromBigInts([BigInt(Math.round(v * 2 ** VARIANCE_FRAC_BITS))]);
-      const x = share(enc, testRandom(`rsqrt-${v}`));
-      const { results, cost } = await session.measure((ctx) => inverseSqrt(ctx, x[ctx.party], 3));
-      const got = Number(BigInt.asIntN(64, reconstruct(results).data[0]!)) / 2 ** RSQRT_FRAC_BITS;
-      worst = Math.max(worst, Math.abs(got * Math.sqrt(v) - 1));
-      expect(cost.rounds).toBe(cmp.rounds + 12);
-      expect(cost.onlineBytes).toEqual([cmp.bytes + 72 * 3, cmp.bytes + 72 * 3]);
+    for (const [i, v] of vs.entries()) {
+      const g = [1, -2.5, 7.9, 0.01][i % 4]!;
+      const random = testRandom(`scale-${v}`);
+      const q = share(RingTensor.fromBigInts([BigInt(Math.round(v * Q))]), random);
+      const gamma = share(encode(FIXED16, [g]), random);
+      const { results, cost } = await session.measure((ctx) => normScale(ctx, q[ctx.party], gamma[ctx.party], tables));
+      const got = Number(BigInt.asIntN(64, reconstruct(results).data[0]!)) / 2 ** SCALE_FRAC_BITS;
+      const want = decode(FIXED16, encode(FIXED16, [g]))[0]! / (Math.sqrt(Math.round(v * Q) / Q) + 1e-3);
+      worst = Math.max(worst, (Math.abs(got - want) - 2 ** -SCALE_FRAC_BITS) / Math.abs(want));
+      expect(cost.rounds).toBe(cmp.rounds + 6);
+      expect(cost.onlineBytes).toEqual([cmp.bytes + 6288, cmp.bytes + 6288]);
     }
-    expect(worst).toBeLessThan(5e-5);
+    expect(worst).toBeLessThan(3e-6);
+  });
+
+  it('normScale gives exactly 0 outside the grid (a constant input, a huge variance)', async () => {
+    const { session } = testSession(makeDealer);
+    const tables = normScaleTables(2 ** 20, 16, 1e-3);
+    for (const v of [0, 2 ** -15, 2 ** 11]) {
+      const random = testRandom(`outside-${v}`);
+      const q = share(RingTensor.fromBigInts([BigInt(Math.round(v * 2 ** 20))]), random);
+      const gamma = share(encode(FIXED16, [1.5]), random);
+      const { results } = await session.measure((ctx) => normScale(ctx, q[ctx.party], gamma[ctx.party], tables));
+      expect(reconstruct(results).data[0]).toBe(0n);
+    }
   });
 
   describe.each(ENCODINGS)('%s', (_name, enc) => {
@@ -72,21 +91,27 @@ describe.each(TEST_DEALERS)('instance normalisation (%s)', (_, makeDealer) => {
       const variance = xv.reduce((p, q) => p + (q - mean) ** 2, 0) / n;
       const scale = gv / (Math.sqrt(variance) + 1e-3);
       const ulp = 2 ** -enc.fracBits;
+      // The variance is computed from d truncated by h bits: relative error about 0.6 2^(h-f) / (std sqrt n).
+      const h = normTruncationBits(n, enc.fracBits);
+      const varianceError = (2 * 2 ** (h - enc.fracBits)) / (Math.sqrt(variance) * Math.sqrt(n)) + 2 ** (2 * (h - enc.fracBits)) / variance;
+      let worst = 0;
       for (let i = 0; i < n; i++) {
         const want = (xv[i]! - mean) * scale + bv;
         const dv = xv[i]! - mean;
-        // 1 ulp in d (times the scale); in a = gamma k: k's own 1-ulp quantisation times |gamma| plus
-        // 1 ulp of the product's truncation, times |d|; 1 ulp of truncation; rel 5e-5 in k.
-        expect(Math.abs(y[i]! - want)).toBeLessThanOrEqual(ulp * (2 * Math.max(1, scale) + (Math.abs(gv) + 1) * Math.abs(dv) + 2) + 5e-5 * Math.abs(want - bv));
+        // 1 ulp in d (times the scale); k's 2^-20 quantisation times |d|; 1 ulp of truncation;
+        // relative 3e-6 in k plus half the variance's relative error.
+        const bound = ulp * (2 * Math.max(1, scale) + 2) + Math.abs(dv) * 2 ** -19 + (3e-6 + varianceError / 2) * Math.abs(want - bv);
+        worst = Math.max(worst, Math.abs(y[i]! - want) / bound);
       }
+      expect(worst).toBeLessThanOrEqual(1);
       const cmp = await comparisonCost(makeDealer);
-      expect(cost.rounds).toBe(15 + cmp.rounds + 12);
-      expect(cost.onlineBytes[1]).toBe(32 * n + 184 + 72 * 3 + cmp.bytes);
+      expect(cost.rounds).toBe(10 + cmp.rounds);
+      expect(cost.onlineBytes[1]).toBe(32 * n + 6304 + cmp.bytes);
       expect(cost.reveals).toBe(0);
     });
   });
 
-  it('a constant input gives beta; local truncation saves one round and 8n bytes', async () => {
+  it('a constant input gives exactly beta; local truncation saves one round and 8n bytes', async () => {
     const { session } = testSession(makeDealer);
     const n = 24;
     const random = testRandom('in-const');
@@ -94,9 +119,9 @@ describe.each(TEST_DEALERS)('instance normalisation (%s)', (_, makeDealer) => {
     const gamma = share(encode(FIXED16, [2]), random);
     const beta = share(encode(FIXED16, [0.5]), random);
     const { results, cost } = await session.measure((ctx) => instanceNorm(ctx, x[ctx.party], gamma[ctx.party], beta[ctx.party], { truncation: 'local' }));
-    for (const v of decode(FIXED16, reconstruct(results))) expect(Math.abs(v - 0.5)).toBeLessThan(0.05);
+    for (const v of decode(FIXED16, reconstruct(results))) expect(v).toBe(0.5);
     const cmp = await comparisonCost(makeDealer);
-    expect(cost.rounds).toBe(14 + cmp.rounds + 12);
-    expect(cost.onlineBytes[0]).toBe(24 * n + 184 + 72 * 3 + cmp.bytes);
+    expect(cost.rounds).toBe(9 + cmp.rounds);
+    expect(cost.onlineBytes[0]).toBe(24 * n + 6304 + cmp.bytes);
   });
 });
