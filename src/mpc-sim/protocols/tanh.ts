@@ -1,86 +1,165 @@
 import { ProtocolError } from '../../errors.js';
-import { addScalar, mulScalar } from '../ring/elementwise.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { reshapeShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
-import type { CompareOptions } from './drelu.js';
-import { relu } from './relu.js';
+import { drelu, type CompareOptions } from './drelu.js';
+import { mul } from './mul.js';
+import { concatShares } from './shared-vector.js';
 import { truncateWithDealer } from './truncate.js';
 
 /**
- * Positive breakpoints of the tanh interpolant, in units of 2^-10 (so exactly encodable for
- * f >= 10); the breakpoints are these, their negatives and 0 (39 in all).
+ * Positive piece ends of the tanh approximation, in units of 2^-10 (exactly encodable for f >= 11
+ * together with the piece midpoints); the thresholds are these, their negatives and 0 (21 in all).
  *
- * Obtained offline by a greedy fit (a 10-line Node script, eps = 1e-3): from a = 0, take the
- * largest step h (a multiple of 2^-10) such that the chord of tanh on [a, a + h] stays within
- * eps of tanh (checked on 200 points per segment); a += h; repeat until 1 - tanh(a) <= eps.
- * The last breakpoint 5494/1024 = 5.365 has 1 - tanh = 4.4e-5; beyond it the output is constant.
+ * Obtained offline by a greedy fit (a 20-line script, numpy): from a = 0, take the largest step h
+ * (a multiple of 2^-10) such that the degree-4 polynomial interpolating tanh at the 5 Chebyshev
+ * nodes of [a, a + h] stays within 5e-7 of tanh (checked on 400 points); a += h; repeat until
+ * 1 - tanh(a) <= 5e-7 (a = 7.6). Beyond the last end the output is the constant tanh(+-7.6).
  */
-export const TANH_BREAKPOINTS_1024: readonly number[] = [204, 336, 451, 558, 662, 766, 872, 981, 1096, 1218, 1351, 1497, 1662, 1853, 2083, 2374, 2776, 3436, 5494];
-/** Number of breakpoints K (39): one ReLU per breakpoint and element. */
-export const TANH_PIECES = 2 * TANH_BREAKPOINTS_1024.length + 1;
-/** Bits of the quantised slopes (slope error 2^-31, negligible over the 10.7-wide span). */
-export const TANH_SLOPE_BITS = 30;
+export const TANH_PIECE_ENDS_1024: readonly number[] = [301, 694, 1035, 1438, 2047, 2637, 3348, 4305, 5804, 7783];
+/** Degree of the per-piece polynomials. */
+export const TANH_DEGREE = 4;
+/** Number of thresholds K (21): one comparison per threshold and element. */
+export const TANH_THRESHOLDS = 2 * TANH_PIECE_ENDS_1024.length + 1;
+/** Fractional bits of the polynomial coefficients. */
+export const TANH_COEFFICIENT_BITS = 36;
 /**
- * Max |tanh(x) - y| over all encodable x, measured in `tanh.test.ts` (dense grid of step 2^-12 on
- * [-6, 6] plus 0, +-1 ulp, +-largest): the interpolation error 1e-3 plus at most 1 ulp of truncation.
+ * Max |P(x) - tanh(x)| of the real piecewise polynomial P over all x (5.003e-7, attained beyond
+ * the last piece: 1 - tanh(7.6)), measured in `tanh.test.ts`
+ * (a 2^-14 grid on [-9, 9] plus large values); the protocol adds a few ulps of truncation.
  */
-export const TANH_MAX_ERROR = 1.0e-3;
+export const TANH_MAX_ERROR = 5.01e-7;
 
-/** The breakpoints as reals, ascending: -t_18..-t_0, 0, t_0..t_18. */
-function breakpoints(): number[] {
-  const pos = TANH_BREAKPOINTS_1024.map((b) => b / 1024);
-  return [...pos.map((t) => -t).reverse(), 0, ...pos];
+/** One piece: [lo, hi) with centre c and coefficients b_p of sum_p b_p (x - c)^p. */
+export interface TanhPiece {
+  readonly lo: number;
+  readonly hi: number;
+  readonly centre: number;
+  readonly coefficients: readonly number[];
+}
+
+let cachedPieces: readonly TanhPiece[] | undefined;
+
+/**
+ * The pieces of the approximation, ascending: (-inf, -7.6) constant, 20 polynomial pieces between
+ * the thresholds, [7.6, inf) constant. Each polynomial interpolates tanh at the 5 Chebyshev nodes
+ * of its piece (computed here in float64, deterministic).
+ */
+export function tanhPieces(): readonly TanhPiece[] {
+  if (cachedPieces !== undefined) return cachedPieces;
+  const ends = TANH_PIECE_ENDS_1024.map((b) => b / 1024);
+  const t = [...ends.map((v) => -v).reverse(), 0, ...ends];
+  const last = t[t.length - 1]!;
+  const pieces: TanhPiece[] = [{ lo: -Infinity, hi: t[0]!, centre: t[0]!, coefficients: [Math.tanh(t[0]!), 0, 0, 0, 0] }];
+  for (let j = 0; j + 1 < t.length; j++) {
+    const lo = t[j]!;
+    const hi = t[j + 1]!;
+    const centre = (lo + hi) / 2;
+    const nodes = Array.from({ length: TANH_DEGREE + 1 }, (_, k) => centre + ((hi - lo) / 2) * Math.cos(((2 * k + 1) * Math.PI) / (2 * (TANH_DEGREE + 1))));
+    pieces.push({ lo, hi, centre, coefficients: interpolate(nodes.map((x) => x - centre), nodes.map(Math.tanh)) });
+  }
+  pieces.push({ lo: last, hi: Infinity, centre: last, coefficients: [Math.tanh(last), 0, 0, 0, 0] });
+  cachedPieces = pieces;
+  return pieces;
+}
+
+/** The real piecewise polynomial the protocol evaluates (before quantisation and truncation). */
+export function tanhApproximation(x: number): number {
+  const piece = tanhPieces().find((p) => x < p.hi) ?? tanhPieces()[tanhPieces().length - 1]!;
+  const u = x - piece.centre;
+  return piece.coefficients.reduceRight((acc, b) => acc * u + b, 0);
+}
+
+/** Monomial coefficients of the polynomial through (xs[i], ys[i]): Gaussian elimination on the Vandermonde system. */
+function interpolate(xs: readonly number[], ys: readonly number[]): number[] {
+  const n = xs.length;
+  const a = xs.map((x, i) => [...Array.from({ length: n }, (_, p) => x ** p), ys[i]!]);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[pivot]![c]!)) pivot = r;
+    [a[c], a[pivot]] = [a[pivot]!, a[c]!];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const k = a[r]![c]! / a[c]![c]!;
+      for (let q = c; q <= n; q++) a[r]![q]! -= k * a[c]![q]!;
+    }
+  }
+  return a.map((row, i) => row[n]! / row[i]!);
 }
 
 /**
- * tanh on fixed-point shares, by the continuous piecewise-linear interpolant P of tanh at the
- * 39 breakpoints t_0 < ... < t_38 (odd, {@link TANH_BREAKPOINTS_1024}), constant tanh(t_0) below
- * t_0 and tanh(t_38) above t_38:
- * P(x) = tanh(t_0) + sum_k (s_k - s_(k-1)) relu(x - t_k), with s_k the chord slope on
- * [t_k, t_(k+1)] and s_(-1) = s_38 = 0.
+ * tanh on fixed-point shares by a piecewise degree-4 polynomial ({@link tanhPieces}): the piece is
+ * found by one batched comparison, its centre and coefficients are selected linearly from the
+ * comparison bits, and the polynomial in u = x - centre (|u| < 1 inside the pieces) is
+ * evaluated with three rounds of Beaver products.
  *
- * Steps (n = x.size, K = 39, S = 30 slope bits, f = `ctx.encoding.fracBits` >= 10):
- * 1. z = [x - t_0, ..., x - t_38] (K n elements, local: S0 subtracts the encoded t_k);
- * 2. one batched {@link relu} of z (exact in the ring);
- * 3. locally u = round(tanh(t_0) 2^(f+S)) + sum_k dq_k relu_k, with the quantised slopes
- *    q_k = round(s_k 2^S) and dq_k = q_k - q_(k-1) (sum dq_k = 0 exactly, so P is exactly constant
- *    beyond t_38 whatever |x|);
- * 4. y = trunc(u, S) (dealer truncation): scale 2^f.
+ * Steps (n = x.size, K = 21 thresholds t_k, Fc = 36 coefficient bits, f = `ctx.encoding.fracBits`):
+ * 1. b_k = DReLU(x - t_k) = [x >= t_k]: one `drelu` of K n elements; the one-hot piece indicator
+ *    d_j = b_(j-1) - b_j (b_(-1) = 1, b_K = 0) is linear;
+ * 2. locally u = x - sum_j d_j c_j and A_p = sum_j d_j round(b_jp 2^Fc) (shares, linear in d);
+ * 3. u2 = trunc(u u, f) (1 `mul`, 1 dealer truncation);
+ * 4. [u3, u4] = trunc([u2 u, u2 u2], f) (1 `mul` of 2n, 1 truncation);
+ * 5. y = trunc(A_0 2^f + sum_(p>=1) A_p u^p, Fc) (1 `mul` of 4n, 1 truncation).
+ * For x outside [-7.6, 7.6) the selected A_p (p >= 1) are exactly 0, so whatever u^p is (it may
+ * wrap for |x| > 1,000), y = A_0 = tanh(+-7.6) exactly.
  *
- * Accuracy: |y - tanh(x)| <= 1e-3 (interpolation) + 1 ulp (truncation) + 5e-9 (slope rounding) for
- * every encodable x, measured ({@link TANH_MAX_ERROR}); y is odd up to 1 ulp and within [-1, 1].
+ * Accuracy: |y - tanh(x)| <= 5e-7 (approximation, {@link TANH_MAX_ERROR}) + about 3 ulp
+ * (truncations of u^p, scaled by |b_p| <= 1, and of y) for every encodable x; measured in
+ * `tanh.test.ts`.
  *
- * Cost: relu of K n elements (l = 64, d = 4: 5 rounds, 8 * comparisonLayout(K n, product).online
- * bytes per party, about 14.6 K = 570 bytes per element) plus the truncation (1 round, 8n bytes):
- * 6 rounds; online bytes per party 8 * onlineWords(39 n) + 8n.
- * @throws ProtocolError if f < 10 or f + 30 > 60, or a share is not the caller's.
+ * Cost: `drelu` of 21 n elements (l = 64, d = 4: 5 rounds, about 14.6 x 21 = 307 bytes per element
+ * per party) + 6 rounds and 144 n bytes per party: 11 rounds.
+ * @throws ProtocolError if f < 11 or f > 24, or a share is not the caller's.
  */
 export async function tanh(ctx: PartyContext, x: Share, options: CompareOptions = {}): Promise<Share> {
   const tag = options.tag ?? 'tanh';
   assertOwnShares(ctx, tag, x);
   const f = ctx.encoding.fracBits;
-  if (f < 10 || f + TANH_SLOPE_BITS > 60) throw new ProtocolError(tag, `needs 10 <= fracBits <= 30, got ${f}`);
-  const t = breakpoints();
-  const k = t.length;
+  if (f < 11 || f > 24) throw new ProtocolError(tag, `needs 11 <= fracBits <= 24, got ${f}`);
+  const pieces = tanhPieces();
+  const k = pieces.length - 1; // thresholds: the lower ends of pieces 1..K
   const n = x.size;
   const z = new BigUint64Array(k * n);
   for (let j = 0; j < k; j++) {
-    const shift = ctx.party === 0 ? BigInt(Math.round(t[j]! * 1024)) << BigInt(f - 10) : 0n;
+    const shift = ctx.party === 0 ? BigInt(Math.round(pieces[j + 1]!.lo * 1024)) << BigInt(f - 10) : 0n;
     for (let i = 0; i < n; i++) z[j * n + i] = BigInt.asUintN(64, x.ring.data[i]! - shift);
   }
-  const { y: r } = await relu(ctx, new Share(ctx.party, new RingTensor([k * n], z)), { ...options, tag: `${tag}/relu` });
+  const b = (await drelu(ctx, new Share(ctx.party, new RingTensor([k * n], z)), { ...options, tag: `${tag}/pieces` })).ring.data;
 
-  const S = 2 ** TANH_SLOPE_BITS;
-  const q = t.map((tk, j) => (j + 1 < k ? BigInt(Math.round(((Math.tanh(t[j + 1]!) - Math.tanh(tk)) / (t[j + 1]! - tk)) * S)) : 0n));
-  let u = new RingTensor([n]);
-  for (let j = 0; j < k; j++) {
-    const dq = q[j]! - (j > 0 ? q[j - 1]! : 0n);
-    const part = mulScalar(new RingTensor([n], r.ring.data.slice(j * n, (j + 1) * n)), dq);
-    for (let i = 0; i < n; i++) u.data[i] = BigInt.asUintN(64, u.data[i]! + part.data[i]!);
+  const one = ctx.party === 0 ? 1n : 0n;
+  const centres = pieces.map((p) => BigInt(Math.round(p.centre * 2048)) << BigInt(f - 11));
+  const coeffs = pieces.map((p) => p.coefficients.map((c) => BigInt(Math.round(c * 2 ** TANH_COEFFICIENT_BITS))));
+  const u = new RingTensor([n]);
+  const a = Array.from({ length: TANH_DEGREE + 1 }, () => new RingTensor([n]));
+  for (let i = 0; i < n; i++) {
+    let centre = 0n;
+    const sel = [0n, 0n, 0n, 0n, 0n];
+    let above = one; // b_(j-1), with b_(-1) = 1
+    for (let j = 0; j <= k; j++) {
+      const below = j < k ? b[j * n + i]! : 0n;
+      const d = above - below;
+      centre += d * centres[j]!;
+      const c = coeffs[j]!;
+      for (let p = 0; p <= TANH_DEGREE; p++) sel[p]! += d * c[p]!;
+      above = below;
+    }
+    u.data[i] = BigInt.asUintN(64, x.ring.data[i]! - centre);
+    for (let p = 0; p <= TANH_DEGREE; p++) a[p]!.data[i] = BigInt.asUintN(64, sel[p]!);
   }
-  if (ctx.party === 0) u = addScalar(u, BigInt(Math.round(Math.tanh(t[0]!) * 2 ** (f + TANH_SLOPE_BITS))));
-  const y = await truncateWithDealer(ctx, new Share(ctx.party, u), TANH_SLOPE_BITS, `${tag}/truncate`);
+  const us = new Share(ctx.party, u);
+  const u2 = await truncateWithDealer(ctx, await mul(ctx, us, us, `${tag}/square`), f, `${tag}/square/truncate`);
+  const u34 = await truncateWithDealer(ctx, await mul(ctx, concatShares(u2, u2), concatShares(us, u2), `${tag}/powers`), f, `${tag}/powers/truncate`);
+  const powers = concatShares(us, u2, u34);
+  const [a0, ...rest] = a.map((t) => new Share(ctx.party, t)) as [Share, ...Share[]];
+  const terms = await mul(ctx, concatShares(...rest), powers, `${tag}/terms`);
+  const sum = new RingTensor([n]);
+  const scale = 1n << BigInt(f);
+  for (let i = 0; i < n; i++) {
+    let s = a0.ring.data[i]! * scale;
+    for (let p = 0; p < TANH_DEGREE; p++) s += terms.ring.data[p * n + i]!;
+    sum.data[i] = BigInt.asUintN(64, s);
+  }
+  const y = await truncateWithDealer(ctx, new Share(ctx.party, sum), TANH_COEFFICIENT_BITS, `${tag}/truncate`);
   return reshapeShare(y, x.shape as Shape);
 }
