@@ -29,6 +29,14 @@ export interface CostReport {
   readonly offlineBytesTotal: number;
   /** Online cost per message label. */
   readonly byLabel: Readonly<Record<string, LabelCost>>;
+  /** Dealer material per request tag, received by S0 and by S1, in bytes. */
+  readonly offlineByLabel: Readonly<Record<string, readonly [number, number]>>;
+  /**
+   * Wall-clock seconds per message label: from the previous completed round (or the last
+   * `markIdle`) to the completion of each round under the label, i.e. the local computation
+   * that produced the round's messages (in process: both parties' computation).
+   */
+  readonly secondsByLabel: Readonly<Record<string, number>>;
 }
 
 /**
@@ -43,6 +51,9 @@ export class CostMeter {
   private reveals = 0;
   private revealedElements = 0;
   private readonly labels = new Map<string, { rounds: number; bytes: [number, number] }>();
+  private readonly offlineLabels = new Map<string, [number, number]>();
+  private readonly seconds = new Map<string, number>();
+  private lastRound = performance.now();
 
   /** Party `party` sent `bytes` online under `label`. */
   recordSend(party: PartyId, label: string, bytes: number): void {
@@ -54,15 +65,26 @@ export class CostMeter {
   recordRound(label: string, reveal: boolean, elements: number): void {
     this.rounds++;
     this.label(label).rounds++;
+    const now = performance.now();
+    this.seconds.set(label, (this.seconds.get(label) ?? 0) + (now - this.lastRound) / 1000);
+    this.lastRound = now;
     if (reveal) {
       this.reveals++;
       this.revealedElements += elements;
     }
   }
 
-  /** Party `party` received `bytes` of dealer material. */
-  recordOffline(party: PartyId, bytes: number): void {
+  /** Party `party` received `bytes` of dealer material for a request tagged `label`. */
+  recordOffline(party: PartyId, bytes: number, label = 'untagged'): void {
     this.offline[party] += bytes;
+    let c = this.offlineLabels.get(label);
+    if (c === undefined) this.offlineLabels.set(label, (c = [0, 0]));
+    c[party] += bytes;
+  }
+
+  /** Restarts the clock of `secondsByLabel` (call when a timed computation starts). */
+  markIdle(): void {
+    this.lastRound = performance.now();
   }
 
   /** A snapshot of the totals so far. */
@@ -78,6 +100,8 @@ export class CostMeter {
       offlineBytes: [this.offline[0], this.offline[1]],
       offlineBytesTotal: this.offline[0] + this.offline[1],
       byLabel,
+      offlineByLabel: Object.fromEntries([...this.offlineLabels].map(([k, v]) => [k, [v[0], v[1]] as const])),
+      secondsByLabel: Object.fromEntries(this.seconds),
     };
   }
 
@@ -110,5 +134,15 @@ export function costDiff(after: CostReport, before: CostReport): CostReport {
     offlineBytes: offline,
     offlineBytesTotal: offline[0] + offline[1],
     byLabel,
+    offlineByLabel: Object.fromEntries(
+      Object.entries(after.offlineByLabel)
+        .map(([k, v]) => [k, [v[0] - (before.offlineByLabel[k]?.[0] ?? 0), v[1] - (before.offlineByLabel[k]?.[1] ?? 0)] as const] as const)
+        .filter(([, v]) => v[0] !== 0 || v[1] !== 0),
+    ),
+    secondsByLabel: Object.fromEntries(
+      Object.entries(after.secondsByLabel)
+        .map(([k, v]) => [k, v - (before.secondsByLabel[k] ?? 0)] as const)
+        .filter(([k]) => byLabel[k] !== undefined),
+    ),
   };
 }

@@ -38,14 +38,15 @@ class DealerHub {
     return {
       party,
       mulTriple: async (shape: Shape, tag: string): Promise<Triple> =>
-        this.take(party, `mulTriple ${tag} [${shape.join(', ')}]`, () => d.mulTriple(shape, tag), tripleElements),
+        this.take(party, tag, `mulTriple ${tag} [${shape.join(', ')}]`, () => d.mulTriple(shape, tag), tripleElements),
       matmulTriple: async (m: number, k: number, n: number, tag: string): Promise<Triple> =>
-        this.take(party, `matmulTriple ${tag} [${m}, ${k}] @ [${k}, ${n}]`, () => d.matmulTriple(m, k, n, tag), tripleElements),
+        this.take(party, tag, `matmulTriple ${tag} [${m}, ${k}] @ [${k}, ${n}]`, () => d.matmulTriple(m, k, n, tag), tripleElements),
       mask: async (shape: Shape, tag: string, bits = 64): Promise<Share> =>
-        this.take(party, `mask ${tag} [${shape.join(', ')}] ${bits} bits`, () => d.mask(shape, tag, bits), (s) => s.size),
+        this.take(party, tag, `mask ${tag} [${shape.join(', ')}] ${bits} bits`, () => d.mask(shape, tag, bits), (s) => s.size),
       truncationPair: async (shape: Shape, tag: string, options: TruncationPairOptions): Promise<TruncationPair> =>
         this.take(
           party,
+          tag,
           `truncationPair ${tag} [${shape.join(', ')}] f=${options.fracBits}`,
           () => d.truncationPair(shape, tag, options),
           (p) => p.r.size + p.rMsb.size + p.rHigh.size,
@@ -53,15 +54,17 @@ class DealerHub {
       comparisonKey: async (shape: Shape, tag: string, options: ComparisonKeyOptions): Promise<ComparisonKey> =>
         this.take(
           party,
+          tag,
           `comparisonKey ${tag} [${shape.join(', ')}] bits=${options.bits} chunkBits=${options.chunkBits}${options.product ? ' product' : ''}${options.fuseLastAnd ? ' fused' : ''}`,
           () => d.comparisonKey(shape, tag, options),
           comparisonKeyElements,
         ),
       weightMask: async (layer: string, k: number, n: number, tag: string): Promise<Share> =>
-        this.take(party, `weightMask ${tag} layer=${JSON.stringify(layer)} [${k}, ${n}]`, () => d.weightMask(layer, k, n, tag), (s) => s.size),
+        this.take(party, tag, `weightMask ${tag} layer=${JSON.stringify(layer)} [${k}, ${n}]`, () => d.weightMask(layer, k, n, tag), (s) => s.size),
       convQueryMask: async (layer: string, map: PatchMap, tag: string): Promise<ConvQueryMask> =>
         this.take(
           party,
+          tag,
           `convQueryMask ${tag} layer=${JSON.stringify(layer)} ${patchMapKey(map)}`,
           () => d.convQueryMask(layer, map, tag),
           convQueryMaskElements,
@@ -69,7 +72,7 @@ class DealerHub {
     };
   }
 
-  private take<T>(party: PartyId, key: string, generate: () => readonly [T, T], elements: (t: T) => number): T {
+  private take<T>(party: PartyId, tag: string, key: string, generate: () => readonly [T, T], elements: (t: T) => number): T {
     const index = this.count[party]++;
     const mine = this.pending[party];
     const waiting = mine.get(index);
@@ -88,7 +91,7 @@ class DealerHub {
       this.pending[otherParty(party)].set(index, { key, value: pair[otherParty(party)] });
       value = pair[party];
     }
-    this.meter.recordOffline(party, 8 * elements(value));
+    this.meter.recordOffline(party, 8 * elements(value), tag);
     return value;
   }
 }

@@ -2,10 +2,12 @@
  * Micro-benchmark of the Z_2^64 kernels (a few seconds):
  *   node --import tsx src/mpc-sim/ring/bench-ring.ts
  * Prints the matmul rate in GMAC/s (multiply-accumulates modulo 2^64 per second) for the shapes
- * of a conv layer lowered to a matrix product, and elementwise rates in M elements/s.
+ * of a conv layer lowered to a matrix product (with whichever kernel `matmul` dispatches to:
+ * native if built, see `scripts/bench-ring-kernel.ts` for every kernel side by side), and
+ * elementwise rates in M elements/s.
  */
 import { add, mul } from './elementwise.js';
-import { matmul } from './matmul.js';
+import { matmul, ringKernelInfo } from './matmul.js';
 import { SeededRandom, randomTensor } from './random.js';
 import type { RingTensor } from './ring-tensor.js';
 
@@ -24,6 +26,8 @@ function timeIt(run: () => RingTensor, minMs: number): number {
   return elapsed / reps;
 }
 
+const kernel = ringKernelInfo();
+console.log(`matmul kernel: ${kernel.kind}${kernel.isa ? ` (${kernel.isa})` : ''}${kernel.reason ? ` (${kernel.reason})` : ''}`);
 for (const [m, k, n] of [
   [256, 1024, 64],
   [64, 576, 1024],

@@ -48,6 +48,12 @@ interface RingAddon {
 /** Where the build script puts the addon, relative to the package root. */
 export const RING_KERNEL_BINARY = join('native', 'ring-kernel', 'build', 'ring_kernel.node');
 
+/**
+ * Products with fewer multiply-accumulates run in TypeScript even when the addon is loaded: below
+ * this, the ~0.5 us cost of a native call outweighs its speed (measured on Node 20).
+ */
+const NATIVE_MIN_MACS = 128;
+
 let loaded: { addon: RingAddon | undefined; info: RingKernelInfo } | undefined;
 
 /**
@@ -66,26 +72,27 @@ export function ringKernelInfo(): RingKernelInfo {
 }
 
 /**
- * `a [m, k] @ b [k, n]` over Z_2^64 with the native kernel if loaded, else the TypeScript one;
- * both are exact, so the results are identical.
+ * `a [m, k] @ b [k, n]` over Z_2^64 with the native kernel if loaded (and the product is not
+ * tiny), else the TypeScript one; both are exact, so the results are identical.
  * @throws ShapeError unless `a` and `b` are matrices with matching inner dimensions.
  */
 export function matmulFast(a: RingTensor, b: RingTensor): RingTensor {
+  const [m, k, n] = matmulDims(a, b);
   const addon = current().addon;
-  return addon === undefined ? matmulTs(a, b) : runNative(addon, a, b);
+  return addon === undefined || m * k * n < NATIVE_MIN_MACS ? matmulTs(a, b) : runNative(addon, a, b, [m, k, n]);
 }
 
 /**
  * {@link matmulFast} off the main thread: the native kernel runs on the libuv thread pool, so
  * concurrent calls use separate cores (up to `UV_THREADPOOL_SIZE`, 4 by default). `a` and `b`
- * must not be written to until the promise settles. Without the addon the TypeScript kernel runs
- * synchronously and the promise is already resolved.
+ * must not be written to or transferred until the promise settles. Without the addon (or for a
+ * tiny product) the TypeScript kernel runs synchronously and the promise is already resolved.
  * @throws ShapeError (as a rejection) unless the shapes fit.
  */
 export async function matmulAsync(a: RingTensor, b: RingTensor): Promise<RingTensor> {
   const [m, k, n] = matmulDims(a, b);
   const addon = current().addon;
-  if (addon === undefined) return matmulTs(a, b);
+  if (addon === undefined || m * k * n < NATIVE_MIN_MACS) return matmulTs(a, b);
   const out = new RingTensor([m, n]);
   await addon.matmulAsync(a.data, b.data, m, k, n, out.data);
   return out;
@@ -98,11 +105,10 @@ export async function matmulAsync(a: RingTensor, b: RingTensor): Promise<RingTen
 export function matmulNative(a: RingTensor, b: RingTensor, isa?: RingIsa): RingTensor {
   const { addon, info } = current();
   if (addon === undefined) throw new Error(`native ring kernel not loaded: ${info.reason ?? ''}`);
-  return runNative(addon, a, b, isa);
+  return runNative(addon, a, b, matmulDims(a, b), isa);
 }
 
-function runNative(addon: RingAddon, a: RingTensor, b: RingTensor, isa?: RingIsa): RingTensor {
-  const [m, k, n] = matmulDims(a, b);
+function runNative(addon: RingAddon, a: RingTensor, b: RingTensor, [m, k, n]: readonly [number, number, number], isa?: RingIsa): RingTensor {
   const out = new RingTensor([m, n]);
   addon.matmul(a.data, b.data, m, k, n, out.data, isa);
   return out;
