@@ -1,14 +1,17 @@
 import { ProtocolError } from '../../errors.js';
 import { costDiff, type CostReport } from '../channel/cost-meter.js';
-import { encode, encodeScalar } from '../encoding/fixed-point.js';
+import { decode, encode, encodeScalar } from '../encoding/fixed-point.js';
 import type { InProcessSession } from '../parties/in-process.js';
 import { runLockstep } from '../parties/lockstep.js';
 import { argmin, mse } from '../protocols/argmin.js';
+import type { Conv2dQueryMaterial } from '../protocols/conv2d.js';
+import type { PartyContext } from '../protocols/context.js';
+import { reveal } from '../protocols/reveal.js';
 import { concatShares } from '../protocols/shared-vector.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';
 import { reshapeShare } from '../sharing/linear.js';
 import { share, type Share } from '../sharing/share.js';
-import { enrolReconstructor, evaluateReconstructor, reconstructorSignature, shareReconstructor, type EnrolReconstructorOptions, type EnrolledReconstructor, type ReconstructorDescription } from './reconstructor.js';
+import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, shareReconstructor, type EnrolledStep, type EnrolReconstructorOptions, type EnrolledReconstructor, type ReconstructorDescription } from './reconstructor.js';
 
 /** Both servers' state of one enrolled user, S0's first. */
 export type EnrolledUser = readonly [EnrolledReconstructor, EnrolledReconstructor];
@@ -37,6 +40,16 @@ export interface PrivatePredictOptions {
   readonly threshold?: number;
   /** The client's randomness for sharing the query; default node:crypto. */
   readonly random?: RingRandom;
+  /**
+   * DEBUG ONLY (fidelity runs): also reveal the N dissimilarities, one counted reveal round.
+   * This discloses every user's MSE to both servers: never in a private deployment.
+   */
+  readonly revealDissimilarities?: boolean;
+  /**
+   * DEBUG ONLY (`--validate`): reveal every step's output of every user (one counted reveal per
+   * step) and pass it, decoded, to this callback.
+   */
+  readonly validate?: (user: number, step: EnrolledStep, values: Float64Array) => void;
 }
 
 /** What one private prediction reveals, and what it cost. */
@@ -45,48 +58,35 @@ export interface PrivatePrediction {
   readonly index: number;
   /** [min MSE < threshold], when a threshold was given. */
   readonly belowThreshold: boolean | undefined;
-  /** The cost of this query: online rounds and bytes, offline dealer bytes, per label. */
+  /** The revealed dissimilarities, with `revealDissimilarities` only. */
+  readonly dissimilarities: readonly number[] | undefined;
+  /** The cost of this query (both phases): online rounds and bytes, dealer bytes, per label. */
   readonly cost: CostReport;
+  /** The offline phase alone (every conv's mask and its product with the masked weights). */
+  readonly offlineCost: CostReport;
   /** Shortcuts into `cost`: online rounds and online bytes of both parties together. */
   readonly rounds: number;
   readonly bytes: number;
+  /** Wall-clock seconds of the offline phase (conv material for every user). */
+  readonly offlineSeconds: number;
+  /**
+   * Wall-clock seconds of the online phase: both servers' computation in this process, plus
+   * the dealer's generation of any material not prepared offline (none with a replaying dealer).
+   */
+  readonly onlineSeconds: number;
 }
 
-/**
- * Shares of every user's reconstruction MSE of the shared query `x`, as `[party][user]`. Users
- * whose reconstructors have the same layer sequence are evaluated in lockstep (`runLockstep`:
- * one round per protocol step for all of them, tags without the model id); if the sequences
- * differ the users run one after another.
- */
-async function userErrors(session: InProcessSession, users: readonly EnrolledUser[], x: readonly [Share, Share], imageShape: readonly number[]): Promise<[Share[], Share[]]> {
-  const signature = reconstructorSignature(users[0]![0]);
-  if (users.every(([u]) => reconstructorSignature(u) === signature)) {
-    return runLockstep(session, users.length, async (ctx, lane) => {
-      const xi = x[ctx.party];
-      const rec = reshapeShare(await evaluateReconstructor(ctx, users[lane]![ctx.party], xi, { tagPrefix: '' }), imageShape);
-      return mse(ctx, xi, rec, 'mse');
-    });
-  }
-  const [e0, e1] = await session.run(async (ctx) => {
-    const xi = x[ctx.party];
-    const errors: Share[] = [];
-    for (const user of users) {
-      const enrolled = user[ctx.party];
-      const rec = reshapeShare(await evaluateReconstructor(ctx, enrolled, xi), imageShape);
-      errors.push(await mse(ctx, xi, rec, `${enrolled.modelId}/mse`));
-    }
-    return errors;
-  });
-  return [e0, e1];
-}
+/** Per party and user: the conv material of one query. */
+type Materials = [Map<string, Conv2dQueryMaterial>[], Map<string, Conv2dQueryMaterial>[]];
 
 /**
  * One private query: the client shares the image (`[H, W, C]` of the enrolled input shape,
- * flattened, values in the encodable range), the servers evaluate every user's reconstructor
- * on it ({@link evaluateReconstructor}, all users in lockstep when their layer sequences agree),
- * compute each MSE, assemble
- * the shared [1, N] vector and run `argmin` (with the optional threshold bit). Only the index
- * (and the bit) is revealed.
+ * flattened, values in the encodable range); offline, each server prepares every user's conv
+ * material ({@link prepareReconstructor}); online, the servers evaluate every user's
+ * reconstructor on the query ({@link evaluateReconstructor}, all users in lockstep when their
+ * layer sequences agree), compute each MSE, assemble the shared [1, N] vector and run `argmin`
+ * (with the optional threshold bit). Only the index (and the bit) is revealed, unless a debug
+ * option asks for more.
  *
  * Cost: in lockstep, the rounds of ONE reconstructor evaluation and one `mse` (3 rounds) plus
  * argmin (6 ceil(log2 N) + 1 rounds, + 5 with a threshold), the bytes of all N; measured on the
@@ -104,21 +104,78 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   const imageShape = [1, ...shape];
   const x = share(encode(encoding, query, imageShape), options.random ?? new CryptoRandom());
   const threshold = options.threshold === undefined ? undefined : encodeScalar(encoding, options.threshold);
+  const lockstep = users.every(([u]) => reconstructorSignature(u) === reconstructorSignature(users[0]![0]));
 
-  const before = session.meter.report();
-  const errors = await userErrors(session, users, x, imageShape);
-  const results = await session.run((ctx) => {
+  const start = session.meter.report();
+  const t0 = performance.now();
+  const materials = (await session.run(async (ctx) => {
+    const out: Map<string, Conv2dQueryMaterial>[] = [];
+    for (const user of users) out.push(await prepareReconstructor(ctx, user[ctx.party], lockstep ? '' : user[ctx.party].modelId));
+    return out;
+  })) as Materials;
+  const t1 = performance.now();
+  const afterOffline = session.meter.report();
+  session.meter.markIdle();
+
+  const errors = await userErrors(session, users, x, imageShape, materials, lockstep, options.validate);
+  const results = await session.run(async (ctx) => {
     const values = reshapeShare(concatShares(...errors[ctx.party]), [1, users.length]);
-    return argmin(ctx, values, threshold === undefined ? {} : { threshold });
+    const revealed = options.revealDissimilarities === true ? decode(encoding, await reveal(ctx, values, 'debug/dissimilarities')) : undefined;
+    return { ...(await argmin(ctx, values, threshold === undefined ? {} : { threshold })), revealed };
   });
-  const cost = costDiff(session.meter.report(), before);
+  const t2 = performance.now();
+  const cost = costDiff(session.meter.report(), start);
   const [r0, r1] = results;
   if (r0.indices[0] !== r1.indices[0]) throw new ProtocolError(what, 'the parties revealed different indices');
   return {
     index: r0.indices[0]!,
     belowThreshold: r0.belowThreshold?.[0],
+    dissimilarities: r0.revealed === undefined ? undefined : Array.from(r0.revealed),
     cost,
+    offlineCost: costDiff(afterOffline, start),
     rounds: cost.rounds,
     bytes: cost.onlineBytesTotal,
+    offlineSeconds: (t1 - t0) / 1000,
+    onlineSeconds: (t2 - t1) / 1000,
   };
+}
+
+/**
+ * Shares of every user's reconstruction MSE of the shared query `x`, as `[party][user]`. Users
+ * whose reconstructors have the same layer sequence are evaluated in lockstep (`runLockstep`:
+ * one round per protocol step for all of them, tags without the model id); if the sequences
+ * differ the users run one after another.
+ */
+async function userErrors(
+  session: InProcessSession,
+  users: readonly EnrolledUser[],
+  x: readonly [Share, Share],
+  imageShape: readonly number[],
+  materials: Materials,
+  lockstep: boolean,
+  validate: PrivatePredictOptions['validate'],
+): Promise<[Share[], Share[]]> {
+  const encoding = session.contexts[0].encoding;
+  const evaluateUser = async (ctx: PartyContext, user: number, tagPrefix: string): Promise<Share> => {
+    const xi = x[ctx.party];
+    const onStep =
+      validate === undefined
+        ? undefined
+        : async (step: EnrolledStep, output: Share): Promise<void> => {
+            const values = await reveal(ctx, output, `debug/${tagPrefix === '' ? '' : `${tagPrefix}/`}${step.name}`);
+            if (ctx.party === 0) validate(user, step, decode(encoding, values));
+          };
+    const rec = reshapeShare(
+      await evaluateReconstructor(ctx, users[user]![ctx.party], xi, { tagPrefix, materials: materials[ctx.party][user], ...(onStep === undefined ? {} : { onStep }) }),
+      imageShape,
+    );
+    return mse(ctx, xi, rec, tagPrefix === '' ? 'mse' : `${tagPrefix}/mse`);
+  };
+  if (lockstep) return runLockstep(session, users.length, (ctx, lane) => evaluateUser(ctx, lane, ''));
+  const [e0, e1] = await session.run(async (ctx) => {
+    const errors: Share[] = [];
+    for (const [j, user] of users.entries()) errors.push(await evaluateUser(ctx, j, user[ctx.party].modelId));
+    return errors;
+  });
+  return [e0, e1];
 }

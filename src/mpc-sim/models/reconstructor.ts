@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ProtocolError, ShapeError } from '../../errors.js';
 import { encode, type FixedPointEncoding } from '../encoding/fixed-point.js';
-import { conv2d, enrolConv2d, type ConvTruncation, type EnrolledConv2d } from '../protocols/conv2d.js';
+import { conv2d, conv2dOnline, enrolConv2d, prepareConv2d, type Conv2dQueryMaterial, type ConvTruncation, type EnrolledConv2d } from '../protocols/conv2d.js';
 import type { PartyContext } from '../protocols/context.js';
 import { instanceNorm } from '../protocols/instance-norm.js';
 import { leakyRelu, relu } from '../protocols/relu.js';
@@ -274,6 +274,26 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
 export interface EvaluateOptions {
   /** Prefix of message tags; default the model id, `''` for none. */
   readonly tagPrefix?: string;
+  /**
+   * Per-query conv material from {@link prepareReconstructor} (the offline phase); without it
+   * each conv prepares its material inline (offline work inside the online phase).
+   */
+  readonly materials?: ReadonlyMap<string, Conv2dQueryMaterial>;
+  /** Called with each step's output (e.g. to reveal it in a debug run); its cost counts. */
+  readonly onStep?: (step: EnrolledStep, output: Share) => Promise<void>;
+}
+
+/**
+ * The offline phase of one query through an enrolled reconstructor: every conv layer's input mask
+ * and the local product that depends only on dealer material and masked weights
+ * (`prepareConv2d`), keyed by step name. 0 rounds; dealer material as `prepareConv2d` per conv.
+ */
+export async function prepareReconstructor(ctx: PartyContext, enrolled: EnrolledReconstructor, tagPrefix: string = enrolled.modelId): Promise<Map<string, Conv2dQueryMaterial>> {
+  const out = new Map<string, Conv2dQueryMaterial>();
+  for (const step of enrolled.steps) {
+    if (step.kind === 'conv') out.set(step.name, await prepareConv2d(ctx, step.layer, tagPrefix === '' ? step.name : `${tagPrefix}/${step.name}`));
+  }
+  return out;
 }
 
 /**
@@ -298,9 +318,11 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
   for (const step of enrolled.steps) {
     const tag = prefix === '' ? step.name : `${prefix}/${step.name}`;
     switch (step.kind) {
-      case 'conv':
-        y = await conv2d(ctx, step.layer, y, tag);
+      case 'conv': {
+        const material = options.materials?.get(step.name);
+        y = material === undefined ? await conv2d(ctx, step.layer, y, tag) : await conv2dOnline(ctx, step.layer, material, y, tag);
         break;
+      }
       case 'lrelu':
         y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag })).y;
         break;
@@ -317,6 +339,7 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
         y = await tanh(ctx, y, { tag });
         break;
     }
+    if (options.onStep !== undefined) await options.onStep(step, y);
   }
   return y;
 }
