@@ -27,10 +27,10 @@ describe('privedge predict-private', () => {
   }, 60_000);
   afterAll(async () => tmp.cleanup());
 
-  it('replays the first K test images privately and reports agreement with the plaintext labels', async () => {
+  it('replays the first K test images privately and reports agreement with the plaintext labels and dissimilarities', async () => {
     const stdout = capture();
     const stderr = capture();
-    const code = await main(['predict-private', '--run', runDir, '--queries', '3', '--quiet'], { stdout, stderr });
+    const code = await main(['predict-private', '--run', runDir, '--queries', '3', '--order', 'first', '--quiet'], { stdout, stderr });
     expect(stderr.text()).toBe('');
     expect(code).toBe(0);
     expect(stdout.text()).toMatch(/private labels equal plaintext labels for [0-3] of 3 queries \(\d+\.\d %\)/);
@@ -43,9 +43,30 @@ describe('privedge predict-private', () => {
       expect(r['agree']).toBe(r['plaintextPredicted'] === r['privatePredicted']);
       expect(r['rounds']).toBeGreaterThan(0);
       expect(r['onlineBytes']).toBeGreaterThan(0);
+      // A tiny gf 2 model at FIXED20: the dissimilarities are within 1e-4 of TF.js's.
+      expect(r['maxDissimilarityError']).toBeLessThan(1e-4);
+      expect(r['plaintextMargin']).toBeGreaterThanOrEqual(0);
     });
     const agreed = rows.filter((r) => r['agree'] === true).length;
     expect(stdout.text()).toContain(`for ${agreed} of 3 queries`);
+    expect(stdout.text()).toMatch(/suspected truncation failures \(error > 0\.01\): 0/);
+    const layers = parseCsvText(await readFile(join(runDir, 'private_cost_layers.csv'), 'utf8'));
+    expect(layers.map((l) => l['layer'])).toContain('reconstruction/tanh');
+    // The per-layer rounds add up to the per-query rounds (debug reveals excluded).
+    const debugRounds = layers.filter((l) => String(l['layer']).startsWith('debug')).reduce((a, l) => a + Number(l['rounds']), 0);
+    const layerRounds = layers.reduce((a, l) => a + Number(l['rounds']), 0) - debugRounds;
+    expect(layerRounds).toBeCloseTo(Number(rows[0]!['rounds']), 6);
+  }, 60_000);
+
+  it('--validate reveals every layer and reports its error against the plaintext layer', async () => {
+    const stdout = capture();
+    const code = await main(['predict-private', '--run', runDir, '--queries', '1', '--validate', '--quiet'], { stdout, stderr: capture() });
+    expect(code).toBe(0);
+    const rows = parseCsvText(await readFile(join(runDir, 'private_validation.csv'), 'utf8'));
+    const steps = rows.map((r) => String(r['step']));
+    expect(steps).toEqual(expect.arrayContaining(['down0_lrelu', 'down0_norm', 'up4_conv/relu', 'up4_norm', 'reconstruction/tanh']));
+    for (const r of rows) expect(Number(r['maxAbsError'])).toBeLessThan(1e-3);
+    expect(stdout.text()).toContain('per-layer max |private - plaintext|');
   }, 60_000);
 
   it('rejects a folder that is not an identification run, naming the path', async () => {

@@ -6,8 +6,9 @@ import { toFloatImages } from '../../datasets/tensors.js';
 import { RunError, UsageError } from '../../errors.js';
 import { CryptoDealer } from '../../mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../../mpc-sim/encoding/fixed-point.js';
-import { runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
+import { GARBAGE_ERROR, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
 import { createInProcessSession } from '../../mpc-sim/parties/in-process.js';
+import { ringKernelInfo } from '../../mpc-sim/ring/native-kernel.js';
 import { loadUserModel } from '../../models/rec-adv/train-users.js';
 import { initTensorflow } from '../../models/runtime.js';
 import { readCsv, writeCsv } from '../../report/csv.js';
@@ -18,28 +19,63 @@ import type { CliContext } from '../context.js';
 interface PredictPrivateArgs {
   run: string;
   queries: number;
+  all: boolean;
+  order: 'spread' | 'first';
   fixed: number;
+  validate: boolean;
 }
 
-const COLUMNS = ['image', 'trueUser', 'plaintextPredicted', 'privatePredicted', 'agree', 'rounds', 'onlineBytes', 'seconds'] as const;
+const COLUMNS = [
+  'image',
+  'trueUser',
+  'plaintextPredicted',
+  'privatePredicted',
+  'agree',
+  'plaintextMargin',
+  'maxDissimilarityError',
+  'rounds',
+  'onlineBytes',
+  'onlineSeconds',
+  'offlineSeconds',
+] as const;
+const LAYER_COLUMNS = ['layer', 'rounds', 'onlineBytesS0', 'onlineBytesS1', 'offlineBytesS0', 'offlineBytesS1', 'seconds'] as const;
+const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
+
+/** Indices of K of T items: the first K, or K spread evenly over all T (deterministic). */
+export function pickQueries(total: number, k: number, order: 'spread' | 'first'): number[] {
+  const n = Math.min(k, total);
+  if (order === 'first' || n === total) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: n }, (_, i) => Math.floor((i * total) / n));
+}
 
 /**
- * `privedge predict-private --run <identification run>`: replays the first K test images of an
- * identification run through the 2PC protocol (in process, CryptoDealer) and checks that the
- * private labels equal the plaintext ones. Writes `<run>/private_predictions.csv`.
+ * `privedge predict-private --run <identification run>`: replays K test images of an
+ * identification run through the 2PC protocol (in process, CryptoDealer) with its trained
+ * models, and checks that the private labels equal the plaintext ones. A fidelity tool: it also
+ * reveals the N dissimilarities of each query (a counted debug reveal, excluded from the reported
+ * rounds and bytes) to measure their error against the run's `dissimilarity.csv`. Writes
+ * `private_predictions.csv`, `private_cost_layers.csv` (mean per query) and, with `--validate`,
+ * `private_validation.csv` into the run folder.
  */
 export function predictPrivateCommand(ctx: CliContext): CommandModule<object, PredictPrivateArgs> {
   return {
     command: 'predict-private',
-    describe: 'Re-run the first K test images of an identification run through 2PC private prediction and compare with the plaintext labels',
+    describe: 'Re-run test images of an identification run through 2PC private prediction and compare with the plaintext labels and dissimilarities',
     builder: (y: Argv) =>
       y
         .option('run', { type: 'string', demandOption: true, describe: 'Folder of a completed identification run' })
-        .option('queries', { type: 'number', default: 10, describe: 'Number of test images to query (first K in identification order)' })
-        .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Fixed-point fractional bits' }) as unknown as Argv<PredictPrivateArgs>,
+        .option('queries', { type: 'number', default: 10, describe: 'Number of test images to query' })
+        .option('all', { type: 'boolean', default: false, describe: 'Query every test image (overrides --queries)' })
+        .option('order', { choices: ['spread', 'first'] as const, default: 'spread' as const, describe: 'spread: K images evenly spaced over the test set; first: the first K' })
+        .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Fixed-point fractional bits' })
+        .option('validate', {
+          type: 'boolean',
+          default: false,
+          describe: 'Debug: reveal every intermediate layer of every user and print its error against the plaintext layer',
+        }) as unknown as Argv<PredictPrivateArgs>,
     handler: async (args) => {
       const dir = resolve(args.run);
-      if (!Number.isInteger(args.queries) || args.queries < 1) throw new UsageError(`--queries must be a positive integer, got ${args.queries}`);
+      if (!args.all && (!Number.isInteger(args.queries) || args.queries < 1)) throw new UsageError(`--queries must be a positive integer, got ${args.queries}`);
       const manifest = await readManifest(dir);
       const runJson = join(dir, 'run.json');
       if (manifest.experiment !== 'identification') throw new RunError(runJson, `not an identification run (experiment '${manifest.experiment}')`);
@@ -53,8 +89,8 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       const users = data.partition.users.map((u) => u.user);
       const testIndices = data.partition.users.flatMap((u) => u.test);
       const trueLabels = data.partition.users.flatMap((u) => u.test.map(() => u.user));
-      const k = Math.min(args.queries, testIndices.length);
-      const ids = testIndices.slice(0, k).map((i) => data.images.ids[i]!);
+      const picked = pickQueries(testIndices.length, args.all ? testIndices.length : args.queries, args.order);
+      const ids = picked.map((q) => data.images.ids[testIndices[q]!]!);
 
       const predictionsPath = join(dir, 'predictions.csv');
       const plaintext = new Map<string, string>();
@@ -66,32 +102,86 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         if (label === undefined) throw new RunError(predictionsPath, `no privedge prediction for test image '${id}'`);
         return label;
       });
+      const dissimilarityPath = join(dir, 'dissimilarity.csv');
+      const plainMse = new Map<string, Map<string, number>>();
+      for (const row of await readCsv(dissimilarityPath)) {
+        const image = String(row['image']);
+        let m = plainMse.get(image);
+        if (m === undefined) plainMse.set(image, (m = new Map()));
+        m.set(String(row['user']), Number(row['mse']));
+      }
+      const plaintextDissimilarities = ids.map((id) =>
+        users.map((u) => {
+          const v = plainMse.get(id)?.get(u);
+          if (v === undefined) throw new RunError(dissimilarityPath, `no dissimilarity of test image '${id}' for user '${u}'`);
+          return v;
+        }),
+      );
 
       await initTensorflow(config.backend);
       const session = createInProcessSession({ encoding: args.fixed === 16 ? FIXED16 : FIXED20, dealer: new CryptoDealer() });
       const { width, height, channels } = data.config.image;
       const size = width * height * channels;
-      const queries = toFloatImages(data.images, testIndices.slice(0, k)).data;
-      const task = ctx.reporter.task(`private prediction: enrol ${users.length} users, ${k} queries`, users.length + k);
-      const results = await runPrivateFidelity(session, users, (u) => loadUserModel(modelsDir, u), Array.from({ length: k }, (_, q) => queries.subarray(q * size, (q + 1) * size)), plaintextLabels, () => task.tick());
+      const images = toFloatImages(data.images, picked.map((q) => testIndices[q]!)).data;
+      const kernel = ringKernelInfo();
+      ctx.reporter.info(`ring kernel: ${kernel.kind}${kernel.isa === undefined ? '' : ` (${kernel.isa})`}`);
+      const task = ctx.reporter.task(`private prediction: enrol ${users.length} users, ${picked.length} queries`, users.length + picked.length);
+      const results = await runPrivateFidelity(
+        session,
+        users,
+        (u) => loadUserModel(modelsDir, u),
+        picked.map((_, q) => images.subarray(q * size, (q + 1) * size)),
+        plaintextLabels,
+        { plaintextDissimilarities, validate: args.validate, tick: () => task.tick() },
+      );
       task.done();
 
       const rows = results.queries.map((r, q) => ({
         image: ids[q]!,
-        trueUser: trueLabels[q]!,
+        trueUser: trueLabels[picked[q]!]!,
         plaintextPredicted: r.plaintext,
         privatePredicted: r.private,
         agree: r.agree,
+        plaintextMargin: r.margin ?? '',
+        maxDissimilarityError: r.maxDissimilarityError ?? '',
         rounds: r.rounds,
         onlineBytes: r.bytes,
-        seconds: r.seconds,
+        onlineSeconds: r.onlineSeconds,
+        offlineSeconds: r.offlineSeconds,
       }));
       await writeCsv(join(dir, 'private_predictions.csv'), rows, COLUMNS);
-      const s = results.summary;
-      ctx.stdout.write(
-        `private labels equal plaintext labels for ${s.agree} of ${s.queries} queries (${((100 * s.agree) / s.queries).toFixed(1)} %); ` +
-          `per query: ${s.meanSeconds.toFixed(2)} s, ${s.meanRounds.toFixed(0)} rounds, ${(s.meanBytes / 1e6).toFixed(2)} MB online\n`,
+      await writeCsv(
+        join(dir, 'private_cost_layers.csv'),
+        results.layers.map((l) => ({
+          layer: l.layer,
+          rounds: l.rounds,
+          onlineBytesS0: l.onlineBytes[0],
+          onlineBytesS1: l.onlineBytes[1],
+          offlineBytesS0: l.offlineBytes[0],
+          offlineBytesS1: l.offlineBytes[1],
+          seconds: l.seconds,
+        })),
+        LAYER_COLUMNS,
       );
+      const s = results.summary;
+      const out = ctx.stdout;
+      out.write(
+        `private labels equal plaintext labels for ${s.agree} of ${s.queries} queries (${((100 * s.agree) / s.queries).toFixed(1)} %); ` +
+          `max |dissimilarity error| ${s.maxDissimilarityError?.toExponential(2) ?? 'n/a'}; ` +
+          `suspected truncation failures (error > ${GARBAGE_ERROR}): ${s.suspectedFailures}\n`,
+      );
+      for (const [q, r] of results.queries.entries()) {
+        if (!r.agree) out.write(`  disagreement on ${ids[q]}: plaintext ${r.plaintext}, private ${r.private}, plaintext margin ${r.margin?.toExponential(2) ?? 'n/a'}, max error ${r.maxDissimilarityError?.toExponential(2) ?? 'n/a'}\n`);
+      }
+      out.write(
+        `per query: online ${s.meanOnlineSeconds.toFixed(2)} s, offline ${s.meanOfflineSeconds.toFixed(2)} s, ${s.meanRounds.toFixed(0)} rounds, ` +
+          `${(s.meanBytes / 1e6).toFixed(2)} MB online (debug reveals excluded)\n`,
+      );
+      if (results.validation !== undefined) {
+        await writeCsv(join(dir, 'private_validation.csv'), results.validation.map((v) => ({ ...v })), VALIDATION_COLUMNS);
+        out.write('per-layer max |private - plaintext| (over users and queries):\n');
+        for (const v of results.validation) out.write(`  ${v.step.padEnd(24)} ${v.maxAbsError.toExponential(2)}  (max |value| ${v.maxAbsValue.toFixed(3)})\n`);
+      }
     },
   };
 }

@@ -13,22 +13,28 @@ export interface LayerCost {
   readonly seconds: number;
 }
 
-/** `up3_conv/open` -> `up3_conv`; `down0_conv/relu/and` -> `down0_conv/relu` (a conv's fused activation is its own layer). */
-export function layerOf(label: string): string {
-  const parts = label.split('/');
-  if (parts.length >= 2 && (parts[1] === 'relu' || parts[1] === 'tanh')) return `${parts[0]}/${parts[1]}`;
-  return parts[0]!;
+/**
+ * The layer a label belongs to: the longest of `stepNames` that is the label or a prefix of it
+ * followed by `/` (so `up3_conv/relu/and` belongs to step `up3_conv/relu`, a conv's fused
+ * activation, and `down0_lrelu/relu/and` to `down0_lrelu`); otherwise the label's first component.
+ */
+export function layerOf(label: string, stepNames: readonly string[] = []): string {
+  let best: string | undefined;
+  for (const name of stepNames) {
+    if ((label === name || label.startsWith(`${name}/`)) && (best === undefined || name.length > best.length)) best = name;
+  }
+  return best ?? label.split('/')[0]!;
 }
 
 /**
- * Groups a cost report's labels by layer, in order of first appearance (the evaluation order,
+ * Groups a cost report's labels by layer (see {@link layerOf}), in order of first appearance (the evaluation order,
  * since labels are recorded as rounds happen). Labels with only dealer material (offline) join
  * the layer of the same name.
  */
-export function layerCosts(cost: CostReport): LayerCost[] {
+export function layerCosts(cost: CostReport, stepNames: readonly string[] = []): LayerCost[] {
   const rows = new Map<string, { rounds: number; on: [number, number]; off: [number, number]; seconds: number }>();
   const row = (label: string) => {
-    const key = layerOf(label);
+    const key = layerOf(label, stepNames);
     let r = rows.get(key);
     if (r === undefined) rows.set(key, (r = { rounds: 0, on: [0, 0], off: [0, 0], seconds: 0 }));
     return r;

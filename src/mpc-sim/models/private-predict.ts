@@ -64,7 +64,7 @@ export interface PrivatePrediction {
   readonly cost: CostReport;
   /** The offline phase alone (every conv's mask and its product with the masked weights). */
   readonly offlineCost: CostReport;
-  /** Shortcuts into `cost`: online rounds and online bytes of both parties together. */
+  /** Online rounds and online bytes of both parties together, without debug reveals (labels `debug/...`). */
   readonly rounds: number;
   readonly bytes: number;
   /** Wall-clock seconds of the offline phase (conv material for every user). */
@@ -127,14 +127,20 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   const cost = costDiff(session.meter.report(), start);
   const [r0, r1] = results;
   if (r0.indices[0] !== r1.indices[0]) throw new ProtocolError(what, 'the parties revealed different indices');
+  const debug = { rounds: 0, bytes: 0 };
+  for (const [label, c] of Object.entries(cost.byLabel)) {
+    if (!label.startsWith('debug/')) continue;
+    debug.rounds += c.rounds;
+    debug.bytes += c.bytes[0] + c.bytes[1];
+  }
   return {
     index: r0.indices[0]!,
     belowThreshold: r0.belowThreshold?.[0],
     dissimilarities: r0.revealed === undefined ? undefined : Array.from(r0.revealed),
     cost,
     offlineCost: costDiff(afterOffline, start),
-    rounds: cost.rounds,
-    bytes: cost.onlineBytesTotal,
+    rounds: cost.rounds - debug.rounds,
+    bytes: cost.onlineBytesTotal - debug.bytes,
     offlineSeconds: (t1 - t0) / 1000,
     onlineSeconds: (t2 - t1) / 1000,
   };
