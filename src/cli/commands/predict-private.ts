@@ -6,7 +6,7 @@ import { toFloatImages } from '../../datasets/tensors.js';
 import { RunError, UsageError } from '../../errors.js';
 import { CryptoDealer } from '../../mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../../mpc-sim/encoding/fixed-point.js';
-import { GARBAGE_ERROR, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
+import { FIDELITY_COLUMNS, GARBAGE_ERROR, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
 import { createInProcessSession } from '../../mpc-sim/parties/in-process.js';
 import { ringKernelInfo } from '../../mpc-sim/ring/native-kernel.js';
 import { loadUserModel } from '../../models/rec-adv/train-users.js';
@@ -25,28 +25,7 @@ interface PredictPrivateArgs {
   validate: boolean;
 }
 
-const COLUMNS = [
-  'image',
-  'trueUser',
-  'plaintextPredicted',
-  'privatePredicted',
-  'agree',
-  'plaintextMargin',
-  'maxDissimilarityError',
-  'rounds',
-  'onlineBytes',
-  'onlineSeconds',
-  'offlineSeconds',
-] as const;
-const LAYER_COLUMNS = ['layer', 'rounds', 'onlineBytesS0', 'onlineBytesS1', 'offlineBytesS0', 'offlineBytesS1', 'seconds'] as const;
 const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
-
-/** Indices of K of T items: the first K, or K spread evenly over all T (deterministic). */
-export function pickQueries(total: number, k: number, order: 'spread' | 'first'): number[] {
-  const n = Math.min(k, total);
-  if (order === 'first' || n === total) return Array.from({ length: n }, (_, i) => i);
-  return Array.from({ length: n }, (_, i) => Math.floor((i * total) / n));
-}
 
 /**
  * `privedge predict-private --run <identification run>`: replays K test images of an
@@ -136,33 +115,8 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       );
       task.done();
 
-      const rows = results.queries.map((r, q) => ({
-        image: ids[q]!,
-        trueUser: trueLabels[picked[q]!]!,
-        plaintextPredicted: r.plaintext,
-        privatePredicted: r.private,
-        agree: r.agree,
-        plaintextMargin: r.margin ?? '',
-        maxDissimilarityError: r.maxDissimilarityError ?? '',
-        rounds: r.rounds,
-        onlineBytes: r.bytes,
-        onlineSeconds: r.onlineSeconds,
-        offlineSeconds: r.offlineSeconds,
-      }));
-      await writeCsv(join(dir, 'private_predictions.csv'), rows, COLUMNS);
-      await writeCsv(
-        join(dir, 'private_cost_layers.csv'),
-        results.layers.map((l) => ({
-          layer: l.layer,
-          rounds: l.rounds,
-          onlineBytesS0: l.onlineBytes[0],
-          onlineBytesS1: l.onlineBytes[1],
-          offlineBytesS0: l.offlineBytes[0],
-          offlineBytesS1: l.offlineBytes[1],
-          seconds: l.seconds,
-        })),
-        LAYER_COLUMNS,
-      );
+      await writeCsv(join(dir, 'private_predictions.csv'), fidelityRows(results, ids, picked.map((q) => trueLabels[q]!)), FIDELITY_COLUMNS);
+      await writeCsv(join(dir, 'private_cost_layers.csv'), layerRows(results), LAYER_COLUMNS);
       const s = results.summary;
       const out = ctx.stdout;
       out.write(

@@ -219,3 +219,58 @@ function sumCosts(a: CostReport, b: CostReport): CostReport {
     secondsByLabel,
   };
 }
+
+/** Indices of K of T items: the first K, or K spread evenly over all T (deterministic). */
+export function pickQueries(total: number, k: number, order: 'spread' | 'first'): number[] {
+  const n = Math.min(k, total);
+  if (order === 'first' || n === total) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: n }, (_, i) => Math.floor((i * total) / n));
+}
+
+/** Columns of {@link fidelityRows}. */
+export const FIDELITY_COLUMNS = [
+  'image',
+  'trueUser',
+  'plaintextPredicted',
+  'privatePredicted',
+  'agree',
+  'plaintextMargin',
+  'maxDissimilarityError',
+  'rounds',
+  'onlineBytes',
+  'onlineSeconds',
+  'offlineSeconds',
+] as const;
+
+/** One row per query of a fidelity run (`private_predictions.csv`). */
+export function fidelityRows(result: FidelityResult, images: readonly string[], trueUsers: readonly string[]): Record<(typeof FIDELITY_COLUMNS)[number], string | number | boolean>[] {
+  return result.queries.map((r, q) => ({
+    image: images[q]!,
+    trueUser: trueUsers[q]!,
+    plaintextPredicted: r.plaintext,
+    privatePredicted: r.private,
+    agree: r.agree,
+    plaintextMargin: r.margin ?? '',
+    maxDissimilarityError: r.maxDissimilarityError ?? '',
+    rounds: r.rounds,
+    onlineBytes: r.bytes,
+    onlineSeconds: r.onlineSeconds,
+    offlineSeconds: r.offlineSeconds,
+  }));
+}
+
+/** Columns of {@link layerRows}. */
+export const LAYER_COLUMNS = ['layer', 'rounds', 'onlineBytesS0', 'onlineBytesS1', 'offlineBytesS0', 'offlineBytesS1', 'seconds'] as const;
+
+/** Mean per-query cost per layer (`private_cost_layers.csv`). */
+export function layerRows(result: FidelityResult): Record<(typeof LAYER_COLUMNS)[number], string | number>[] {
+  return result.layers.map((l) => ({
+    layer: l.layer,
+    rounds: l.rounds,
+    onlineBytesS0: l.onlineBytes[0],
+    onlineBytesS1: l.onlineBytes[1],
+    offlineBytesS0: l.offlineBytes[0],
+    offlineBytesS1: l.offlineBytes[1],
+    seconds: l.seconds,
+  }));
+}

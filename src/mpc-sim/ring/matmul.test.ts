@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../errors.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulTs } from './matmul.js';
 import { SeededRandom, randomTensor } from './random.js';
 import { RingTensor } from './ring-tensor.js';
 
@@ -36,9 +36,12 @@ describe('matmul over Z_2^64', () => {
   ])('[%i x %i] @ [%i x ...] matches the exact reference', (m, k, n) => {
     const a = randomTensor(random, [m, k]);
     const b = randomTensor(random, [k, n]);
+    const want = reference(a, b);
     const got = matmul(a, b);
     expect(got.shape).toEqual([m, n]);
-    expect(Array.from(got.data)).toEqual(reference(a, b));
+    expect(Array.from(got.data)).toEqual(want);
+    // The TypeScript kernel (the fallback) on its own, whichever kernel `matmul` dispatches to.
+    expect(Array.from(matmulTs(a, b).data)).toEqual(want);
   });
 
   it('wraps around: all-ones words are -1, so (-1)(-1) summed k times is k', () => {

@@ -1,0 +1,585 @@
+/*
+ * Matrix products over the ring Z_2^64 for the two-party-computation simulator (src/mpc-sim/).
+ *
+ * out[m, n] = a[m, k] @ b[k, n] modulo 2^64, all row-major uint64 words. Unsigned 64-bit
+ * arithmetic wraps, so every product and sum is exact in the ring.
+ *
+ * Loop nest (after GotoBLAS / BLIS): columns in blocks of NC; depth in blocks of KC, whose block of
+ * `b` is packed into micro-panels NR columns wide (p-major, zero padded to the vector width), each
+ * of which stays in L1 while every row of the current MC-row block of `a` (in L2) passes over it.
+ * `a` is read in place: MR rows stream forward side by side, which the hardware prefetchers follow,
+ * and packing it cost more than it saved for the narrow `b` of conv layers (n = 64). A micro-kernel
+ * keeps an MR x NR tile of `out` in registers over KC steps, then stores it (first depth block) or
+ * adds it to `out`. Remainders run kernels of the exact size, so a 1-row product does no padded
+ * work (only b's last panel is padded, to a whole vector).
+ *
+ * Three micro-kernels, one chosen at load time with __builtin_cpu_supports (overridden by
+ * PRIVEDGE_RING_ISA=scalar|avx2|avx512, or per call for tests):
+ *   avx512  8 x 16: vpmullq (AVX-512DQ: low 64 bits of a 64 x 64 product) and vpaddq.
+ *   avx2    4 x 4: low 64 bits of a*b = lo(a)lo(b) + 2^32 (lo(a)hi(b) + hi(a)lo(b)). The cross
+ *           term only matters modulo 2^32, so one vpmulld of a by b with its 32-bit halves swapped
+ *           gives both cross products; they are summed with 32-bit adds in a second accumulator
+ *           and folded in once per tile: 2 multiplies per 4 lanes instead of 3.
+ *   scalar  4 x 4 plain C, for any CPU and compiler.
+ * Shapes and blocks were tuned on an AMD EPYC (Zen 4) core; see scripts/bench-ring-kernel.ts.
+ *
+ * Exports (N-API 8, node_api.h only):
+ *   matmul(a, b, m, k, n, out[, isa])       synchronous
+ *   matmulAsync(a, b, m, k, n, out[, isa])  Promise<void>, on the libuv thread pool; the three
+ *                                           arrays are referenced until it settles
+ *   isa()                                   "avx512" | "avx2" | "scalar": the default path
+ *   supportedIsas()                         the paths this CPU runs, fastest first
+ * a, b, out are BigUint64Array (or BigInt64Array); out must not overlap a or b.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* -DRK_PORTABLE builds the scalar path only (what non-x86 targets get). */
+#if !defined(RK_PORTABLE) && (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define RK_X86 1
+#include <immintrin.h>
+#else
+#define RK_X86 0
+#endif
+
+#define RK_INLINE static inline __attribute__((always_inline))
+
+typedef enum { RK_SCALAR = 0, RK_AVX2 = 1, RK_AVX512 = 2, RK_ISA_COUNT = 3 } rk_isa;
+static const char *const RK_ISA_NAMES[RK_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+
+/* Depth of a block: a KC x NR micro-panel of `b` stays in L1 (KC * 16 * 8 = 32 KB for avx512). */
+#define RK_KC 256
+/* Rows of a block of `a` re-read from L2 for each micro-panel of `b` (MC * KC * 8 = 192 KB). */
+#define RK_MC 96
+/* Columns of a packed block of `b` (KC * NC * 8 = 1 MB). */
+#define RK_NC 512
+
+/*
+ * A micro-kernel: tile[r][j] = sum over p < kc of a[r * lda + p] * b[p * w + j] for r < mr,
+ * j < nr, where w is nr rounded up to the vector width; stores the tile into c (row stride ldc)
+ * when `first`, else adds it to c.
+ */
+typedef void (*rk_kernel)(int mr, int nr, size_t kc, const uint64_t *a, size_t lda,
+                          const uint64_t *b, uint64_t *c, size_t ldc, int first);
+
+typedef struct {
+  int mr;           /* rows of a full tile */
+  int nr;           /* columns of a full tile (a micro-panel of b) */
+  int vw;           /* vector width in words; b's last panel is padded to a multiple */
+  rk_kernel kernel; /* NULL if not compiled for this target */
+} rk_shape;
+
+/* ---------------------------------------------------------------- scalar */
+
+#define S_MR 4
+#define S_NR 4
+
+RK_INLINE void scalar_body(const int mr, const int nr, size_t kc, const uint64_t *a, size_t lda,
+                           const uint64_t *b, uint64_t *c, size_t ldc, int first) {
+  uint64_t acc[S_MR][S_NR] = {{0}};
+  for (size_t p = 0; p < kc; p++) {
+    const uint64_t *bp = b + p * (size_t)nr;
+    for (int r = 0; r < mr; r++) {
+      const uint64_t x = a[r * lda + p];
+      for (int j = 0; j < nr; j++) acc[r][j] += x * bp[j];
+    }
+  }
+  for (int r = 0; r < mr; r++) {
+    uint64_t *dst = c + r * ldc;
+    for (int j = 0; j < nr; j++) dst[j] = first ? acc[r][j] : dst[j] + acc[r][j];
+  }
+}
+
+#define SCALAR_CASE(r, j) \
+  case (r) * 8 + (j): scalar_body(r, j, kc, a, lda, b, c, ldc, first); break;
+#define SCALAR_ROW(r) SCALAR_CASE(r, 1) SCALAR_CASE(r, 2) SCALAR_CASE(r, 3) SCALAR_CASE(r, 4)
+
+static void scalar_kernel(int mr, int nr, size_t kc, const uint64_t *a, size_t lda,
+                          const uint64_t *b, uint64_t *c, size_t ldc, int first) {
+  switch (mr * 8 + nr) {
+    SCALAR_ROW(1) SCALAR_ROW(2) SCALAR_ROW(3) SCALAR_ROW(4)
+    default: break;
+  }
+}
+
+#if RK_X86
+/* ---------------------------------------------------------------- avx2 */
+
+#define RK_TARGET_AVX2 __attribute__((target("avx2")))
+#define A2_MR 4
+#define A2_NR 4 /* one vector */
+
+RK_TARGET_AVX2 RK_INLINE void avx2_body(const int mr, int nr, size_t kc, const uint64_t *a,
+                                        size_t lda, const uint64_t *b, uint64_t *c, size_t ldc,
+                                        int first) {
+  __m256i lo[A2_MR], cross[A2_MR];
+  for (int r = 0; r < mr; r++) lo[r] = cross[r] = _mm256_setzero_si256();
+  for (size_t p = 0; p < kc; p++) {
+    const __m256i y = _mm256_loadu_si256((const __m256i *)(b + p * 4));
+    const __m256i swapped = _mm256_shuffle_epi32(y, 0xB1); /* 32-bit halves of each word */
+    for (int r = 0; r < mr; r++) {
+      const __m256i x = _mm256_set1_epi64x((long long)a[r * lda + p]);
+      lo[r] = _mm256_add_epi64(lo[r], _mm256_mul_epu32(x, y));
+      cross[r] = _mm256_add_epi32(cross[r], _mm256_mullo_epi32(x, swapped));
+    }
+  }
+  const __m256i high = _mm256_set1_epi64x((long long)0xFFFFFFFF00000000ULL);
+  const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(nr), _mm256_setr_epi64x(0, 1, 2, 3));
+  for (int r = 0; r < mr; r++) {
+    /* (cross_lo + cross_hi) << 32 is the high half of cross + (cross << 32). */
+    const __m256i x = cross[r];
+    const __m256i folded = _mm256_and_si256(_mm256_add_epi32(x, _mm256_slli_epi64(x, 32)), high);
+    __m256i sum = _mm256_add_epi64(lo[r], folded);
+    long long *dst = (long long *)(c + r * ldc);
+    if (nr == 4) {
+      if (!first) sum = _mm256_add_epi64(sum, _mm256_loadu_si256((const __m256i *)dst));
+      _mm256_storeu_si256((__m256i *)dst, sum);
+    } else {
+      if (!first) sum = _mm256_add_epi64(sum, _mm256_maskload_epi64(dst, mask));
+      _mm256_maskstore_epi64(dst, mask, sum);
+    }
+  }
+}
+
+#define AVX2_CASE(r) \
+  case r: avx2_body(r, nr, kc, a, lda, b, c, ldc, first); break;
+
+RK_TARGET_AVX2 static void avx2_kernel(int mr, int nr, size_t kc, const uint64_t *a, size_t lda,
+                                       const uint64_t *b, uint64_t *c, size_t ldc, int first) {
+  switch (mr) {
+    AVX2_CASE(1) AVX2_CASE(2) AVX2_CASE(3) AVX2_CASE(4)
+    default: break;
+  }
+}
+
+/* ---------------------------------------------------------------- avx512 */
+
+#define RK_TARGET_AVX512 __attribute__((target("avx512f,avx512dq")))
+#define A5_MR 8
+#define A5_NV 2 /* vectors of 8 words: NR = 16 */
+
+RK_TARGET_AVX512 RK_INLINE void avx512_body(const int mr, const int nv, int nr, size_t kc,
+                                            const uint64_t *a, size_t lda, const uint64_t *b,
+                                            uint64_t *c, size_t ldc, int first) {
+  __m512i acc[A5_MR][A5_NV];
+  for (int r = 0; r < mr; r++) {
+    for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_si512();
+  }
+  for (size_t p = 0; p < kc; p++) {
+    __m512i y[A5_NV];
+    for (int v = 0; v < nv; v++) y[v] = _mm512_loadu_si512(b + (p * nv + v) * 8);
+    for (int r = 0; r < mr; r++) {
+      const __m512i x = _mm512_set1_epi64((long long)a[r * lda + p]);
+      for (int v = 0; v < nv; v++) {
+        acc[r][v] = _mm512_add_epi64(acc[r][v], _mm512_mullo_epi64(x, y[v]));
+      }
+    }
+  }
+  for (int r = 0; r < mr; r++) {
+    for (int v = 0; v < nv; v++) {
+      const int lanes = nr - v * 8;
+      const __mmask8 mask = lanes >= 8 ? 0xFF : (__mmask8)((1u << lanes) - 1u);
+      uint64_t *dst = c + r * ldc + (size_t)v * 8;
+      __m512i sum = acc[r][v];
+      if (!first) sum = _mm512_add_epi64(sum, _mm512_maskz_loadu_epi64(mask, dst));
+      _mm512_mask_storeu_epi64(dst, mask, sum);
+    }
+  }
+}
+
+#define AVX512_CASE(r, v) \
+  case (r) * 4 + (v): avx512_body(r, v, nr, kc, a, lda, b, c, ldc, first); break;
+#define AVX512_ROW(r) AVX512_CASE(r, 1) AVX512_CASE(r, 2)
+
+RK_TARGET_AVX512 static void avx512_kernel(int mr, int nr, size_t kc, const uint64_t *a,
+                                           size_t lda, const uint64_t *b, uint64_t *c, size_t ldc,
+                                           int first) {
+  switch (mr * 4 + (nr + 7) / 8) {
+    AVX512_ROW(1) AVX512_ROW(2) AVX512_ROW(3) AVX512_ROW(4)
+    AVX512_ROW(5) AVX512_ROW(6) AVX512_ROW(7) AVX512_ROW(8)
+    default: break;
+  }
+}
+#endif /* RK_X86 */
+
+static const rk_shape RK_SHAPES[RK_ISA_COUNT] = {
+    {S_MR, S_NR, 1, scalar_kernel},
+#if RK_X86
+    {A2_MR, A2_NR, 4, avx2_kernel},
+    {A5_MR, A5_NV * 8, 8, avx512_kernel},
+#else
+    {1, 1, 1, NULL},
+    {1, 1, 1, NULL},
+#endif
+};
+
+/* ---------------------------------------------------------------- driver */
+
+/* Depth [0, kc) and columns [0, nc) of b (row stride ldb) as p-major micro-panels of nr
+ * columns, the last one zero padded to a multiple of vw. */
+static void pack_b(const uint64_t *b, size_t ldb, size_t kc, size_t nc, size_t nr, size_t vw,
+                   uint64_t *out) {
+  for (size_t j0 = 0; j0 < nc; j0 += nr) {
+    const size_t cols = nc - j0 < nr ? nc - j0 : nr;
+    const size_t width = (cols + vw - 1) / vw * vw;
+    for (size_t p = 0; p < kc; p++) {
+      uint64_t *dst = out + p * width;
+      memcpy(dst, b + p * ldb + j0, cols * sizeof(uint64_t));
+      for (size_t j = cols; j < width; j++) dst[j] = 0;
+    }
+    out += width * kc;
+  }
+}
+
+static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+static size_t min_size(size_t x, size_t y) { return x < y ? x : y; }
+
+/* out = a @ b modulo 2^64 with the micro-kernel of `isa`. Returns 0, or -1 if out of memory. */
+static int rk_matmul(rk_isa isa, const uint64_t *a, const uint64_t *b, uint64_t *out, size_t m,
+                     size_t k, size_t n) {
+  if (m == 0 || n == 0) return 0;
+  if (k == 0) {
+    memset(out, 0, m * n * sizeof(uint64_t));
+    return 0;
+  }
+  const rk_shape s = RK_SHAPES[isa];
+  const size_t mr = (size_t)s.mr, nr = (size_t)s.nr;
+  const size_t mc_max = RK_MC / mr * mr, nc_max = RK_NC / nr * nr;
+  const size_t panel_bytes = round_up(min_size(n, nc_max), nr) * min_size(k, RK_KC) * 8;
+  uint64_t *packed = aligned_alloc(64, round_up(panel_bytes, 64));
+  if (packed == NULL) return -1;
+  for (size_t jc = 0; jc < n; jc += nc_max) {
+    const size_t nc = min_size(n - jc, nc_max);
+    for (size_t pc = 0; pc < k; pc += RK_KC) {
+      const size_t kc = min_size(k - pc, RK_KC);
+      pack_b(b + pc * n + jc, n, kc, nc, nr, (size_t)s.vw, packed);
+      for (size_t ic = 0; ic < m; ic += mc_max) {
+        const size_t mc = min_size(m - ic, mc_max);
+        for (size_t jr = 0; jr < nc; jr += nr) {
+          const int cols = (int)min_size(nc - jr, nr);
+          for (size_t ir = 0; ir < mc; ir += mr) {
+            const int rows = (int)min_size(mc - ir, mr);
+            s.kernel(rows, cols, kc, a + (ic + ir) * k + pc, k, packed + jr * kc,
+                     out + (ic + ir) * n + jc + jr, n, pc == 0);
+          }
+        }
+      }
+    }
+  }
+  free(packed);
+  return 0;
+}
+
+static unsigned supported_isas(void) {
+  unsigned mask = 1u << RK_SCALAR;
+#if RK_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) mask |= 1u << RK_AVX2;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
+    mask |= 1u << RK_AVX512;
+  }
+#endif
+  return mask;
+}
+
+/* ---------------------------------------------------------------- N-API */
+
+typedef struct {
+  rk_isa isa;         /* default path */
+  unsigned supported; /* bit per rk_isa */
+} rk_instance;
+
+#define RK_CHECK(env, call)                                               \
+  do {                                                                    \
+    if ((call) != napi_ok) {                                              \
+      napi_throw_error((env), NULL, "ring_kernel: N-API call failed: " #call); \
+      return NULL;                                                        \
+    }                                                                     \
+  } while (0)
+
+/* Parses an ISA name into *isa; 0 on success. */
+static int parse_isa(const char *name, rk_isa *isa) {
+  for (int i = 0; i < RK_ISA_COUNT; i++) {
+    if (strcmp(name, RK_ISA_NAMES[i]) == 0) {
+      *isa = (rk_isa)i;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+static void supported_list(unsigned mask, char *buf, size_t size) {
+  buf[0] = '\0';
+  for (int i = 0; i < RK_ISA_COUNT; i++) {
+    if (!(mask & (1u << i))) continue;
+    if (buf[0] != '\0') strncat(buf, ", ", size - strlen(buf) - 1);
+    strncat(buf, RK_ISA_NAMES[i], size - strlen(buf) - 1);
+  }
+}
+
+/* Throws unless `name` is an ISA this CPU supports; `source` names where it came from. */
+static int check_isa(napi_env env, const rk_instance *inst, const char *name, const char *source,
+                     rk_isa *isa) {
+  char msg[256], list[64];
+  supported_list(inst->supported, list, sizeof list);
+  if (parse_isa(name, isa) != 0) {
+    snprintf(msg, sizeof msg, "ring_kernel: %s must be scalar, avx2 or avx512, got '%.40s'", source,
+             name);
+    napi_throw_range_error(env, NULL, msg);
+    return -1;
+  }
+  if (!(inst->supported & (1u << *isa))) {
+    snprintf(msg, sizeof msg, "ring_kernel: %s=%s is not supported by this CPU (supported: %s)",
+             source, name, list);
+    napi_throw_error(env, NULL, msg);
+    return -1;
+  }
+  return 0;
+}
+
+typedef struct {
+  const uint64_t *a, *b;
+  uint64_t *out;
+  size_t m, k, n;
+  rk_isa isa;
+} rk_args;
+
+/* A BigUint64Array or BigInt64Array argument: its words and their count. */
+static int get_words(napi_env env, napi_value value, const char *name, uint64_t **data,
+                     size_t *length) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  char msg[128];
+  if (napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed &&
+      napi_get_typedarray_info(env, value, &type, length, &ptr, NULL, NULL) == napi_ok &&
+      (type == napi_biguint64_array || type == napi_bigint64_array)) {
+    *data = (uint64_t *)ptr;
+    return 0;
+  }
+  snprintf(msg, sizeof msg, "ring_kernel: %s must be a BigUint64Array", name);
+  napi_throw_type_error(env, NULL, msg);
+  return -1;
+}
+
+/* A dimension argument: a non-negative safe integer. */
+static int get_dim(napi_env env, napi_value value, const char *name, size_t *dim) {
+  double x = -1;
+  char msg[128];
+  napi_valuetype t;
+  if (napi_typeof(env, value, &t) == napi_ok && t == napi_number &&
+      napi_get_value_double(env, value, &x) == napi_ok && x >= 0 && x <= 9007199254740991.0 &&
+      x == (double)(uint64_t)x) {
+    *dim = (size_t)x;
+    return 0;
+  }
+  snprintf(msg, sizeof msg, "ring_kernel: %s must be a non-negative integer", name);
+  napi_throw_type_error(env, NULL, msg);
+  return -1;
+}
+
+static int overlaps(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny) {
+  return nx != 0 && ny != 0 && x < y + ny && y < x + nx;
+}
+
+/* Reads (a, b, m, k, n, out[, isa]) from argv into *args, throwing on any mismatch. */
+static int parse_args(napi_env env, const rk_instance *inst, size_t argc, napi_value *argv,
+                      rk_args *args) {
+  uint64_t *a, *b, *out;
+  size_t na, nb, nout, m, k, n;
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (a, b, m, k, n, out[, isa])");
+    return -1;
+  }
+  if (get_words(env, argv[0], "a", &a, &na) || get_words(env, argv[1], "b", &b, &nb) ||
+      get_dim(env, argv[2], "m", &m) || get_dim(env, argv[3], "k", &k) ||
+      get_dim(env, argv[4], "n", &n) || get_words(env, argv[5], "out", &out, &nout)) {
+    return -1;
+  }
+  /* Each length is below 2^53 (a typed array), so dividing avoids overflowing m * k. */
+  const int ok_a = k == 0 ? na == 0 : (na % k == 0 && na / k == m);
+  const int ok_b = n == 0 ? nb == 0 : (nb % n == 0 && nb / n == k);
+  const int ok_out = n == 0 ? nout == 0 : (nout % n == 0 && nout / n == m);
+  if (!ok_a || !ok_b || !ok_out) {
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "ring_kernel: lengths a=%zu, b=%zu, out=%zu do not fit [%zu x %zu] @ [%zu x %zu]", na,
+             nb, nout, m, k, k, n);
+    napi_throw_range_error(env, NULL, msg);
+    return -1;
+  }
+  if (overlaps(out, nout, a, na) || overlaps(out, nout, b, nb)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: out must not overlap a or b");
+    return -1;
+  }
+  args->isa = inst->isa;
+  if (argc > 6) {
+    napi_valuetype t = napi_undefined;
+    char name[16];
+    size_t len = 0;
+    napi_typeof(env, argv[6], &t);
+    if (t == napi_string &&
+        napi_get_value_string_utf8(env, argv[6], name, sizeof name, &len) == napi_ok) {
+      if (check_isa(env, inst, name, "isa", &args->isa) != 0) return -1;
+    } else if (t != napi_undefined) {
+      napi_throw_type_error(env, NULL, "ring_kernel: isa must be a string");
+      return -1;
+    }
+  }
+  args->a = a;
+  args->b = b;
+  args->out = out;
+  args->m = m;
+  args->k = k;
+  args->n = n;
+  return 0;
+}
+
+static napi_value js_matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  rk_instance *inst;
+  rk_args args;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  RK_CHECK(env, napi_get_instance_data(env, (void **)&inst));
+  if (parse_args(env, inst, argc, argv, &args) != 0) return NULL;
+  if (rk_matmul(args.isa, args.a, args.b, args.out, args.m, args.k, args.n) != 0) {
+    napi_throw_error(env, NULL, "ring_kernel: out of memory for packing buffers");
+  }
+  return NULL;
+}
+
+typedef struct {
+  rk_args args;
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref refs[3]; /* a, b, out: alive until the work completes */
+  int status;
+} rk_job;
+
+static void job_execute(napi_env env, void *data) {
+  (void)env;
+  rk_job *job = data;
+  rk_args *x = &job->args;
+  job->status = rk_matmul(x->isa, x->a, x->b, x->out, x->m, x->k, x->n);
+}
+
+static void job_complete(napi_env env, napi_status status, void *data) {
+  rk_job *job = data;
+  napi_value result = NULL, message;
+  for (int i = 0; i < 3; i++) napi_delete_reference(env, job->refs[i]);
+  if (status == napi_ok && job->status == 0) {
+    napi_get_undefined(env, &result);
+    napi_resolve_deferred(env, job->deferred, result);
+  } else {
+    const char *text = status == napi_cancelled ? "ring_kernel: matmulAsync was cancelled"
+                                                : "ring_kernel: out of memory for packing buffers";
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &result);
+    napi_reject_deferred(env, job->deferred, result);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value js_matmul_async(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7], promise, name;
+  rk_instance *inst;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  RK_CHECK(env, napi_get_instance_data(env, (void **)&inst));
+  rk_job *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, NULL, "ring_kernel: out of memory");
+    return NULL;
+  }
+  RK_CHECK(env, napi_create_promise(env, &job->deferred, &promise));
+  if (parse_args(env, inst, argc, argv, &job->args) != 0) {
+    /* A bad argument rejects the promise rather than throwing. */
+    napi_value error;
+    napi_deferred deferred = job->deferred;
+    free(job);
+    RK_CHECK(env, napi_get_and_clear_last_exception(env, &error));
+    RK_CHECK(env, napi_reject_deferred(env, deferred, error));
+    return promise;
+  }
+  const int typed[3] = {0, 1, 5};
+  for (int i = 0; i < 3; i++) {
+    RK_CHECK(env, napi_create_reference(env, argv[typed[i]], 1, &job->refs[i]));
+  }
+  RK_CHECK(env, napi_create_string_utf8(env, "ringKernelMatmul", NAPI_AUTO_LENGTH, &name));
+  RK_CHECK(env, napi_create_async_work(env, NULL, name, job_execute, job_complete, job, &job->work));
+  RK_CHECK(env, napi_queue_async_work(env, job->work));
+  return promise;
+}
+
+static napi_value js_isa(napi_env env, napi_callback_info info) {
+  (void)info;
+  rk_instance *inst;
+  napi_value result;
+  RK_CHECK(env, napi_get_instance_data(env, (void **)&inst));
+  RK_CHECK(env, napi_create_string_utf8(env, RK_ISA_NAMES[inst->isa], NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+static napi_value js_supported_isas(napi_env env, napi_callback_info info) {
+  (void)info;
+  rk_instance *inst;
+  napi_value result, item;
+  uint32_t count = 0;
+  RK_CHECK(env, napi_get_instance_data(env, (void **)&inst));
+  RK_CHECK(env, napi_create_array(env, &result));
+  for (int i = RK_ISA_COUNT - 1; i >= 0; i--) {
+    if (!(inst->supported & (1u << i))) continue;
+    RK_CHECK(env, napi_create_string_utf8(env, RK_ISA_NAMES[i], NAPI_AUTO_LENGTH, &item));
+    RK_CHECK(env, napi_set_element(env, result, count++, item));
+  }
+  return result;
+}
+
+static void free_instance(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+NAPI_MODULE_INIT() {
+  rk_instance *inst = malloc(sizeof *inst);
+  if (inst == NULL) {
+    napi_throw_error(env, NULL, "ring_kernel: out of memory");
+    return NULL;
+  }
+  inst->supported = supported_isas();
+  inst->isa = RK_SCALAR;
+  for (int i = RK_ISA_COUNT - 1; i >= 0; i--) {
+    if (inst->supported & (1u << i)) {
+      inst->isa = (rk_isa)i;
+      break;
+    }
+  }
+  const char *env_isa = getenv("PRIVEDGE_RING_ISA");
+  if (env_isa != NULL && env_isa[0] != '\0' &&
+      check_isa(env, inst, env_isa, "PRIVEDGE_RING_ISA", &inst->isa) != 0) {
+    free(inst);
+    return NULL;
+  }
+  if (napi_set_instance_data(env, inst, free_instance, NULL) != napi_ok) {
+    free(inst);
+    napi_throw_error(env, NULL, "ring_kernel: napi_set_instance_data failed");
+    return NULL;
+  }
+  const napi_property_descriptor props[] = {
+      {"matmul", NULL, js_matmul, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"matmulAsync", NULL, js_matmul_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"isa", NULL, js_isa, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"supportedIsas", NULL, js_supported_isas, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  RK_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
