@@ -48,4 +48,29 @@ describe('identification experiment', () => {
     expect(manifest.backend.name).toBe('wasm');
     expect(manifest.files).toEqual(expect.arrayContaining(['identification.svg', 'confusion_privedge.png', 'training_users.csv']));
   });
+
+  it('mode: private predicts K spread test images by 2PC and scores them as privedge-2pc', async () => {
+    const privateYaml = tinyIdentificationYaml(2).replace('  - id: identification\n', '  - id: identification\n    mode: private\n    private: { queries: 4 }\n');
+    const loaded = parseConfigText(privateYaml, 'ident-private.yaml', { experiments });
+    const [outcome] = await runConfig(loaded, { registry: experimentRegistry, outDir: tmp.dir });
+    expect(outcome!.status).toBe('completed');
+    const read = async (f: string) => parseCsvText(await readFile(join(outcome!.dir, f), 'utf8'));
+    const priv = await read('private_predictions.csv');
+    const predictions = await read('predictions.csv');
+    expect(priv).toHaveLength(4);
+    // Spread over the 24 test images: indices 0, 6, 12, 18.
+    expect(priv.map((r) => r['image'])).toEqual([0, 6, 12, 18].map((q) => predictions[q]!['image']));
+    priv.forEach((r, i) => {
+      expect(r['plaintextPredicted']).toBe(predictions[[0, 6, 12, 18][i]!]!['predicted']);
+      expect(r['agree']).toBe(String(r['plaintextPredicted']) === String(r['privatePredicted']));
+      expect(r['maxDissimilarityError']).toBeLessThan(1e-4);
+    });
+    // privedge-2pc's accuracy is recomputed by hand from private_predictions.csv.
+    const metrics = await read('metrics.csv');
+    const accuracy = metrics.find((m) => m['system'] === 'privedge-2pc' && m['label'] === 'overall' && m['metric'] === 'accuracy');
+    expect(accuracy?.['value']).toBeCloseTo(priv.filter((r) => String(r['trueUser']) === String(r['privatePredicted'])).length / 4, 12);
+    const manifest = JSON.parse(await readFile(join(outcome!.dir, 'run.json'), 'utf8'));
+    expect(manifest.facts.privatePrediction.queries).toBe(4);
+    expect(manifest.facts.privatePrediction.agreeWithPlaintext).toBe(priv.filter((r) => r['agree'] === true).length);
+  }, 120_000);
 });

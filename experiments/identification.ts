@@ -12,6 +12,10 @@ import { chartTheme } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import type { ExperimentContext } from '../src/runner/experiment.js';
 import { defineExperiment } from '../src/runner/experiment.js';
+import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
+import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
+import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/models/fidelity.js';
+import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
 
 const training = {
   epochs: z.number().int().min(1).default(30).describe('Training epochs over the pooled training split'),
@@ -45,6 +49,20 @@ const schema = z.strictObject({
     .default('zero')
     .describe('How a user never predicted (undefined precision) enters the macro average: as 0, or left out'),
   evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
+  mode: z
+    .enum(['plaintext', 'private'])
+    .default('plaintext')
+    .describe('`private`: also predict test images by two-party computation (in process) and report the private predictions as system `privedge-2pc`'),
+  private: z
+    .strictObject({
+      queries: z
+        .union([z.number().int().min(1), z.literal('all')])
+        .default(20)
+        .describe('Test images predicted privately (spread evenly over the test set), or `all`; `privedge-2pc` metrics cover these images only'),
+      fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding'),
+    })
+    .default(() => ({ queries: 20 as const, fixedPointBits: 20 as const }))
+    .describe('Settings of `mode: private`'),
 });
 
 /** Macro precision / recall (and F1, accuracy) of each system as long rows. */
@@ -91,7 +109,9 @@ async function runBaseline(ctx: ExperimentContext, data: PreparedDataset, spec: 
  * a test image goes to the user whose reconstructor reconstructs it best) against centralised
  * multi-class CNNs trained on the pooled images. Writes the full dissimilarity matrix (test
  * images x users) for later experiments, predictions, confusion matrices and per-user and macro
- * precision, recall and F1.
+ * precision, recall and F1. With `mode: private`, K test images are also predicted by 2PC
+ * (`privedge-2pc`, metrics over those K), with `private_predictions.csv` (agreement with the
+ * plaintext labels, dissimilarity errors, cost per query) and `private_cost_layers.csv`.
  */
 export const identification = defineExperiment({
   id: 'identification',
@@ -188,7 +208,40 @@ export const identification = defineExperiment({
     await ctx.writeCsv('predictions.csv', testIndices.map((index, q) => ({ system: 'privedge', image: data.images.ids[index]!, trueUser: trueLabels[q]!, predicted: predicted[q]!, minMse: matrix.values[q * users.length + argmin[q]!]! })));
 
     const policy = { policy: options.undefinedPrecision };
-    const systems: { name: string; predicted: string[] }[] = [{ name: 'privedge', predicted }];
+    const systems: { name: string; predicted: string[]; trueLabels?: string[] }[] = [{ name: 'privedge', predicted }];
+    if (options.mode === 'private') {
+      const picked = pickQueries(testIndices.length, options.private.queries === 'all' ? testIndices.length : options.private.queries, 'spread');
+      const size = width * height * channels;
+      const plaintextDissimilarities = picked.map((q) => Array.from(matrix.values.subarray(q * users.length, (q + 1) * users.length)));
+      const session = createInProcessSession({ encoding: options.private.fixedPointBits === 16 ? FIXED16 : FIXED20, dealer: new CryptoDealer() });
+      const privTask = ctx.reporter.task(`private prediction (2PC): enrol ${users.length} users, ${picked.length} queries`, users.length + picked.length);
+      const fidelity = await runPrivateFidelity(
+        session,
+        users,
+        (u) => loadUserModel(outcome.modelsDir, u),
+        picked.map((q) => queries.subarray(q * size, (q + 1) * size)),
+        picked.map((q) => predicted[q]!),
+        { plaintextDissimilarities, tick: () => privTask.tick() },
+      );
+      privTask.done();
+      const ids = picked.map((q) => data.images.ids[testIndices[q]!]!);
+      const subsetTrue = picked.map((q) => trueLabels[q]!);
+      await ctx.writeCsv('private_predictions.csv', fidelityRows(fidelity, ids, subsetTrue), FIDELITY_COLUMNS);
+      await ctx.writeCsv('private_cost_layers.csv', layerRows(fidelity), LAYER_COLUMNS);
+      const f = fidelity.summary;
+      ctx.record('privatePrediction', {
+        queries: f.queries,
+        agreeWithPlaintext: f.agree,
+        maxDissimilarityError: f.maxDissimilarityError,
+        suspectedTruncationFailures: f.suspectedFailures,
+        fixedPointBits: options.private.fixedPointBits,
+        meanOnlineSeconds: Math.round(f.meanOnlineSeconds * 1000) / 1000,
+        meanOfflineSeconds: Math.round(f.meanOfflineSeconds * 1000) / 1000,
+        meanRounds: f.meanRounds,
+        meanOnlineBytes: Math.round(f.meanBytes),
+      });
+      systems.push({ name: 'privedge-2pc', predicted: fidelity.queries.map((r) => r.private), trueLabels: subsetTrue });
+    }
     for (const [i, spec] of options.baselines.entries()) {
       const r = await runBaseline(ctx, data, spec, options.baselines.filter((b, j) => b.kind === spec.kind && j <= i).length);
       systems.push(r);
@@ -197,7 +250,7 @@ export const identification = defineExperiment({
     const confusion: Row[] = [];
     const headline: Record<string, unknown> = {};
     for (const s of systems) {
-      const cm = confusionMatrix(trueLabels, s.predicted, users);
+      const cm = confusionMatrix(s.trueLabels ?? trueLabels, s.predicted, users);
       const report = classificationReport(cm, policy);
       metricRows.push(...systemRows(s.name, report));
       confusion.push(...confusionRows(cm).map((r) => ({ system: s.name, true: r.true, predicted: r.predicted, count: r.count })));
