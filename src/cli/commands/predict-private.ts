@@ -9,7 +9,7 @@ import { FIXED16, FIXED20 } from '../../mpc-sim/encoding/fixed-point.js';
 import { FIDELITY_COLUMNS, GARBAGE_ERROR, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
 import { createInProcessSession } from '../../mpc-sim/parties/in-process.js';
 import { ringKernelInfo } from '../../mpc-sim/ring/native-kernel.js';
-import { loadUserModel } from '../../models/rec-adv/train-users.js';
+import { loadUserModel, parseShard } from '../../models/rec-adv/train-users.js';
 import { initTensorflow } from '../../models/runtime.js';
 import { readCsv, writeCsv } from '../../report/csv.js';
 import { readManifest } from '../../report/run-folder.js';
@@ -23,6 +23,7 @@ interface PredictPrivateArgs {
   order: 'spread' | 'first';
   fixed: number;
   validate: boolean;
+  shard?: string;
 }
 
 const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
@@ -47,6 +48,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         .option('all', { type: 'boolean', default: false, describe: 'Query every test image (overrides --queries)' })
         .option('order', { choices: ['spread', 'first'] as const, default: 'spread' as const, describe: 'spread: K images evenly spaced over the test set; first: the first K' })
         .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Fixed-point fractional bits' })
+        .option('shard', { type: 'string', describe: 'i/n: query only every n-th picked image starting at i (run n processes in parallel); outputs get a .shard-i-of-n suffix' })
         .option('validate', {
           type: 'boolean',
           default: false,
@@ -68,7 +70,9 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       const users = data.partition.users.map((u) => u.user);
       const testIndices = data.partition.users.flatMap((u) => u.test);
       const trueLabels = data.partition.users.flatMap((u) => u.test.map(() => u.user));
-      const picked = pickQueries(testIndices.length, args.all ? testIndices.length : args.queries, args.order);
+      const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+      const picked = pickQueries(testIndices.length, args.all ? testIndices.length : args.queries, args.order).filter((_, i) => shard === undefined || i % shard.count === shard.index);
+      const suffix = shard === undefined ? '' : `.shard-${shard.index}-of-${shard.count}`;
       const ids = picked.map((q) => data.images.ids[testIndices[q]!]!);
 
       const predictionsPath = join(dir, 'predictions.csv');
@@ -115,8 +119,8 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       );
       task.done();
 
-      await writeCsv(join(dir, 'private_predictions.csv'), fidelityRows(results, ids, picked.map((q) => trueLabels[q]!)), FIDELITY_COLUMNS);
-      await writeCsv(join(dir, 'private_cost_layers.csv'), layerRows(results), LAYER_COLUMNS);
+      await writeCsv(join(dir, `private_predictions${suffix}.csv`), fidelityRows(results, ids, picked.map((q) => trueLabels[q]!)), FIDELITY_COLUMNS);
+      await writeCsv(join(dir, `private_cost_layers${suffix}.csv`), layerRows(results), LAYER_COLUMNS);
       const s = results.summary;
       const out = ctx.stdout;
       out.write(
@@ -132,7 +136,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           `${(s.meanBytes / 1e6).toFixed(2)} MB online (debug reveals excluded)\n`,
       );
       if (results.validation !== undefined) {
-        await writeCsv(join(dir, 'private_validation.csv'), results.validation.map((v) => ({ ...v })), VALIDATION_COLUMNS);
+        await writeCsv(join(dir, `private_validation${suffix}.csv`), results.validation.map((v) => ({ ...v })), VALIDATION_COLUMNS);
         out.write('per-layer max |private - plaintext| (over users and queries):\n');
         for (const v of results.validation) out.write(`  ${v.step.padEnd(24)} ${v.maxAbsError.toExponential(2)}  (max |value| ${v.maxAbsValue.toFixed(3)})\n`);
       }

@@ -5,7 +5,7 @@ import type { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
 import type { TruncationMode } from './fixed.js';
 import { matmul } from './matmul.js';
-import { NORM_MAX_Q_BITS, SCALE_FRAC_BITS, normScale, normScaleTables } from './norm-scale.js';
+import { NORM_MAX_Q_BITS, NORM_VARIANCE_RANGE, SCALE_FRAC_BITS, normScale, normScaleTables } from './norm-scale.js';
 import { broadcastShare, sumShare } from './shared-vector.js';
 import { truncate, truncateWithDealer } from './truncate.js';
 
@@ -27,24 +27,26 @@ export interface InstanceNormOptions {
  *
  * Steps (all truncations dealer-assisted unless stated):
  * 1. mean = trunc(sum(x) * round(2^(53-f)/n), 53 - f) (local sum, 1 truncation);
- * 2. d = x - mean; dh = d locally truncated by h = max(0, ceil((log2 n + 2f - 38)/2)) bits, so that
- *    Q = n 2^(2(f-h)) <= 2^38;
- * 3. q = dh . dh, a Beaver square summed inside one [1,n] x [n,1] `matmul`: q = var Q;
+ * 2. d = x - mean; dh = d locally truncated by h = `normTruncationBits(n, f)` bits (0 unless
+ *    n 2^2f > 2^51, e.g. FIXED20 with n > 2^11), so that q below cannot overflow;
+ * 3. q = dh . dh, a Beaver square summed inside one [1,n] x [n,1] `matmul`: q = var n 2^(2(f-h));
+ *    then, if that scale exceeds 2^38, one dealer truncation of the scalar q by
+ *    r = `normRescaleBits(n, f)` bits (1 round, 8 bytes): q = var Q with Q <= 2^38;
  * 4. k = gamma / (std + eps) at scale 2^20 by `normScale` (a 385-point geometric grid on the
  *    variance, one batched comparison, a per-interval quadratic; 11 rounds);
  * 5. y = d k as an [n,1] x [1,1] `matmul`, truncated by 20 (or locally), plus beta.
  *
  * Accuracy: k within relative ~1e-6 (`normScale`: interpolation error below 1e-6, measured in
  * `NormScaleTables.fitError`, plus truncation units) for var in [2^-14, 2^10] and |gamma| < 8;
- * var itself is computed from d truncated by h bits (h = 0 unless n 2^(2f) > 2^38, e.g. FIXED16
- * with n > 64), a relative error of about 0.6 2^(h-f) / (std sqrt n). y is within
+ * var itself is computed from d truncated by h bits (h = 0 unless n 2^2f > 2^51), a relative
+ * error of about 0.6 2^(h-f) / (std sqrt n). y is within
  * ulp (2 max(1, k) + |d| 2^-20 2^f + 2) + 2e-6 |y - beta| of the float layer. Inputs need
  * |mean| < 2^8 and |y| within the encodable range. A variance outside [2^-14, 2^10) (e.g. a constant
  * input) gives k = 0: y = beta exactly.
  *
  * Cost (C = one `lessThanPublic` of 385 elements, see `drelu.ts`: 5 rounds at l = 64):
- * rounds 10 + C_rounds (15) with dealer truncation, one fewer with local;
- * online bytes per party 32n + 6,304 + C_bytes (local: 24n + 6,304 + C_bytes).
+ * rounds 10 + C_rounds (15), + 1 when r > 0, one fewer with local final truncation;
+ * online bytes per party 32n + 6,304 + C_bytes, + 8 when r > 0 (local: 8n fewer).
  * @throws ProtocolError if gamma or beta is not one element or a share is not the caller's.
  */
 export async function instanceNorm(ctx: PartyContext, x: Share, gamma: Share, beta: Share, options: InstanceNormOptions = {}): Promise<Share> {
@@ -60,15 +62,29 @@ export async function instanceNorm(ctx: PartyContext, x: Share, gamma: Share, be
   const d = subShares(flat, broadcastShare(mean, n));
   const h = normTruncationBits(n, f);
   const dh = h > 0 ? truncate(ctx, d, h) : d;
-  const q = await matmul(ctx, reshapeShare(dh, [1, n]), reshapeShare(dh, [n, 1]), `${tag}/square`);
-  const tables = normScaleTables(n * 2 ** (2 * (f - h)), f, options.epsilon ?? 1e-3);
-  const k = await normScale(ctx, reshapeShare(q, [1]), gamma, tables, `${tag}/scale`);
+  const q0 = reshapeShare(await matmul(ctx, reshapeShare(dh, [1, n]), reshapeShare(dh, [n, 1]), `${tag}/square`), [1]);
+  const r = normRescaleBits(n, f);
+  const q = r > 0 ? await truncateWithDealer(ctx, q0, r, `${tag}/rescale`) : q0;
+  const tables = normScaleTables((n * 2 ** (2 * (f - h))) / 2 ** r, f, options.epsilon ?? 1e-3);
+  const k = await normScale(ctx, q, gamma, tables, `${tag}/scale`);
   const prod = reshapeShare(await matmul(ctx, reshapeShare(d, [n, 1]), reshapeShare(k, [1, 1]), `${tag}/apply`), [n]);
   const scaled = (options.truncation ?? 'dealer') === 'local' ? truncate(ctx, prod, SCALE_FRAC_BITS) : await truncateWithDealer(ctx, prod, SCALE_FRAC_BITS, `${tag}/truncate`);
   return reshapeShare(addShares(scaled, broadcastShare(beta, n)), x.shape as Shape);
 }
 
-/** Bits h by which {@link instanceNorm} truncates x - mean before squaring (Q = n 2^(2(f-h)) <= 2^38). */
+/** Largest variance {@link instanceNorm} must hold without overflow: the grid's top, 2^10. */
+const VARIANCE_BOUND_BITS = Math.log2(NORM_VARIANCE_RANGE[1]);
+
+/**
+ * Bits h by which {@link instanceNorm} truncates x - mean before squaring: the fewest that keep
+ * the sum of squares q = var n 2^(2(f-h)) below 2^61 for var < 2^10 (0 unless n 2^2f > 2^51).
+ */
 export function normTruncationBits(n: number, fracBits: number): number {
-  return Math.max(0, Math.ceil((Math.log2(n) + 2 * fracBits - NORM_MAX_Q_BITS) / 2));
+  return Math.max(0, Math.ceil((Math.log2(n) + 2 * fracBits + VARIANCE_BOUND_BITS - 61) / 2));
+}
+
+/** Bits r by which {@link instanceNorm} truncates the sum of squares so that its scale Q <= 2^38 (`normScale`). */
+export function normRescaleBits(n: number, fracBits: number): number {
+  const h = normTruncationBits(n, fracBits);
+  return Math.max(0, Math.ceil(Math.log2(n) + 2 * (fracBits - h) - NORM_MAX_Q_BITS));
 }
