@@ -24,6 +24,7 @@ interface PredictPrivateArgs {
   fixed: number;
   validate: boolean;
   shard?: string;
+  log: boolean;
 }
 
 const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
@@ -48,6 +49,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         .option('all', { type: 'boolean', default: false, describe: 'Query every test image (overrides --queries)' })
         .option('order', { choices: ['spread', 'first'] as const, default: 'spread' as const, describe: 'spread: K images evenly spaced over the test set; first: the first K' })
         .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Fixed-point fractional bits' })
+        .option('log', { type: 'boolean', default: false, describe: 'Print one line per query as it completes (for long runs)' })
         .option('shard', { type: 'string', describe: 'i/n: query only every n-th picked image starting at i (run n processes in parallel); outputs get a .shard-i-of-n suffix' })
         .option('validate', {
           type: 'boolean',
@@ -108,6 +110,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       const images = toFloatImages(data.images, picked.map((q) => testIndices[q]!)).data;
       const kernel = ringKernelInfo();
       ctx.reporter.info(`ring kernel: ${kernel.kind}${kernel.isa === undefined ? '' : ` (${kernel.isa})`}`);
+      let done = 0;
       const task = ctx.reporter.task(`private prediction: enrol ${users.length} users, ${picked.length} queries`, users.length + picked.length);
       const results = await runPrivateFidelity(
         session,
@@ -115,7 +118,17 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         (u) => loadUserModel(modelsDir, u),
         picked.map((_, q) => images.subarray(q * size, (q + 1) * size)),
         plaintextLabels,
-        { plaintextDissimilarities, validate: args.validate, tick: () => task.tick() },
+        {
+          plaintextDissimilarities,
+          validate: args.validate,
+          tick: (r) => {
+            task.tick();
+            if (r !== undefined && args.log) {
+              done++;
+              ctx.stdout.write(`query ${done}/${picked.length} ${ids[done - 1]}: ${r.agree ? 'agree' : 'DISAGREE'} (plaintext ${r.plaintext}, private ${r.private}), margin ${r.margin?.toExponential(2) ?? 'n/a'}, max error ${r.maxDissimilarityError?.toExponential(2) ?? 'n/a'}\n`);
+            }
+          },
+        },
       );
       task.done();
 

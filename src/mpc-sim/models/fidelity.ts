@@ -59,8 +59,8 @@ export interface FidelityOptions {
   readonly plaintextDissimilarities?: readonly (readonly number[])[];
   /** Reveal every step's output of every user and compare with the plaintext layers (debug). */
   readonly validate?: boolean;
-  /** Called after each enrolment and each query. */
-  readonly tick?: () => void;
+  /** Called after each enrolment, and after each query with its result. */
+  readonly tick?: (query?: FidelityQuery) => void;
 }
 
 /**
@@ -127,7 +127,7 @@ export async function runPrivateFidelity(
         maxErr = Math.max(...plain.map((v, j) => Math.abs(v - p.dissimilarities![j]!)));
       }
       const priv = users[p.index]!;
-      results.push({
+      const row: FidelityQuery = {
         plaintext: plaintext[q]!,
         private: priv,
         agree: priv === plaintext[q],
@@ -137,8 +137,9 @@ export async function runPrivateFidelity(
         bytes: p.bytes,
         onlineSeconds: p.onlineSeconds,
         offlineSeconds: p.offlineSeconds,
-      });
-      tick();
+      };
+      results.push(row);
+      tick(row);
     }
     const n = results.length;
     const mean = (f: (r: FidelityQuery) => number) => (n === 0 ? 0 : results.reduce((s, r) => s + f(r), 0) / n);
