@@ -6,6 +6,7 @@ import { configCommand } from './commands/config.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { figuresCommand } from './commands/figures.js';
 import { predictPrivateCommand } from './commands/predict-private.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
 import type { CliContext } from './context.js';
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .command(predictPrivateCommand(ctx))
       .command(datasetsCommand(ctx))
       .command(figuresCommand(ctx))
+      .command(reportCommand(ctx))
       .command(configCommand(ctx))
       .option('verbose', { type: 'boolean', default: false, describe: 'Print stack traces of errors' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })

@@ -1,9 +1,14 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../testing/fixtures.js';
+import { experimentRegistry, experiments } from '../../experiments/index.js';
+import { parseConfigText } from '../config/load.js';
+import { runConfig } from '../runner/run-config.js';
+import { tempDir, tinyIdentificationYaml } from '../testing/fixtures.js';
 import { renderChart, type ChartDefinition } from './charts.js';
 import { parseCsvText, readCsv, writeCsv } from './csv.js';
+import { regenerateFigures } from './figures.js';
 
 describe('CSV files', () => {
   it('round-trips numbers at full precision, strings with commas and quotes, and empty cells', async () => {
@@ -52,4 +57,33 @@ describe('charts', () => {
       await cleanup();
     }
   });
+});
+
+describe('privedge figures', () => {
+  it('rebuilds every chart of real runs from their CSV files alone, equal to the specs the runs wrote', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const yaml = tinyIdentificationYaml(2).replace('experiments:\n', 'experiments:\n  - { id: dataset-summary, samplesPerUser: 2 }\n');
+      const outcomes = await runConfig(parseConfigText(yaml, 'figures.yaml', { experiments }), { registry: experimentRegistry, outDir: dir });
+      expect(outcomes.map((o) => [o.experiment, o.status])).toEqual([['dataset-summary', 'completed'], ['identification', 'completed']]);
+      const original = new Map<string, unknown>();
+      for (const outcome of outcomes) {
+        const charts = experimentRegistry.get(outcome.experiment)!.charts.map((c) => c.name);
+        expect(charts.length).toBeGreaterThan(0);
+        for (const name of charts) {
+          original.set(join(outcome.dir, name), JSON.parse(await readFile(join(outcome.dir, `${name}.vl.json`), 'utf8')));
+          for (const ext of ['.vl.json', '.svg', '.png']) await rm(join(outcome.dir, `${name}${ext}`));
+        }
+      }
+      const rebuilt = await regenerateFigures(dir, experimentRegistry, { formats: ['svg', 'png'], pngScale: 1 });
+      expect(rebuilt.flatMap((r) => r.charts.map((c) => join(r.dir, c))).sort()).toEqual([...original.keys()].sort());
+      for (const [stem, spec] of original) {
+        expect(JSON.parse(await readFile(`${stem}.vl.json`, 'utf8')), stem).toEqual(spec);
+        expect((await readFile(`${stem}.svg`, 'utf8')).startsWith('<svg'), stem).toBe(true);
+        expect(existsSync(`${stem}.png`), stem).toBe(true);
+      }
+    } finally {
+      await cleanup();
+    }
+  }, 120_000);
 });

@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { datasetSchema } from '../src/config/dataset-schema.js';
+import { prepareDataset, usedIndices, type PreparedDataset } from '../src/datasets/prepare.js';
+import { toFloatImages } from '../src/datasets/tensors.js';
+import { ConfigError } from '../src/errors.js';
+import { argminRows } from '../src/metrics/argmin.js';
+import { aucTrapezoid, calibrateThreshold, detectionAt, detectionOfDecisions, rocCurve, type DetectionCounts } from '../src/metrics/detection.js';
+import { pickQueries } from '../src/mpc-sim/models/fidelity.js';
+import { loadUserModel } from '../src/models/rec-adv/train-users.js';
+import type { Row } from '../src/report/csv.js';
+import type { ExperimentContext } from '../src/runner/experiment.js';
+import { defineExperiment } from '../src/runner/experiment.js';
+import { deepFreeze } from '../src/util/deep-freeze.js';
+import { rocChart, scoresChart } from './shared/detection-charts.js';
+import { privateThresholdPredictions } from './shared/private-detection.js';
+import { concatImages, privedgeDissimilarities, trainPrivedge } from './shared/privedge.js';
+
+const schema = z.strictObject({
+  quantile: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.95)
+    .describe("Threshold = this quantile (linear interpolation) of the smallest dissimilarities of the enrolled users' VALIDATION images; a query is declared private when its smallest dissimilarity is strictly below it"),
+  otherDataset: datasetSchema
+    .optional()
+    .describe("Another dataset whose images are extra non-private queries (none by default); its images are resized to the main dataset's `image` width, height and channels; every class it enrols or holds out counts"),
+  otherImages: z.number().int().min(1).default(200).describe('At most this many images of `otherDataset` (seeded choice)'),
+  evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
+  privateQueries: z
+    .number()
+    .int()
+    .min(0)
+    .default(6)
+    .describe('Queries also detected by two-party computation (half private test images, half non-private queries, each spread evenly); their revealed threshold bits are compared with the plaintext decisions; 0: off'),
+  fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding of the private prediction'),
+});
+
+type Kind = 'private' | 'held-out-user' | 'other-dataset';
+/** Images scored by the detector: validation images for calibration, then the queries. */
+interface Queries {
+  readonly id: string[];
+  readonly set: ('calibration' | 'query')[];
+  readonly kind: Kind[];
+  readonly trueUser: string[];
+  readonly parts: Float32Array[];
+}
+
+function addImages(q: Queries, data: PreparedDataset, indices: readonly number[], set: 'calibration' | 'query', kind: Kind, prefix = ''): void {
+  for (const i of indices) {
+    q.id.push(`${prefix}${data.images.ids[i]!}`);
+    q.set.push(set);
+    q.kind.push(kind);
+    q.trueUser.push(data.images.labels[i]!);
+  }
+  q.parts.push(toFloatImages(data.images, indices).data);
+}
+
+/** Loads `otherDataset` at the main image size and picks at most `max` of its images (seeded). */
+async function otherDatasetImages(ctx: ExperimentContext, data: PreparedDataset, other: z.infer<typeof datasetSchema>, max: number): Promise<{ data: PreparedDataset; indices: number[] }> {
+  const { width, height, channels } = data.config.image;
+  const config = deepFreeze(datasetSchema.parse({ ...other, image: { ...other.image, width, height, channels } }));
+  const rng = ctx.rng.child('detection').child('other-dataset');
+  const prepared = await prepareDataset(config, rng.child('data'), { reporter: ctx.reporter });
+  let indices = usedIndices(prepared.partition);
+  if (indices.length > max) indices = rng.child('pick').shuffle(indices).slice(0, max).sort((a, b) => a - b);
+  return { data: prepared, indices };
+}
+
+function noHeldOutUsers(): ConfigError {
+  return new ConfigError('dataset.users.nonPrivateUsers', 'the detection experiment needs held-out (non-private) users: list their classes or give a count');
+}
+
+function countRows(system: string, negatives: string, d: DetectionCounts): Row[] {
+  return (['tp', 'fp', 'tn', 'fn', 'precision', 'recall', 'f1', 'falsePositiveRate', 'accuracy'] as const).map((metric) => ({ system, negatives, metric, value: d[metric] }));
+}
+
+function confusionRows(system: string, negatives: string, d: DetectionCounts): Row[] {
+  return [
+    { system, negatives, actual: 'private', declared: 'private', count: d.tp },
+    { system, negatives, actual: 'private', declared: 'non-private', count: d.fn },
+    { system, negatives, actual: 'non-private', declared: 'private', count: d.fp },
+    { system, negatives, actual: 'non-private', declared: 'non-private', count: d.tn },
+  ];
+}
+
+/**
+ * `detection`: tells private images (enrolled users' test images) from non-private ones
+ * (held-out users' images, and optionally another dataset's) by thresholding the smallest
+ * dissimilarity; the threshold is a quantile of the enrolled users' validation images' smallest
+ * dissimilarities. Reports precision, recall, the ROC curve and AUC per group of non-private
+ * queries, the confusion at the threshold, and checks the private (2PC) threshold bits of a
+ * few queries against the plaintext decisions.
+ */
+export const detection = defineExperiment({
+  id: 'detection',
+  description: 'Private vs non-private images: threshold on the smallest dissimilarity (precision, recall, ROC, AUC; 2PC threshold bits)',
+  schema,
+  charts: [rocChart, scoresChart],
+  async run(ctx, options) {
+    const configured = ctx.config.dataset.users.nonPrivateUsers;
+    if (typeof configured === 'number' ? configured === 0 : configured.length === 0) throw noHeldOutUsers();
+    const data = await ctx.dataset();
+    const heldOut = data.partition.nonPrivate.flatMap((u) => u.images);
+    if (data.partition.nonPrivate.length === 0) throw noHeldOutUsers();
+    if (heldOut.length === 0) throw new ConfigError('dataset.transforms.filter.test', 'no image of the held-out (non-private) users is left after the test filter');
+    if (data.partition.users.every((u) => u.validation.length === 0)) {
+      throw new ConfigError('dataset.split.validationFraction', 'the detection threshold is calibrated on validation images, but no user has any: use a fraction above 0');
+    }
+    const other = options.otherDataset === undefined ? undefined : await otherDatasetImages(ctx, data, options.otherDataset, options.otherImages);
+
+    const q: Queries = { id: [], set: [], kind: [], trueUser: [], parts: [] };
+    addImages(q, data, data.partition.users.flatMap((u) => u.validation), 'calibration', 'private');
+    addImages(q, data, data.partition.users.flatMap((u) => u.test), 'query', 'private');
+    addImages(q, data, heldOut, 'query', 'held-out-user');
+    if (other) addImages(q, other.data, other.indices, 'query', 'other-dataset', `${other.data.name}:`);
+
+    const models = await trainPrivedge(ctx, ctx.config, data, 'privedge');
+    await ctx.writeCsv('training_users.csv', models.trainingRows);
+    const users = models.users;
+    const images = concatImages(q.parts);
+    const matrix = await privedgeDissimilarities(ctx, models, data, images, options.evalBatchSize, 'dissimilarities');
+    const nearest = argminRows(matrix.values, matrix.queries, users.length);
+    const minMse = Array.from(nearest, (u, r) => matrix.values[r * users.length + u]!);
+
+    const calibration = minMse.filter((_, r) => q.set[r] === 'calibration');
+    const threshold = calibrateThreshold(calibration, options.quantile);
+    const dissimilarity: Row[] = [];
+    const scores: Row[] = [];
+    q.id.forEach((image, r) => {
+      users.forEach((user, u) => dissimilarity.push({ image, set: q.set[r]!, kind: q.kind[r]!, trueUser: q.trueUser[r]!, user, mse: matrix.values[r * users.length + u]! }));
+      scores.push({ image, set: q.set[r]!, kind: q.kind[r]!, trueUser: q.trueUser[r]!, nearestUser: users[nearest[r]!]!, minMse: minMse[r]!, declaredPrivate: minMse[r]! < threshold });
+    });
+    await ctx.writeCsv('dissimilarity.csv', dissimilarity, ['image', 'set', 'kind', 'trueUser', 'user', 'mse']);
+    await ctx.writeCsv('scores.csv', scores, ['image', 'set', 'kind', 'trueUser', 'nearestUser', 'minMse', 'declaredPrivate']);
+
+    const queryRows = q.id.map((_, r) => r).filter((r) => q.set[r] === 'query');
+    const groups: [string, (k: Kind) => boolean][] = [['all', (k) => k !== 'private'], ['held-out-users', (k) => k === 'held-out-user']];
+    if (other) groups.push(['other-dataset', (k) => k === 'other-dataset']);
+    const metrics: Row[] = [
+      { system: 'privedge', negatives: 'all', metric: 'threshold', value: threshold },
+      { system: 'privedge', negatives: 'all', metric: 'quantile', value: options.quantile },
+      { system: 'privedge', negatives: 'all', metric: 'calibrationImages', value: calibration.length },
+    ];
+    const roc: Row[] = [];
+    const confusion: Row[] = [];
+    const headline: Record<string, unknown> = { threshold, quantile: options.quantile, calibrationImages: calibration.length };
+    for (const [negatives, isNegative] of groups) {
+      const rows = queryRows.filter((r) => q.kind[r] === 'private' || isNegative(q.kind[r]!));
+      const s = rows.map((r) => minMse[r]!);
+      const positive = rows.map((r) => q.kind[r] === 'private');
+      const d = detectionAt(s, positive, threshold);
+      const curve = rocCurve(s, positive);
+      const auc = aucTrapezoid(curve);
+      metrics.push(
+        { system: 'privedge', negatives, metric: 'positives', value: positive.filter(Boolean).length },
+        { system: 'privedge', negatives, metric: 'negatives', value: positive.filter((p) => !p).length },
+        ...countRows('privedge', negatives, d),
+        { system: 'privedge', negatives, metric: 'auc', value: auc },
+      );
+      curve.forEach((p, step) => roc.push({ negatives, step, fpr: p.fpr, tpr: p.tpr, threshold: p.threshold }));
+      confusion.push(...confusionRows('privedge', negatives, d));
+      headline[negatives] = { precision: d.precision, recall: d.recall, falsePositiveRate: d.falsePositiveRate, auc };
+    }
+    ctx.record('detection', headline);
+
+    if (options.privateQueries > 0) {
+      const positives = queryRows.filter((r) => q.kind[r] === 'private');
+      const negatives = queryRows.filter((r) => q.kind[r] !== 'private');
+      const k = options.privateQueries;
+      const picked = [
+        ...pickQueries(positives.length, Math.ceil(k / 2), 'spread').map((i) => positives[i]!),
+        ...pickQueries(negatives.length, Math.floor(k / 2), 'spread').map((i) => negatives[i]!),
+      ];
+      const size = images.length / matrix.queries;
+      const task = ctx.reporter.task(`private detection (2PC): enrol ${users.length} users, ${picked.length} queries`, users.length + picked.length);
+      const results = await privateThresholdPredictions(
+        users,
+        (u) => loadUserModel(models.modelsDir, u),
+        picked.map((r) => images.subarray(r * size, (r + 1) * size)),
+        threshold,
+        { fixedPointBits: options.fixedPointBits, tick: () => task.tick() },
+      );
+      task.done();
+      const rows = picked.map((r, i) => {
+        const p = results[i]!;
+        const plaintextPrivate = minMse[r]! < threshold;
+        return {
+          image: q.id[r]!,
+          kind: q.kind[r]!,
+          trueUser: q.trueUser[r]!,
+          minMse: minMse[r]!,
+          marginToThreshold: minMse[r]! - threshold,
+          plaintextPrivate,
+          privatePrivate: p.belowThreshold,
+          agree: plaintextPrivate === p.belowThreshold,
+          plaintextNearest: users[nearest[r]!]!,
+          privateNearest: users[p.index]!,
+          nearestAgree: nearest[r] === p.index,
+          rounds: p.rounds,
+          onlineBytes: p.bytes,
+          onlineSeconds: p.onlineSeconds,
+          offlineSeconds: p.offlineSeconds,
+        };
+      });
+      await ctx.writeCsv('private_detection.csv', rows);
+      const agree = rows.filter((r) => r.agree).length;
+      if (agree < rows.length) {
+        ctx.reporter.warn(`detection: ${rows.length - agree} of ${rows.length} private threshold bits differ from the plaintext decision (see private_detection.csv, marginToThreshold)`);
+      }
+      const nearestAgree = rows.filter((r) => r.nearestAgree).length;
+      const d = detectionOfDecisions(rows.map((r) => r.privatePrivate), rows.map((r) => r.kind === 'private'));
+      metrics.push(
+        { system: 'privedge-2pc', negatives: 'all', metric: 'queries', value: rows.length },
+        { system: 'privedge-2pc', negatives: 'all', metric: 'agreeWithPlaintext', value: agree },
+        { system: 'privedge-2pc', negatives: 'all', metric: 'mismatches', value: rows.length - agree },
+        { system: 'privedge-2pc', negatives: 'all', metric: 'nearestUserAgree', value: nearestAgree },
+        ...countRows('privedge-2pc', 'all', d),
+      );
+      confusion.push(...confusionRows('privedge-2pc', 'all', d));
+      const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
+      ctx.record('privateDetection', {
+        queries: rows.length,
+        agreeWithPlaintext: agree,
+        mismatches: rows.length - agree,
+        mismatchedImages: rows.filter((r) => !r.agree).map((r) => r.image),
+        nearestUserAgree: nearestAgree,
+        fixedPointBits: options.fixedPointBits,
+        meanOnlineSeconds: Math.round(mean((r) => r.onlineSeconds) * 1000) / 1000,
+        meanRounds: mean((r) => r.rounds),
+        meanOnlineBytes: Math.round(mean((r) => r.onlineBytes)),
+      });
+    }
+    await ctx.writeCsv('metrics.csv', metrics, ['system', 'negatives', 'metric', 'value']);
+    await ctx.writeCsv('roc.csv', roc, ['negatives', 'step', 'fpr', 'tpr', 'threshold']);
+    await ctx.writeCsv('confusion.csv', confusion, ['system', 'negatives', 'actual', 'declared', 'count']);
+  },
+});

@@ -1,0 +1,201 @@
+import { cp, rename, rm } from 'node:fs/promises';
+import type { DatasetConfig } from '../../src/config/dataset-schema.js';
+import type { PrivedgeConfig } from '../../src/config/schema.js';
+import { prepareDataset, type PreparedDataset } from '../../src/datasets/prepare.js';
+import type { Partition } from '../../src/datasets/partition.js';
+import { toFloatImages } from '../../src/datasets/tensors.js';
+import type { AttributeValue } from '../../src/datasets/types.js';
+import { argminRows } from '../../src/metrics/argmin.js';
+import { readUserSummary, userModelDir } from '../../src/models/rec-adv/artifacts.js';
+import { dissimilarityMatrix } from '../../src/models/rec-adv/dissimilarity.js';
+import { loadUserModel, modelsFolder, requireUserModels, trainUsers } from '../../src/models/rec-adv/train-users.js';
+import type { Row } from '../../src/report/csv.js';
+import type { ExperimentContext } from '../../src/runner/experiment.js';
+import { deepFreeze, type DeepReadonly } from '../../src/util/deep-freeze.js';
+import { shortHash, stableStringify } from '../../src/util/hash.js';
+import { baselineNames, trainBaseline, type BaselineSpec } from './baseline-runs.js';
+
+/** System name of PrivEdge's plaintext prediction in results tables. */
+export const PRIVEDGE = 'privedge';
+
+/**
+ * The config one training condition trains with: `base` with its dataset replaced and
+ * `training.iterations` set. Models then go to `<results>/models/<hash of dataset + training +
+ * seed>`, so each condition trains (or reuses) its own models. An explicit `training.modelsDir`
+ * is kept only when the condition trains exactly what `base` trains: a fixed folder would
+ * otherwise hand one condition's models to another.
+ */
+export function conditionConfig(base: DeepReadonly<PrivedgeConfig>, dataset: DatasetConfig, iterations: number): DeepReadonly<PrivedgeConfig> {
+  if (stableStringify(dataset) === stableStringify(base.dataset) && iterations === base.training.iterations) return base;
+  const { modelsDir: _modelsDir, ...training } = base.training;
+  return deepFreeze({ ...base, dataset, training: { ...training, iterations } }) as DeepReadonly<PrivedgeConfig>;
+}
+
+/** One training condition, trained and evaluated on its whole test split. */
+export interface ConditionResult {
+  readonly modelsDir: string;
+  readonly users: readonly string[];
+  readonly partition: Partition;
+  /** Image ids of the test split, users in order (the same images whatever the training bias). */
+  readonly testIds: readonly string[];
+  readonly trueLabels: readonly string[];
+  /** Every attribute of the test images, aligned with `testIds`. */
+  readonly testAttributes: Readonly<Record<string, readonly AttributeValue[]>>;
+  /** Predicted user of each test image by system (`privedge`, then the baselines). */
+  readonly predictions: ReadonlyMap<string, readonly string[]>;
+  /** One row per user: training images, checkpoint, seconds, whether the model was reused. */
+  readonly training: readonly Row[];
+  /** Training seconds of each baseline. */
+  readonly baselineSeconds: Readonly<Record<string, number>>;
+}
+
+/** Settings shared by every condition of a run. */
+export interface ConditionSettings {
+  /** Training iterations per user in every condition. */
+  readonly iterations: number;
+  /** Images per model call when computing dissimilarities. */
+  readonly evalBatchSize: number;
+  readonly baselines: readonly BaselineSpec[];
+}
+
+/**
+ * Trains and evaluates training conditions (variants of the config's dataset), each once:
+ * a condition asked for again (the same dataset config) returns the first result. Each condition
+ * prepares its dataset from the config's `data` stream (so its users, splits and test images are
+ * those of the config's own dataset), trains or reuses every user's reconstructor, predicts every
+ * test image by the smallest reconstruction MSE, and trains each baseline on the condition's pooled
+ * training images. Baselines start from the same seeded streams in every condition (as in
+ * `identification`), so conditions differ by their data only.
+ */
+export class ConditionRunner {
+  private readonly results = new Map<string, Promise<ConditionResult>>();
+  /** Complete user models of earlier conditions, by {@link userTrainingKey}: their folder. */
+  private readonly userModels = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: ExperimentContext,
+    private readonly settings: ConditionSettings,
+  ) {}
+
+  /** The dataset of a condition: the run's shared dataset when unchanged, else prepared afresh. */
+  prepare(dataset: DatasetConfig): Promise<PreparedDataset> {
+    if (stableStringify(dataset) === stableStringify(this.ctx.config.dataset)) return this.ctx.dataset();
+    return prepareDataset(dataset, this.ctx.rng.child('data'), { reporter: this.ctx.reporter });
+  }
+
+  /** Trains and evaluates one condition (`label` is for progress lines only). */
+  run(label: string, dataset: DatasetConfig): Promise<ConditionResult> {
+    const key = stableStringify(dataset);
+    let result = this.results.get(key);
+    if (!result) {
+      result = this.evaluate(label, dataset);
+      this.results.set(key, result);
+    }
+    return result;
+  }
+
+  /**
+   * Copies into this condition's models folder every user model an earlier condition trained on
+   * exactly the same images with the same settings (e.g. the full-data users of a sample-size
+   * condition), so it is not trained again; the copy is atomic (temporary name, then rename).
+   */
+  private async reuseUserModels(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset): Promise<string[]> {
+    const modelsDir = modelsFolder(config, this.ctx.resultsRoot);
+    const copied: string[] = [];
+    for (const { user } of data.partition.users) {
+      const from = this.userModels.get(userTrainingKey(config, data, user));
+      const to = userModelDir(modelsDir, user);
+      if (!from || from === to || (await readUserSummary(modelsDir, user))) continue;
+      const tmp = `${to}.copy-${process.pid}`;
+      await rm(tmp, { recursive: true, force: true });
+      await cp(from, tmp, { recursive: true });
+      await rm(to, { recursive: true, force: true });
+      await rename(tmp, to);
+      copied.push(user);
+    }
+    return copied;
+  }
+
+  private async evaluate(label: string, dataset: DatasetConfig): Promise<ConditionResult> {
+    const { ctx, settings } = this;
+    const data = await this.prepare(dataset);
+    await ctx.tensorflow();
+    const config = conditionConfig(ctx.config, dataset, settings.iterations);
+    ctx.reporter.info(`condition ${label}: ${data.partition.users.length} users x ${settings.iterations} iterations`);
+    const copied = await this.reuseUserModels(config, data);
+    const outcome = await trainUsers(config, data, { outDir: ctx.resultsRoot, reporter: ctx.reporter });
+    const users = data.partition.users.map((u) => u.user);
+    await requireUserModels(outcome.modelsDir, users);
+    for (const u of users) this.userModels.set(userTrainingKey(config, data, u), userModelDir(outcome.modelsDir, u));
+    if (copied.length > 0) ctx.reporter.info(`condition ${label}: reused the models of ${copied.length} user(s) whose training images are unchanged`);
+    const trainedNow = new Set(outcome.trained.map((s) => s.user));
+    const summaries = [...outcome.trained, ...outcome.skipped];
+    const training = data.partition.users.map((split) => {
+      const s = summaries.find((x) => x.user === split.user)!;
+      return {
+        user: split.user,
+        trainImages: split.train.length,
+        validationImages: split.validation.length,
+        iterations: s.iterations,
+        bestIteration: s.bestIteration,
+        bestValMse: s.bestValMse,
+        checkpointed: s.checkpointed,
+        seconds: s.seconds,
+        reused: !trainedNow.has(split.user),
+      };
+    });
+
+    const testIndices = data.partition.users.flatMap((u) => u.test);
+    const trueLabels = data.partition.users.flatMap((u) => u.test.map(() => u.user));
+    const { width, height, channels } = data.config.image;
+    const task = ctx.reporter.task(`condition ${label}: dissimilarities of ${testIndices.length} test images x ${users.length} users`, users.length);
+    const queries = toFloatImages(data.images, testIndices).data;
+    const matrix = await dissimilarityMatrix(users, (u) => loadUserModel(outcome.modelsDir, u), queries, [height, width, channels], { batchSize: settings.evalBatchSize, progress: task });
+    task.done();
+    const predictions = new Map<string, readonly string[]>([[PRIVEDGE, Array.from(argminRows(matrix.values, matrix.queries, users.length), (k) => users[k]!)]]);
+
+    const baselineSeconds: Record<string, number> = {};
+    const names = baselineNames(settings.baselines);
+    for (const [i, spec] of settings.baselines.entries()) {
+      const name = names[i]!;
+      const nth = settings.baselines.filter((b, j) => b.kind === spec.kind && j <= i).length;
+      const rng = ctx.rng.child('baselines').child(`${spec.kind}:${nth}`);
+      const r = await trainBaseline(data, spec, { name: `${name} (${label})`, rng, reporter: ctx.reporter, testIndices });
+      predictions.set(name, r.predicted);
+      baselineSeconds[name] = r.seconds;
+    }
+    const testAttributes = Object.fromEntries(Object.entries(data.images.attributes).map(([k, v]) => [k, testIndices.map((i) => v[i]!)]));
+    return {
+      modelsDir: outcome.modelsDir,
+      users,
+      partition: data.partition,
+      testIds: testIndices.map((i) => data.images.ids[i]!),
+      trueLabels,
+      testAttributes,
+      predictions,
+      training,
+      baselineSeconds,
+    };
+  }
+}
+
+/**
+ * What one user's trained reconstructor depends on: the seed, the user, the ids of their training
+ * and validation images (in order), how images are decoded and transformed, and the training
+ * settings (`train/user:<name>` is the user's random stream, see run-job.ts).
+ */
+function userTrainingKey(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, user: string): string {
+  const split = data.partition.users.find((u) => u.user === user)!;
+  const { workers: _w, modelsDir: _m, sampleImages: _s, ...training } = config.training;
+  const { source, image, transforms } = config.dataset;
+  return shortHash({
+    seed: config.seed,
+    user,
+    source,
+    image,
+    jpeg: transforms.jpeg ?? null,
+    training,
+    train: split.train.map((i) => data.images.ids[i]),
+    validation: split.validation.map((i) => data.images.ids[i]),
+  });
+}

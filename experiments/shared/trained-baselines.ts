@@ -1,0 +1,119 @@
+import type * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { PreparedDataset } from '../../src/datasets/prepare.js';
+import { toFloatImages } from '../../src/datasets/tensors.js';
+import { buildResnetClassifier } from '../../src/models/baselines/resnet.js';
+import { predictClasses, trainClassifier } from '../../src/models/baselines/train-classifier.js';
+import { buildVggClassifier } from '../../src/models/baselines/vgg.js';
+import type { ExperimentContext } from '../../src/runner/experiment.js';
+
+// Same option shape as `identification`'s `baselines` (copied: identification.ts is not edited
+// here). Unlike a train-and-predict helper, the trained model is kept for several test sets.
+const training = {
+  epochs: z.number().int().min(1).default(30).describe('Training epochs over the pooled training split'),
+  batchSize: z.number().int().min(1).default(64).describe('Mini-batch size'),
+  learningRate: z.number().positive().default(1e-3).describe('Adam learning rate'),
+};
+const vgg = z.strictObject({
+  kind: z.literal('vgg').describe('VGG-style CNN: conv3x3 blocks with max pooling, dense head'),
+  blocks: z.array(z.number().int().min(1)).min(1).default([32, 64, 128]).describe('Filters per block'),
+  convsPerBlock: z.number().int().min(1).default(2).describe('3 x 3 convolutions per block'),
+  dense: z.number().int().min(1).default(256).describe('Hidden dense units'),
+  dropout: z.number().min(0).lt(1).default(0.3).describe('Dropout after the hidden dense layer'),
+  ...training,
+});
+const resnet = z.strictObject({
+  kind: z.literal('resnet').describe('ResNet-style CNN: residual basic blocks with batch norm, global average pooling'),
+  stages: z.array(z.number().int().min(1)).min(1).default([32, 64, 128]).describe('Filters per stage'),
+  blocksPerStage: z.number().int().min(1).default(2).describe('Residual blocks per stage'),
+  ...training,
+});
+
+/** One centralised baseline's settings (`kind: vgg | resnet`). */
+export const baselineSpecSchema = z.discriminatedUnion('kind', [vgg, resnet]);
+/** A resolved baseline spec. */
+export type BaselineSpec = z.infer<typeof baselineSpecSchema>;
+
+/** The `baselines` option: a list of baselines, by default one VGG-style and one ResNet-style CNN. */
+export const baselinesOption = z
+  .array(baselineSpecSchema)
+  .default(() => [vgg.parse({ kind: 'vgg' }), resnet.parse({ kind: 'resnet' })])
+  .describe("Centralised multi-class baselines trained on all users' pooled training images (`kind: vgg | resnet`), trained once on uncompressed images");
+
+/** Pooled images (float NHWC in [-1, 1]) and user-index labels of one split over all enrolled users. */
+function pooledSplit(data: PreparedDataset, split: 'train' | 'validation'): { images: Float32Array; labels: Int32Array } {
+  const indices = data.partition.users.flatMap((u) => u[split]);
+  const labels = Int32Array.from(data.partition.users.flatMap((u, k) => u[split].map(() => k)));
+  return { images: toFloatImages(data.images, indices).data, labels };
+}
+
+/** A trained baseline: evaluate with {@link predictUsers}, then dispose of `model`. */
+export interface TrainedBaseline {
+  readonly name: string;
+  readonly model: tf.LayersModel;
+  readonly seconds: number;
+}
+
+/**
+ * Trains every baseline of `specs` in order on the pooled training split (validation split for
+ * model selection). Names and seeds are identification's: the k-th baseline of a kind is
+ * `<kind>` (k = 1) or `<kind>-k`, seeded from `ctx.rng.child('baselines').child('<kind>:<k>')`,
+ * so the same spec trains the same network in both experiments.
+ */
+export async function trainBaselineModels(ctx: ExperimentContext, data: PreparedDataset, specs: readonly BaselineSpec[]): Promise<TrainedBaseline[]> {
+  const train = pooledSplit(data, 'train');
+  const validation = pooledSplit(data, 'validation');
+  const out: TrainedBaseline[] = [];
+  try {
+    for (let i = 0; i < specs.length; i++) out.push(await trainOne(ctx, data, specs, i, train, validation));
+  } catch (error) {
+    for (const b of out) b.model.dispose();
+    throw error;
+  }
+  return out;
+}
+
+async function trainOne(
+  ctx: ExperimentContext,
+  data: PreparedDataset,
+  specs: readonly BaselineSpec[],
+  i: number,
+  train: { images: Float32Array; labels: Int32Array },
+  validation: { images: Float32Array; labels: Int32Array },
+): Promise<TrainedBaseline> {
+  const classes = data.partition.users.length;
+  const { width, height, channels } = data.config.image;
+  const spec = specs[i]!;
+  const k = specs.filter((b, j) => b.kind === spec.kind && j <= i).length;
+  const name = `${spec.kind}${k > 1 ? `-${k}` : ''}`;
+  const seed = ctx.rng.child('baselines').child(`${spec.kind}:${k}`);
+  const modelSeed = seed.child('init').nextUint32() % 1_000_000;
+  const model =
+    spec.kind === 'vgg'
+      ? buildVggClassifier({ height, width, channels, classes, blocks: spec.blocks, convsPerBlock: spec.convsPerBlock, dense: spec.dense, dropout: spec.dropout, seed: modelSeed })
+      : buildResnetClassifier({ height, width, channels, classes, stages: spec.stages, blocksPerStage: spec.blocksPerStage, seed: modelSeed });
+  try {
+    const task = ctx.reporter.task(`baseline ${name}: ${spec.epochs} epochs on ${train.labels.length} images`, spec.epochs);
+    const trained = await trainClassifier(model, { ...train, shape: [height, width, channels], classes }, {
+      epochs: spec.epochs,
+      batchSize: spec.batchSize,
+      learningRate: spec.learningRate,
+      rng: seed,
+      ...(validation.labels.length > 0 ? { validation } : {}),
+      onEpoch: () => task.tick(),
+    });
+    task.done();
+    return { name, model, seconds: trained.seconds };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** A baseline's predicted user for each image (float NHWC in [-1, 1]). */
+export async function predictUsers(baseline: TrainedBaseline, data: PreparedDataset, images: Float32Array): Promise<string[]> {
+  const { width, height, channels } = data.config.image;
+  const users = data.partition.users.map((u) => u.user);
+  const predicted = await predictClasses(baseline.model, images, [height, width, channels]);
+  return Array.from(predicted, (k) => users[k]!);
+}
