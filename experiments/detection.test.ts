@@ -127,10 +127,10 @@ describe('detection experiment', () => {
     expect(rocSpec.layer[1].data.values).toHaveLength(roc.length);
   }, 90_000);
 
-  it('fails with a ConfigError naming dataset.users.nonPrivateUsers when no user is held out', async () => {
+  it('fails with a ConfigError naming dataset.users.nonPrivateUsers when no user is held out and no other dataset is given', async () => {
     const loaded = parseConfigText(yaml("{ classes: ['0', '1'], maxImagesPerUser: 10 }", '    privateQueries: 0'), 'no-held-out.yaml', { experiments });
     const run = runConfig(loaded, { registry, outDir: tmp.dir });
     await expect(run).rejects.toThrow(ConfigError);
-    await expect(run).rejects.toThrow(/dataset\.users\.nonPrivateUsers: the detection experiment needs held-out/);
+    await expect(run).rejects.toThrow(/dataset\.users\.nonPrivateUsers: the detection experiment needs non-private queries/);
   });
 });

@@ -67,8 +67,11 @@ async function otherDatasetImages(ctx: ExperimentContext, data: PreparedDataset,
   return { data: prepared, indices };
 }
 
-function noHeldOutUsers(): ConfigError {
-  return new ConfigError('dataset.users.nonPrivateUsers', 'the detection experiment needs held-out (non-private) users: list their classes or give a count');
+function noNonPrivateImages(): ConfigError {
+  return new ConfigError(
+    'dataset.users.nonPrivateUsers',
+    'the detection experiment needs non-private queries: list held-out classes (or give a count), or set the experiment option `otherDataset`',
+  );
 }
 
 function countRows(system: string, negatives: string, d: DetectionCounts): Row[] {
@@ -99,11 +102,12 @@ export const detection = defineExperiment({
   charts: [rocChart, scoresChart],
   async run(ctx, options) {
     const configured = ctx.config.dataset.users.nonPrivateUsers;
-    if (typeof configured === 'number' ? configured === 0 : configured.length === 0) throw noHeldOutUsers();
+    const wantsHeldOut = typeof configured === 'number' ? configured > 0 : configured.length > 0;
+    if (!wantsHeldOut && options.otherDataset === undefined) throw noNonPrivateImages();
     const data = await ctx.dataset();
     const heldOut = data.partition.nonPrivate.flatMap((u) => u.images);
-    if (data.partition.nonPrivate.length === 0) throw noHeldOutUsers();
-    if (heldOut.length === 0) throw new ConfigError('dataset.transforms.filter.test', 'no image of the held-out (non-private) users is left after the test filter');
+    if (wantsHeldOut && data.partition.nonPrivate.length === 0) throw noNonPrivateImages();
+    if (wantsHeldOut && heldOut.length === 0) throw new ConfigError('dataset.transforms.filter.test', 'no image of the held-out (non-private) users is left after the test filter');
     if (data.partition.users.every((u) => u.validation.length === 0)) {
       throw new ConfigError('dataset.split.validationFraction', 'the detection threshold is calibrated on validation images, but no user has any: use a fraction above 0');
     }
@@ -135,7 +139,8 @@ export const detection = defineExperiment({
     await ctx.writeCsv('scores.csv', scores, ['image', 'set', 'kind', 'trueUser', 'nearestUser', 'minMse', 'declaredPrivate']);
 
     const queryRows = q.id.map((_, r) => r).filter((r) => q.set[r] === 'query');
-    const groups: [string, (k: Kind) => boolean][] = [['all', (k) => k !== 'private'], ['held-out-users', (k) => k === 'held-out-user']];
+    const groups: [string, (k: Kind) => boolean][] = [['all', (k) => k !== 'private']];
+    if (heldOut.length > 0) groups.push(['held-out-users', (k) => k === 'held-out-user']);
     if (other) groups.push(['other-dataset', (k) => k === 'other-dataset']);
     const metrics: Row[] = [
       { system: 'privedge', negatives: 'all', metric: 'threshold', value: threshold },
