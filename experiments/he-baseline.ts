@@ -94,7 +94,7 @@ export const heBaseline = defineExperiment({
     const n = selected.count;
     ctx.record('model', { backend: backend.name, trainSeconds: trained.seconds, bestEpoch: trained.bestEpoch, slotBits: quantised.slotBits, bounds: quantised.layers.map((l) => l.bound) });
 
-    let started = performance.now();
+    const started = performance.now();
     const keys = await generateKeyPair({ bits: o.paillier.keyBits, insecureKeySize: o.paillier.insecureKeySize, safePrimes: o.paillier.safePrimes, keyPath: KEY_PATH });
     const keygenSeconds = (performance.now() - started) / 1000;
     const workers = o.workers || availableParallelism();

@@ -2,6 +2,7 @@ import type { Experiment } from '../src/runner/experiment.js';
 import { bias } from './bias.js';
 import { datasetSummary } from './dataset-summary.js';
 import { detection } from './detection.js';
+import { heBaseline } from './he-baseline.js';
 import { identification } from './identification.js';
 import { jpeg } from './jpeg.js';
 import { mpcCost } from './mpc-cost.js';
@@ -14,6 +15,7 @@ export const experiments: readonly Experiment[] = [
   jpeg as unknown as Experiment,
   bias as unknown as Experiment,
   mpcCost as unknown as Experiment,
+  heBaseline as unknown as Experiment,
 ];
 
 /** The experiments by id. */
