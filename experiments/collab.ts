@@ -50,7 +50,13 @@ const partition = z.discriminatedUnion('kind', [
 
 
 const schema = z.strictObject({
-  datasets: z.array(datasetEntry).min(1).default([{}]).describe('Datasets, each with its model (default: the config\'s dataset)'),
+  datasets: z
+    .array(datasetEntry)
+    .min(1)
+    .default([{}])
+    .describe(
+      'Datasets (default: the config\'s own), each `{ name, dataset, model, optimizer, rounds }`, all optional: `name` labels the rows (default: the dataset name); `dataset` is a section like the top-level `dataset` (default: the config\'s); `model` is `{ kind: lenet5 }` or `{ kind: vgg, blocks, convsPerBlock, dense, dropout }` (default: lenet5 for an mnist source, else vgg [16, 32, 64] x 1, dense 128, dropout 0); `optimizer` and `rounds` override the experiment\'s',
+    ),
   owners: z.number().int().min(2).max(1000).default(5).describe('Number of data owners K'),
   partitions: z
     .array(partition)

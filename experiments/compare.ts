@@ -24,7 +24,13 @@ const datasetEntry = z.strictObject({
 
 const schema = z.strictObject({
   collab: runRef.default('auto').describe('The collab run: `auto` (this config\'s collab entry, else the newest completed collab run under the results root) or a folder'),
-  datasets: z.array(datasetEntry).min(1).default(() => [datasetEntry.parse({})]).describe('One table section per dataset'),
+  datasets: z
+    .array(datasetEntry)
+    .min(1)
+    .default(() => [datasetEntry.parse({})])
+    .describe(
+      'One table section per dataset, each `{ name, partitions, identification, heBaseline, privatePrediction }`: `name` a dataset of the collab run (default: its first); `partitions` the collab partitions shown (null: all); `identification` (PrivEdge, centralised CNNs) and `heBaseline` (2P-DNN): a run folder, `auto` (default: this config\'s run, else the newest completed one under the results root testing on the same images) or null (leave out); `privatePrediction` (default true) requires PrivEdge 2PC rows',
+    ),
   undefinedPrecision: z.enum(['zero', 'exclude']).default('zero').describe('How a class never predicted enters macro precision: as 0, or left out'),
 });
 

@@ -208,7 +208,7 @@ export const identification = defineExperiment({
     await ctx.writeCsv('predictions.csv', testIndices.map((index, q) => ({ system: 'privedge', image: data.images.ids[index]!, trueUser: trueLabels[q]!, predicted: predicted[q]!, minMse: matrix.values[q * users.length + argmin[q]!]! })));
 
     const policy = { policy: options.undefinedPrecision };
-    const systems: { name: string; predicted: string[]; trueLabels?: string[] }[] = [{ name: 'privedge', predicted }];
+    const systems: { name: string; predicted: string[]; trueLabels?: string[]; seconds?: number }[] = [{ name: 'privedge', predicted }];
     if (options.mode === 'private') {
       const picked = pickQueries(testIndices.length, options.private.queries === 'all' ? testIndices.length : options.private.queries, 'spread');
       const size = width * height * channels;
@@ -254,7 +254,13 @@ export const identification = defineExperiment({
       const report = classificationReport(cm, policy);
       metricRows.push(...systemRows(s.name, report));
       confusion.push(...confusionRows(cm).map((r) => ({ system: s.name, true: r.true, predicted: r.predicted, count: r.count })));
-      headline[s.name] = { macroPrecision: report.macroPrecision, macroRecall: report.macroRecall, accuracy: report.accuracy, neverPredicted: report.undefinedPrecision.length };
+      headline[s.name] = {
+        macroPrecision: report.macroPrecision,
+        macroRecall: report.macroRecall,
+        accuracy: report.accuracy,
+        neverPredicted: report.undefinedPrecision.length,
+        ...(s.seconds === undefined ? {} : { trainSeconds: Math.round(s.seconds * 10) / 10 }),
+      };
     }
     ctx.record('identification', headline);
     await ctx.writeCsv('metrics.csv', metricRows, ['system', 'label', 'metric', 'value']);

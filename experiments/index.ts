@@ -1,5 +1,7 @@
 import type { Experiment } from '../src/runner/experiment.js';
 import { bias } from './bias.js';
+import { collab } from './collab.js';
+import { compare } from './compare.js';
 import { datasetSummary } from './dataset-summary.js';
 import { detection } from './detection.js';
 import { heBaseline } from './he-baseline.js';
@@ -16,6 +18,8 @@ export const experiments: readonly Experiment[] = [
   bias as unknown as Experiment,
   mpcCost as unknown as Experiment,
   heBaseline as unknown as Experiment,
+  collab as unknown as Experiment,
+  compare as unknown as Experiment,
 ];
 
 /** The experiments by id. */

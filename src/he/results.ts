@@ -68,7 +68,7 @@ export async function privedgeRows(runDir: string): Promise<{ rows: Row[]; note?
     if (n > 0) {
       const mean = (k: string) => queries.reduce((a, r) => a + Number(r[k]), 0) / n;
       const correct = queries.filter((r) => String(r['privatePredicted']) === String(r['trueUser'])).length;
-      rows.push({ system: 'privedge-2pc', protocol: 'two-server secret sharing', testImages: n, accuracy: correct / n, secondsPerImage: mean('seconds'), bytesPerImage: mean('onlineBytes'), roundTrips: mean('rounds'), source: runDir });
+      rows.push({ system: 'privedge-2pc', protocol: 'two-server secret sharing', testImages: n, accuracy: correct / n, secondsPerImage: mean('onlineSeconds') + mean('offlineSeconds'), bytesPerImage: mean('onlineBytes'), roundTrips: mean('rounds'), source: runDir });
     }
   } catch {
     return { rows, note: `no private_predictions.csv in ${runDir} (run privedge predict-private --run ${runDir})` };
