@@ -37,7 +37,7 @@ describe('privedge command line', () => {
     expect(manifest.status).toBe('completed');
     expect(manifest.seed).toBe(42);
     expect(manifest.versions['@tensorflow/tfjs']).toBe('4.22.0');
-    expect(manifest.facts.dataset.enrolledUsers).toBe(10);
+    expect(manifest.facts.dataset.enrolledUsers).toBe(9);
     for (const f of ['config.resolved.yaml', 'images_per_user.csv', 'images_per_user.vl.json', 'images_per_user.svg', 'images_per_user.png', 'pixel_stats.csv', 'samples.png']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
       expect(manifest.files).toContain(f);
@@ -107,8 +107,8 @@ describe('privedge command line', () => {
     const c = capture();
     const smoke = join(projectRoot, 'configs/smoke.yaml');
     expect(await main(['datasets', 'inspect', smoke, '--quiet', '--set', `dataset.cache.dir=${join(tmp.dir, 'cache')}`], c.io)).toBe(0);
-    expect(c.out()).toContain('users          10 enrolled, 0 non-private (held out), 0 dropped');
-    expect(c.out()).toContain('splits         train 1440, validation 160, test 400, non-private 0');
+    expect(c.out()).toContain('users          9 enrolled, 1 non-private (held out), 0 dropped');
+    expect(c.out()).toContain('splits         train 1296, validation 144, test 360, non-private 200');
     const r = capture();
     expect(await main(['config', smoke, '--set', 'seed=9'], r.io)).toBe(0);
     expect(r.out()).toContain('seed: 9');
