@@ -12,37 +12,19 @@ import { chartTheme } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import type { ExperimentContext } from '../src/runner/experiment.js';
 import { defineExperiment } from '../src/runner/experiment.js';
+import { baselineSpecSchema, defaultBaselines, type BaselineSpec } from './shared/baseline-schema.js';
 import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/models/fidelity.js';
 import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
 
-const training = {
-  epochs: z.number().int().min(1).default(30).describe('Training epochs over the pooled training split'),
-  batchSize: z.number().int().min(1).default(64).describe('Mini-batch size'),
-  learningRate: z.number().positive().default(1e-3).describe('Adam learning rate'),
-};
-const vgg = z.strictObject({
-  kind: z.literal('vgg').describe('VGG-style CNN: conv3x3 blocks with max pooling, dense head'),
-  blocks: z.array(z.number().int().min(1)).min(1).default([32, 64, 128]).describe('Filters per block'),
-  convsPerBlock: z.number().int().min(1).default(2).describe('3 x 3 convolutions per block'),
-  dense: z.number().int().min(1).default(256).describe('Hidden dense units'),
-  dropout: z.number().min(0).lt(1).default(0.3).describe('Dropout after the hidden dense layer'),
-  ...training,
-});
-const resnet = z.strictObject({
-  kind: z.literal('resnet').describe('ResNet-style CNN: residual basic blocks with batch norm, global average pooling'),
-  stages: z.array(z.number().int().min(1)).min(1).default([32, 64, 128]).describe('Filters per stage'),
-  blocksPerStage: z.number().int().min(1).default(2).describe('Residual blocks per stage'),
-  ...training,
-});
-const baseline = z.discriminatedUnion('kind', [vgg, resnet]);
-type Baseline = z.infer<typeof baseline>;
+const baseline = baselineSpecSchema;
+type Baseline = BaselineSpec;
 
 const schema = z.strictObject({
   baselines: z
     .array(baseline)
-    .default(() => [vgg.parse({ kind: 'vgg' }), resnet.parse({ kind: 'resnet' })])
+    .default(defaultBaselines)
     .describe('Centralised multi-class baselines trained on all users\' pooled training images (`kind: vgg | resnet`)'),
   undefinedPrecision: z
     .enum(['zero', 'exclude'])

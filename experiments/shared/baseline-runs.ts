@@ -6,39 +6,17 @@ import { predictClasses, trainClassifier } from '../../src/models/baselines/trai
 import { buildVggClassifier } from '../../src/models/baselines/vgg.js';
 import type { Reporter } from '../../src/progress/reporter.js';
 import type { Rng } from '../../src/util/rng.js';
-
-// The same option shape as `identification`'s `baselines` (copied from experiments/identification.ts,
-// which keeps its own private copy).
-const training = {
-  epochs: z.number().int().min(1).default(30).describe('Training epochs over the pooled training split'),
-  batchSize: z.number().int().min(1).default(64).describe('Mini-batch size'),
-  learningRate: z.number().positive().default(1e-3).describe('Adam learning rate'),
-};
-const vgg = z.strictObject({
-  kind: z.literal('vgg').describe('VGG-style CNN: conv3x3 blocks with max pooling, dense head'),
-  blocks: z.array(z.number().int().min(1)).min(1).default([32, 64, 128]).describe('Filters per block'),
-  convsPerBlock: z.number().int().min(1).default(2).describe('3 x 3 convolutions per block'),
-  dense: z.number().int().min(1).default(256).describe('Hidden dense units'),
-  dropout: z.number().min(0).lt(1).default(0.3).describe('Dropout after the hidden dense layer'),
-  ...training,
-});
-const resnet = z.strictObject({
-  kind: z.literal('resnet').describe('ResNet-style CNN: residual basic blocks with batch norm, global average pooling'),
-  stages: z.array(z.number().int().min(1)).min(1).default([32, 64, 128]).describe('Filters per stage'),
-  blocksPerStage: z.number().int().min(1).default(2).describe('Residual blocks per stage'),
-  ...training,
-});
+import { baselineSpecSchema, defaultBaselines, type BaselineSpec } from './baseline-schema.js';
 
 /** One centralised multi-class baseline (`kind: vgg | resnet`). */
-export const baselineSchema = z.discriminatedUnion('kind', [vgg, resnet]);
-/** A resolved baseline spec. */
-export type BaselineSpec = z.infer<typeof baselineSchema>;
+export const baselineSchema = baselineSpecSchema;
+export type { BaselineSpec };
 
 /** The `baselines` option: a list of baselines, by default one VGG-style and one ResNet-style CNN. */
 export function baselinesOption(description: string) {
   return z
     .array(baselineSchema)
-    .default(() => [vgg.parse({ kind: 'vgg' }), resnet.parse({ kind: 'resnet' })])
+    .default(defaultBaselines)
     .describe(description);
 }
 
