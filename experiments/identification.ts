@@ -1,25 +1,20 @@
 import { z } from 'zod';
-import type { PreparedDataset } from '../src/datasets/prepare.js';
 import { toFloatImages } from '../src/datasets/tensors.js';
 import { argminRows } from '../src/metrics/argmin.js';
 import { classificationReport, confusionMatrix, confusionRows, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
-import { buildResnetClassifier } from '../src/models/baselines/resnet.js';
-import { predictClasses, trainClassifier } from '../src/models/baselines/train-classifier.js';
-import { buildVggClassifier } from '../src/models/baselines/vgg.js';
 import { dissimilarityMatrix } from '../src/models/rec-adv/dissimilarity.js';
 import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
 import { chartTheme } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
-import type { ExperimentContext } from '../src/runner/experiment.js';
 import { defineExperiment } from '../src/runner/experiment.js';
-import { baselineSpecSchema, defaultBaselines, type BaselineSpec } from './shared/baseline-schema.js';
+import { baselineSpecSchema, defaultBaselines } from './shared/baseline-schema.js';
+import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
 import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/models/fidelity.js';
 import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
 
 const baseline = baselineSpecSchema;
-type Baseline = BaselineSpec;
 
 const schema = z.strictObject({
   baselines: z
@@ -50,40 +45,6 @@ const schema = z.strictObject({
 /** Macro precision / recall (and F1, accuracy) of each system as long rows. */
 function systemRows(system: string, report: ClassificationReport): Row[] {
   return reportRows(report).map((r) => ({ system, label: r.label, metric: r.metric, value: r.value }));
-}
-
-async function runBaseline(ctx: ExperimentContext, data: PreparedDataset, spec: Baseline, index: number): Promise<{ name: string; predicted: string[]; seconds: number }> {
-  const users = data.partition.users.map((u) => u.user);
-  const { width, height, channels } = data.config.image;
-  const shape: [number, number, number] = [height, width, channels];
-  const pooled = (split: 'train' | 'validation' | 'test') => {
-    const indices = data.partition.users.flatMap((u) => u[split]);
-    const labels = Int32Array.from(data.partition.users.flatMap((u, k) => u[split].map(() => k)));
-    return { images: toFloatImages(data.images, indices).data, labels };
-  };
-  const seed = ctx.rng.child('baselines').child(`${spec.kind}:${index}`);
-  const modelSeed = seed.child('init').nextUint32() % 1_000_000;
-  const model =
-    spec.kind === 'vgg'
-      ? buildVggClassifier({ height, width, channels, classes: users.length, blocks: spec.blocks, convsPerBlock: spec.convsPerBlock, dense: spec.dense, dropout: spec.dropout, seed: modelSeed })
-      : buildResnetClassifier({ height, width, channels, classes: users.length, stages: spec.stages, blocksPerStage: spec.blocksPerStage, seed: modelSeed });
-  const name = `${spec.kind}${index > 1 ? `-${index}` : ''}`;
-  const train = pooled('train');
-  const validation = pooled('validation');
-  const task = ctx.reporter.task(`baseline ${name}: ${spec.epochs} epochs on ${train.labels.length} images`, spec.epochs);
-  const trained = await trainClassifier(model, { ...train, shape, classes: users.length }, {
-    epochs: spec.epochs,
-    batchSize: spec.batchSize,
-    learningRate: spec.learningRate,
-    rng: seed,
-    ...(validation.labels.length > 0 ? { validation } : {}),
-    onEpoch: () => task.tick(),
-  });
-  task.done();
-  const test = pooled('test');
-  const predicted = await predictClasses(model, test.images, shape);
-  model.dispose();
-  return { name, predicted: Array.from(predicted, (k) => users[k]!), seconds: trained.seconds };
 }
 
 /**
@@ -224,9 +185,11 @@ export const identification = defineExperiment({
       });
       systems.push({ name: 'privedge-2pc', predicted: fidelity.queries.map((r) => r.private), trueLabels: subsetTrue });
     }
-    for (const [i, spec] of options.baselines.entries()) {
-      const r = await runBaseline(ctx, data, spec, options.baselines.filter((b, j) => b.kind === spec.kind && j <= i).length);
-      systems.push(r);
+    const baselines = await trainBaselineModels(ctx, data, options.baselines);
+    try {
+      for (const b of baselines) systems.push({ name: b.name, predicted: await predictUsers(b, data, queries), seconds: b.seconds });
+    } finally {
+      for (const b of baselines) b.model.dispose();
     }
     const metricRows: Row[] = [];
     const confusion: Row[] = [];
