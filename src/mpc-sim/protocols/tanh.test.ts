@@ -28,8 +28,9 @@ const ENCODINGS: [string, FixedPointEncoding][] = [
 ];
 
 describe.each(TEST_DEALERS)('tanh (%s)', (_, makeDealer) => {
-  describe.each(ENCODINGS)('%s', (_name, enc) => {
-    it('is within 5e-7 + 3 ulp of tanh on a dense grid and the edges, at 11 rounds and drelu(21 n) + 144n bytes', async () => {
+  // l = 64 (the default) and l = 33, the width the reconstructor uses (x - t_k for encodable x).
+  describe.each(ENCODINGS.flatMap(([name, enc]) => [64, 33].map((bits) => [name, enc, bits] as const)))('%s, l = %i', (_name, enc, bits) => {
+    it('is within 5e-7 + 3 ulp of tanh on a dense grid and the edges, at drelu + 6 rounds and drelu(21 n) + 144n bytes', async () => {
       const { session } = testSession(makeDealer, enc);
       const f = enc.fracBits;
       const { maxEncoded, ulp } = encodingBounds(enc);
@@ -38,7 +39,7 @@ describe.each(TEST_DEALERS)('tanh (%s)', (_, makeDealer) => {
       const edges = [0n, 1n, -1n, 2n, -2n, maxEncoded - 1n, -(maxEncoded - 1n), 1000n << BigInt(f), -(1000n << BigInt(f))];
       const xs = fromSigned([...edges, ...grid]);
       const x = share(xs, testRandom(`tanh-${f}`));
-      const { results, cost } = await session.measure((ctx) => tanh(ctx, x[ctx.party]));
+      const { results, cost } = await session.measure((ctx) => tanh(ctx, x[ctx.party], { bits }));
       const y = toSigned(reconstruct([results[0], results[1]]));
       let maxError = 0;
       let maxModel = 0;
@@ -49,12 +50,13 @@ describe.each(TEST_DEALERS)('tanh (%s)', (_, makeDealer) => {
         maxModel = Math.max(maxModel, Math.abs(got - tanhApproximation(real)));
         expect(Math.abs(got)).toBeLessThanOrEqual(1);
       });
-      console.log(`tanh ${_name}: max error ${maxError.toExponential(3)} (${(maxError / ulp).toFixed(2)} ulp), vs the real approximation ${maxModel.toExponential(3)}`);
+      console.log(`tanh ${_name}, l = ${bits}: max error ${maxError.toExponential(3)} (${(maxError / ulp).toFixed(2)} ulp), vs the real approximation ${maxModel.toExponential(3)}`);
       expect(maxModel).toBeLessThanOrEqual(3 * ulp);
       expect(maxError).toBeLessThanOrEqual(TANH_MAX_ERROR + 3 * ulp);
       const n = xs.size;
-      const layout = comparisonLayout(TANH_THRESHOLDS * n, { bits: 64, chunkBits: 4, product: false, fuseLastAnd: true });
-      expect(cost.rounds).toBe(11);
+      const layout = comparisonLayout(TANH_THRESHOLDS * n, { bits, chunkBits: 4, product: false, fuseLastAnd: true });
+      // drelu: 1 + ceil(log2 ceil((l - 1) / 4)) rounds (5 at l = 64, 4 at l = 33).
+      expect(cost.rounds).toBe(bits === 64 ? 11 : 10);
       expect(cost.onlineBytes).toEqual([8 * layout.onlineWordsPerParty + 144 * n, 8 * layout.onlineWordsPerParty + 144 * n]);
       expect(cost.reveals).toBe(0);
     });

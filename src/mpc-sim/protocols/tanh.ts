@@ -1,5 +1,6 @@
 import { ProtocolError } from '../../errors.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
+import { matmul } from '../ring/matmul.js';
 import { reshapeShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
@@ -97,7 +98,8 @@ function interpolate(xs: readonly number[], ys: readonly number[]): number[] {
  * Steps (n = x.size, K = 21 thresholds t_k, Fc = 36 coefficient bits, f = `ctx.encoding.fracBits`):
  * 1. b_k = DReLU(x - t_k) = [x >= t_k]: one `drelu` of K n elements; the one-hot piece indicator
  *    d_j = b_(j-1) - b_j (b_(-1) = 1, b_K = 0) is linear;
- * 2. locally u = x - sum_j d_j c_j and A_p = sum_j d_j round(b_jp 2^Fc) (shares, linear in d);
+ * 2. locally u = x - sum_j d_j c_j and A_p = sum_j d_j round(b_jp 2^Fc) (shares, linear in d),
+ *    as one ring matrix product of the public [6, K] differences with the [K, n] bits;
  * 3. u2 = trunc(u u, f) (1 `mul`, 1 dealer truncation);
  * 4. [u3, u4] = trunc([u2 u, u2 u2], f) (1 `mul` of 2n, 1 truncation);
  * 5. y = trunc(A_0 2^f + sum_(p>=1) A_p u^p, Fc) (1 `mul` of 4n, 1 truncation).
@@ -108,8 +110,9 @@ function interpolate(xs: readonly number[], ys: readonly number[]): number[] {
  * (truncations of u^p, scaled by |b_p| <= 1, and of y) for every encodable x; measured in
  * `tanh.test.ts`.
  *
- * Cost: `drelu` of 21 n elements (l = 64, d = 4: 5 rounds, about 14.6 x 21 = 307 bytes per element
- * per party) + 6 rounds and 144 n bytes per party: 11 rounds.
+ * Cost: `drelu` of 21 n elements (d = 4; l = 64: 5 rounds, about 14.6 x 21 = 307 bytes per element
+ * per party; l = 33, enough for x - t_k with x encodable and what the reconstructor uses: 4 rounds,
+ * 10.9 x 21 = 228 bytes) + 6 rounds and 144 n bytes per party: 11 rounds (10 at l = 33).
  * @throws ProtocolError if f < 11 or f > 24, or a share is not the caller's.
  */
 export async function tanh(ctx: PartyContext, x: Share, options: CompareOptions = {}): Promise<Share> {
@@ -127,25 +130,25 @@ export async function tanh(ctx: PartyContext, x: Share, options: CompareOptions 
   }
   const b = (await drelu(ctx, new Share(ctx.party, new RingTensor([k * n], z)), { ...options, tag: `${tag}/pieces` })).ring.data;
 
-  const one = ctx.party === 0 ? 1n : 0n;
+  // Selection as one ring matrix product (step 2): with d_j = b_(j-1) - b_j, sum_j d_j v_j =
+  // [party 0] v_0 + sum_(j<K) b_j (v_(j+1) - v_j), for v = the centres and each coefficient.
   const centres = pieces.map((p) => BigInt(Math.round(p.centre * 2048)) << BigInt(f - 11));
   const coeffs = pieces.map((p) => p.coefficients.map((c) => BigInt(Math.round(c * 2 ** TANH_COEFFICIENT_BITS))));
+  const rows = [centres, ...Array.from({ length: TANH_DEGREE + 1 }, (_, p) => coeffs.map((c) => c[p]!))];
+  const weights = new RingTensor([rows.length, k]);
+  rows.forEach((v, r) => {
+    for (let j = 0; j < k; j++) weights.data[r * k + j] = BigInt.asUintN(64, v[j + 1]! - v[j]!);
+  });
+  const selected = matmul(weights, new RingTensor([k, n], b)).data;
   const u = new RingTensor([n]);
   const a = Array.from({ length: TANH_DEGREE + 1 }, () => new RingTensor([n]));
-  for (let i = 0; i < n; i++) {
-    let centre = 0n;
-    const sel = [0n, 0n, 0n, 0n, 0n];
-    let above = one; // b_(j-1), with b_(-1) = 1
-    for (let j = 0; j <= k; j++) {
-      const below = j < k ? b[j * n + i]! : 0n;
-      const d = above - below;
-      centre += d * centres[j]!;
-      const c = coeffs[j]!;
-      for (let p = 0; p <= TANH_DEGREE; p++) sel[p]! += d * c[p]!;
-      above = below;
-    }
-    u.data[i] = BigInt.asUintN(64, x.ring.data[i]! - centre);
-    for (let p = 0; p <= TANH_DEGREE; p++) a[p]!.data[i] = BigInt.asUintN(64, sel[p]!);
+  const base = rows.map((v) => (ctx.party === 0 ? v[0]! : 0n));
+  for (let i = 0; i < n; i++) u.data[i] = BigInt.asUintN(64, x.ring.data[i]! - base[0]! - selected[i]!);
+  for (let p = 0; p <= TANH_DEGREE; p++) {
+    const out = a[p]!.data;
+    const from = (p + 1) * n;
+    const b0 = base[p + 1]!;
+    for (let i = 0; i < n; i++) out[i] = BigInt.asUintN(64, b0 + selected[from + i]!);
   }
   const us = new Share(ctx.party, u);
   const u2 = await truncateWithDealer(ctx, await mul(ctx, us, us, `${tag}/square`), f, `${tag}/square/truncate`);
