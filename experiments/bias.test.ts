@@ -6,11 +6,10 @@ import { ConfigError } from '../src/errors.js';
 import { parseCsvText, type Cell } from '../src/report/csv.js';
 import type { Experiment } from '../src/runner/experiment.js';
 import { runConfig, type ExperimentOutcome } from '../src/runner/run-config.js';
-import { sharedDatasets, tempDir } from '../src/testing/fixtures.js';
+import { experimentsOnly, sharedDatasets, tempDir } from '../src/testing/fixtures.js';
 import { bias } from './bias.js';
 
-const experiments = [bias as unknown as Experiment];
-const registry = new Map(experiments.map((e) => [e.id, e]));
+const { experiments, registry } = experimentsOnly(bias as unknown as Experiment);
 const manifest = (): string => join(sharedDatasets(), 'russian-letters/data/letters.csv');
 
 /** 50 real letters per user from data/ (backgrounds 0 and 1 only), tiny reconstructors. */

@@ -7,11 +7,10 @@ import { HEADER_BYTES, NONCE_BYTES, TAG_BYTES } from '../src/collab/envelope.js'
 import { parseCsvText, type Cell } from '../src/report/csv.js';
 import type { Experiment } from '../src/runner/experiment.js';
 import { runConfig } from '../src/runner/run-config.js';
-import { sharedDatasets, tempDir } from '../src/testing/fixtures.js';
+import { experimentsOnly, sharedDatasets, tempDir } from '../src/testing/fixtures.js';
 import { collab } from './collab.js';
 
-const experiments = [collab as unknown as Experiment];
-const registry = new Map(experiments.map((e) => [e.id, e]));
+const { experiments, registry } = experimentsOnly(collab as unknown as Experiment);
 
 const yaml = (extra = '') => `
 seed: 4

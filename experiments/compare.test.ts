@@ -6,14 +6,13 @@ import { RunError } from '../src/errors.js';
 import { parseCsvText, type Cell } from '../src/report/csv.js';
 import type { Experiment } from '../src/runner/experiment.js';
 import { runConfig, type ExperimentOutcome } from '../src/runner/run-config.js';
-import { tempDir } from '../src/testing/fixtures.js';
+import { experimentsOnly, tempDir } from '../src/testing/fixtures.js';
 import { collab } from './collab.js';
 import { compare } from './compare.js';
 import { heBaseline } from './he-baseline.js';
 import { identification } from './identification.js';
 
-const experiments = [identification, heBaseline, collab, compare] as unknown as Experiment[];
-const registry = new Map(experiments.map((e) => [e.id, e]));
+const { experiments, registry } = experimentsOnly(...([identification, heBaseline, collab, compare] as unknown as Experiment[]));
 
 // The decoded-array cache (in the test's folder) spares resizing the 10,000 digits on every run.
 let cacheDir = '';

@@ -6,35 +6,14 @@ import { ConfigError } from '../src/errors.js';
 import { readCsv, type Cell } from '../src/report/csv.js';
 import type { Experiment } from '../src/runner/experiment.js';
 import { runConfig } from '../src/runner/run-config.js';
-import { sharedDatasets, tempDir } from '../src/testing/fixtures.js';
+import { experimentsOnly, handQuantile, sharedDatasets, tempDir, tinyExperimentYaml } from '../src/testing/fixtures.js';
 import { detection } from './detection.js';
 
-const experiments = [detection as unknown as Experiment];
-const registry = new Map(experiments.map((e) => [e.id, e]));
-
-const yaml = (users: string, entry: string) => `
-seed: 11
-backend: wasm
-dataset:
-  source: { type: mnist }
-  users: ${users}
-  cache: { enabled: false }
-training: { gf: 2, df: 2, iterations: 30, batchSize: 8, learningRate: 0.002, validateEvery: 10, checkpointBelow: null, workers: 1 }
-output: { charts: [svg] }
-experiments:
-  - id: detection
-${entry}
-`;
+const { experiments, registry } = experimentsOnly(detection as unknown as Experiment);
+const yaml = (users: string, entry: string): string => tinyExperimentYaml({ id: 'detection', users, entry });
 
 type Table = Record<string, Cell>[];
 const num = (v: Cell | undefined): number => v as number;
-
-/** numpy-style linear-interpolation quantile, written out again for the check. */
-function handQuantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  return s[Math.floor(h)]! + (h - Math.floor(h)) * (s[Math.ceil(h)]! - s[Math.floor(h)]!);
-}
 
 describe('detection experiment', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };

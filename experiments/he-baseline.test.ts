@@ -6,11 +6,10 @@ import { parseConfigText } from '../src/config/load.js';
 import { parseCsvText } from '../src/report/csv.js';
 import type { Experiment } from '../src/runner/experiment.js';
 import { runConfig } from '../src/runner/run-config.js';
-import { tempDir } from '../src/testing/fixtures.js';
+import { experimentsOnly, tempDir } from '../src/testing/fixtures.js';
 import { heBaseline } from './he-baseline.js';
 
-const experiments = [heBaseline as unknown as Experiment];
-const registry = new Map(experiments.map((e) => [e.id, e]));
+const { experiments, registry } = experimentsOnly(heBaseline as unknown as Experiment);
 
 const yaml = (paillier: string) => `
 seed: 5

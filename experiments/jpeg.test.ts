@@ -6,35 +6,14 @@ import { ConfigError } from '../src/errors.js';
 import { readCsv, type Cell } from '../src/report/csv.js';
 import type { Experiment } from '../src/runner/experiment.js';
 import { runConfig } from '../src/runner/run-config.js';
-import { tempDir } from '../src/testing/fixtures.js';
+import { experimentsOnly, handQuantile, tempDir, tinyExperimentYaml } from '../src/testing/fixtures.js';
 import { jpeg } from './jpeg.js';
 
-const experiments = [jpeg as unknown as Experiment];
-const registry = new Map(experiments.map((e) => [e.id, e]));
-
-const yaml = (transforms: string, entry: string) => `
-seed: 11
-backend: wasm
-dataset:
-  source: { type: mnist }
-  users: { classes: ['0', '1', '4'], maxImagesPerUser: 40 }
-  cache: { enabled: false }
-${transforms}
-training: { gf: 2, df: 2, iterations: 30, batchSize: 8, learningRate: 0.002, validateEvery: 10, checkpointBelow: null, workers: 1 }
-output: { charts: [svg] }
-experiments:
-  - id: jpeg
-${entry}
-`;
+const { experiments, registry } = experimentsOnly(jpeg as unknown as Experiment);
+const yaml = (transforms: string, entry: string): string => tinyExperimentYaml({ id: 'jpeg', extra: transforms, entry });
 
 type Table = Record<string, Cell>[];
 const num = (v: Cell | undefined): number => v as number;
-
-function handQuantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  return s[Math.floor(h)]! + (h - Math.floor(h)) * (s[Math.ceil(h)]! - s[Math.floor(h)]!);
-}
 
 describe('jpeg experiment', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };

@@ -24,7 +24,7 @@ describe('privedge predict-private', () => {
     const [outcome] = await runConfig(loaded, { registry: experimentRegistry, outDir: tmp.dir });
     expect(outcome!.status).toBe('completed');
     runDir = outcome!.dir;
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => tmp.cleanup());
 
   it('replays the first K test images privately and reports agreement with the plaintext labels and dissimilarities', async () => {
@@ -68,6 +68,43 @@ describe('privedge predict-private', () => {
     for (const r of rows) expect(Number(r['maxAbsError'])).toBeLessThan(1e-3);
     expect(stdout.text()).toContain('per-layer max |private - plaintext|');
   }, 60_000);
+
+  it('--shard i/n splits the picked images, --merge checks the shards and writes the merged files and summary', async () => {
+    const run = (args: string[]) => main(['predict-private', '--run', runDir, '--queries', '4', '--order', 'first', '--quiet', ...args], { stdout: capture(), stderr: capture() });
+    const missing = capture();
+    expect(await run(['--shard', '1/2'])).toBe(0);
+    // Only shard 1 of 2 so far: merging names the missing one and writes nothing.
+    await writeFile(join(runDir, 'private_predictions.csv'), 'sentinel\n');
+    expect(await main(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: missing })).toBe(1);
+    expect(missing.text()).toMatch(/shard\(s\) 0 of 2 missing/);
+    expect(await readFile(join(runDir, 'private_predictions.csv'), 'utf8')).toBe('sentinel\n');
+
+    expect(await run(['--shard', '0/2'])).toBe(0);
+    const shard = async (i: number) => parseCsvText(await readFile(join(runDir, `private_predictions.shard-${i}-of-2.csv`), 'utf8'));
+    const [s0, s1] = [await shard(0), await shard(1)];
+    expect([s0.length, s1.length]).toEqual([2, 2]);
+    const predictions = parseCsvText(await readFile(join(runDir, 'predictions.csv'), 'utf8')).filter((r) => r['system'] === 'privedge');
+    // Every other image of the first 4, starting at the shard's index.
+    expect(s0.map((r) => r['image'])).toEqual([predictions[0]!['image'], predictions[2]!['image']]);
+    expect(s1.map((r) => r['image'])).toEqual([predictions[1]!['image'], predictions[3]!['image']]);
+
+    const stdout = capture();
+    expect(await main(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout, stderr: capture() })).toBe(0);
+    const merged = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
+    expect(merged).toEqual([...s0, ...s1]);
+    const agreed = merged.filter((r) => r['agree'] === true).length;
+    expect(stdout.text()).toContain(`private labels equal plaintext labels for ${agreed} of 4 queries`);
+    const maxErr = Math.max(...merged.map((r) => Number(r['maxDissimilarityError'])));
+    expect(stdout.text()).toContain(`max |dissimilarity error| ${maxErr.toExponential(2)}`);
+    // Layer costs: the mean per query over both shards (2 queries each, so the plain mean).
+    const layers = async (name: string) => parseCsvText(await readFile(join(runDir, name), 'utf8'));
+    const [l0, l1, lm] = [await layers('private_cost_layers.shard-0-of-2.csv'), await layers('private_cost_layers.shard-1-of-2.csv'), await layers('private_cost_layers.csv')];
+    lm.forEach((row, j) => {
+      expect(row['layer']).toBe(l0[j]!['layer']);
+      expect(Number(row['onlineBytesS0'])).toBeCloseTo((Number(l0[j]!['onlineBytesS0']) + Number(l1[j]!['onlineBytesS0'])) / 2, 6);
+      expect(Number(row['seconds'])).toBeCloseTo((Number(l0[j]!['seconds']) + Number(l1[j]!['seconds'])) / 2, 9);
+    });
+  }, 120_000);
 
   it('rejects a folder that is not an identification run, naming the path', async () => {
     const stderr = capture();

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load.js';
@@ -6,7 +7,8 @@ import { toFloatImages } from '../../datasets/tensors.js';
 import { RunError, UsageError } from '../../errors.js';
 import { CryptoDealer } from '../../mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../../mpc-sim/encoding/fixed-point.js';
-import { FIDELITY_COLUMNS, GARBAGE_ERROR, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
+import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
+import { fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from '../../mpc-sim/models/fidelity-shards.js';
 import { createInProcessSession } from '../../mpc-sim/parties/in-process.js';
 import { ringKernelInfo } from '../../mpc-sim/ring/native-kernel.js';
 import { loadUserModel, parseShard } from '../../models/rec-adv/train-users.js';
@@ -25,6 +27,7 @@ interface PredictPrivateArgs {
   validate: boolean;
   shard?: string;
   log: boolean;
+  merge: boolean;
 }
 
 const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
@@ -36,7 +39,9 @@ const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
  * reveals the N dissimilarities of each query (a counted debug reveal, excluded from the reported
  * rounds and bytes) to measure their error against the run's `dissimilarity.csv`. Writes
  * `private_predictions.csv`, `private_cost_layers.csv` (mean per query) and, with `--validate`,
- * `private_validation.csv` into the run folder.
+ * `private_validation.csv` into the run folder. `--shard i/n` writes them with a
+ * `.shard-i-of-n` suffix; `--merge` then checks that all n shards are there and merges them
+ * into the unsuffixed files, printing the same summary (no 2PC is run).
  */
 export function predictPrivateCommand(ctx: CliContext): CommandModule<object, PredictPrivateArgs> {
   return {
@@ -51,6 +56,11 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Fixed-point fractional bits' })
         .option('log', { type: 'boolean', default: false, describe: 'Print one line per query as it completes (for long runs)' })
         .option('shard', { type: 'string', describe: 'i/n: query only every n-th picked image starting at i (run n processes in parallel); outputs get a .shard-i-of-n suffix' })
+        .option('merge', {
+          type: 'boolean',
+          default: false,
+          describe: 'Merge the outputs of --shard 0/n ... n-1/n (all must be complete) into private_predictions.csv and private_cost_layers.csv, and print the summary',
+        })
         .option('validate', {
           type: 'boolean',
           default: false,
@@ -58,6 +68,13 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         }) as unknown as Argv<PredictPrivateArgs>,
     handler: async (args) => {
       const dir = resolve(args.run);
+      if (args.merge) {
+        const { predictions, layers } = mergeFidelityShards(await readShards(dir));
+        await writeCsv(join(dir, 'private_predictions.csv'), predictions, FIDELITY_COLUMNS);
+        await writeCsv(join(dir, 'private_cost_layers.csv'), layers, LAYER_COLUMNS);
+        for (const line of fidelitySummaryLines(summarizeFidelityRows(predictions))) ctx.stdout.write(`${line}\n`);
+        return;
+      }
       if (!args.all && (!Number.isInteger(args.queries) || args.queries < 1)) throw new UsageError(`--queries must be a positive integer, got ${args.queries}`);
       const manifest = await readManifest(dir);
       const runJson = join(dir, 'run.json');
@@ -132,22 +149,11 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       );
       task.done();
 
-      await writeCsv(join(dir, `private_predictions${suffix}.csv`), fidelityRows(results, ids, picked.map((q) => trueLabels[q]!)), FIDELITY_COLUMNS);
+      const rows = fidelityRows(results, ids, picked.map((q) => trueLabels[q]!));
+      await writeCsv(join(dir, `private_predictions${suffix}.csv`), rows, FIDELITY_COLUMNS);
       await writeCsv(join(dir, `private_cost_layers${suffix}.csv`), layerRows(results), LAYER_COLUMNS);
-      const s = results.summary;
       const out = ctx.stdout;
-      out.write(
-        `private labels equal plaintext labels for ${s.agree} of ${s.queries} queries (${((100 * s.agree) / s.queries).toFixed(1)} %); ` +
-          `max |dissimilarity error| ${s.maxDissimilarityError?.toExponential(2) ?? 'n/a'}; ` +
-          `suspected truncation failures (error > ${GARBAGE_ERROR}): ${s.suspectedFailures}\n`,
-      );
-      for (const [q, r] of results.queries.entries()) {
-        if (!r.agree) out.write(`  disagreement on ${ids[q]}: plaintext ${r.plaintext}, private ${r.private}, plaintext margin ${r.margin?.toExponential(2) ?? 'n/a'}, max error ${r.maxDissimilarityError?.toExponential(2) ?? 'n/a'}\n`);
-      }
-      out.write(
-        `per query: online ${s.meanOnlineSeconds.toFixed(2)} s, offline ${s.meanOfflineSeconds.toFixed(2)} s, ${s.meanRounds.toFixed(0)} rounds, ` +
-          `${(s.meanBytes / 1e6).toFixed(2)} MB online (debug reveals excluded)\n`,
-      );
+      for (const line of fidelitySummaryLines(summarizeFidelityRows(rows))) out.write(`${line}\n`);
       if (results.validation !== undefined) {
         await writeCsv(join(dir, `private_validation${suffix}.csv`), results.validation.map((v) => ({ ...v })), VALIDATION_COLUMNS);
         out.write('per-layer max |private - plaintext| (over users and queries):\n');
@@ -155,4 +161,30 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       }
     },
   };
+}
+
+const SHARD_FILE = /^private_predictions\.shard-(\d+)-of-(\d+)\.csv$/;
+
+/**
+ * The completed shards of a sharded fidelity run in `dir` (a shard's CSV files are written when
+ * its process ends).
+ * @throws RunError naming the file if a shard's layer file is missing or no shard file exists.
+ */
+async function readShards(dir: string): Promise<FidelityShard[]> {
+  const shards: FidelityShard[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const match = SHARD_FILE.exec(name);
+    if (match === null) continue;
+    const [index, count] = [Number(match[1]), Number(match[2])];
+    const layersPath = join(dir, `private_cost_layers.shard-${index}-of-${count}.csv`);
+    let layers: LayerRow[];
+    try {
+      layers = (await readCsv(layersPath)) as LayerRow[];
+    } catch {
+      throw new RunError(layersPath, `missing: shard ${index} of ${count} has predictions but no layer costs`);
+    }
+    shards.push({ index, count, source: name, predictions: (await readCsv(join(dir, name))) as FidelityRow[], layers });
+  }
+  if (shards.length === 0) throw new RunError(join(dir, 'private_predictions.shard-0-of-N.csv'), 'no shard outputs to merge (run with --shard i/n first)');
+  return shards;
 }
