@@ -9,7 +9,7 @@ import { chartTheme, type Tables } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { naturalCompare } from '../src/util/natural-sort.js';
-import { baselinesOption } from './shared/baseline-runs.js';
+import { baselinesOption } from './shared/trained-baselines.js';
 import { ConditionRunner, type ConditionResult } from './shared/condition-runs.js';
 
 const KEY = 'experiments.bias';
@@ -57,7 +57,7 @@ const schema = z.strictObject({
     .min(1)
     .optional()
     .describe('Training iterations per user in every condition (default: `training.iterations`). Each condition retrains every user: one unbiased condition, one per distinct attribute-split `train` set and one per percent below 100, each in its own models folder (reused by a later run); only a user whose training images are unchanged from an earlier condition (the full-data users of a sample-size condition) gets that model copied instead'),
-  baselines: baselinesOption("Centralised multi-class baselines, retrained in every condition on that condition's pooled (biased) training images (`kind: vgg | resnet`)"),
+  baselines: baselinesOption.describe("Centralised multi-class baselines, retrained in every condition on that condition's pooled (biased) training images (`kind: vgg | resnet`)"),
   undefinedPrecision: z
     .enum(['zero', 'exclude'])
     .default('zero')

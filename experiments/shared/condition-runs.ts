@@ -13,7 +13,8 @@ import type { Row } from '../../src/report/csv.js';
 import type { ExperimentContext } from '../../src/runner/experiment.js';
 import { deepFreeze, type DeepReadonly } from '../../src/util/deep-freeze.js';
 import { shortHash, stableStringify } from '../../src/util/hash.js';
-import { baselineNames, trainBaseline, type BaselineSpec } from './baseline-runs.js';
+import type { BaselineSpec } from './baseline-schema.js';
+import { predictUsers, trainBaselineModels } from './trained-baselines.js';
 
 /** System name of PrivEdge's plaintext prediction in results tables. */
 export const PRIVEDGE = 'privedge';
@@ -155,14 +156,14 @@ export class ConditionRunner {
     const predictions = new Map<string, readonly string[]>([[PRIVEDGE, Array.from(argminRows(matrix.values, matrix.queries, users.length), (k) => users[k]!)]]);
 
     const baselineSeconds: Record<string, number> = {};
-    const names = baselineNames(settings.baselines);
-    for (const [i, spec] of settings.baselines.entries()) {
-      const name = names[i]!;
-      const nth = settings.baselines.filter((b, j) => b.kind === spec.kind && j <= i).length;
-      const rng = ctx.rng.child('baselines').child(`${spec.kind}:${nth}`);
-      const r = await trainBaseline(data, spec, { name: `${name} (${label})`, rng, reporter: ctx.reporter, testIndices });
-      predictions.set(name, r.predicted);
-      baselineSeconds[name] = r.seconds;
+    const baselines = await trainBaselineModels(ctx, data, settings.baselines, { label });
+    try {
+      for (const b of baselines) {
+        predictions.set(b.name, await predictUsers(b, data, queries));
+        baselineSeconds[b.name] = b.seconds;
+      }
+    } finally {
+      for (const b of baselines) b.model.dispose();
     }
     const testAttributes = Object.fromEntries(Object.entries(data.images.attributes).map(([k, v]) => [k, testIndices.map((i) => v[i]!)]));
     return {

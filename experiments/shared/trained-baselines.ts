@@ -36,14 +36,15 @@ export interface TrainedBaseline {
  * Trains every baseline of `specs` in order on the pooled training split (validation split for
  * model selection). Names and seeds are identification's: the k-th baseline of a kind is
  * `<kind>` (k = 1) or `<kind>-k`, seeded from `ctx.rng.child('baselines').child('<kind>:<k>')`,
- * so the same spec trains the same network in both experiments.
+ * so the same spec trains the same network in every experiment (`bias` retrains them per
+ * condition on that condition's data; `label` names the condition in the progress line).
  */
-export async function trainBaselineModels(ctx: ExperimentContext, data: PreparedDataset, specs: readonly BaselineSpec[]): Promise<TrainedBaseline[]> {
+export async function trainBaselineModels(ctx: ExperimentContext, data: PreparedDataset, specs: readonly BaselineSpec[], options: { label?: string } = {}): Promise<TrainedBaseline[]> {
   const train = pooledSplit(data, 'train');
   const validation = pooledSplit(data, 'validation');
   const out: TrainedBaseline[] = [];
   try {
-    for (let i = 0; i < specs.length; i++) out.push(await trainOne(ctx, data, specs, i, train, validation));
+    for (let i = 0; i < specs.length; i++) out.push(await trainOne(ctx, data, specs, i, train, validation, options.label));
   } catch (error) {
     for (const b of out) b.model.dispose();
     throw error;
@@ -58,6 +59,7 @@ async function trainOne(
   i: number,
   train: { images: Float32Array; labels: Int32Array },
   validation: { images: Float32Array; labels: Int32Array },
+  label: string | undefined,
 ): Promise<TrainedBaseline> {
   const classes = data.partition.users.length;
   const { width, height, channels } = data.config.image;
@@ -71,7 +73,7 @@ async function trainOne(
       ? buildVggClassifier({ height, width, channels, classes, blocks: spec.blocks, convsPerBlock: spec.convsPerBlock, dense: spec.dense, dropout: spec.dropout, seed: modelSeed })
       : buildResnetClassifier({ height, width, channels, classes, stages: spec.stages, blocksPerStage: spec.blocksPerStage, seed: modelSeed });
   try {
-    const task = ctx.reporter.task(`baseline ${name}: ${spec.epochs} epochs on ${train.labels.length} images`, spec.epochs);
+    const task = ctx.reporter.task(`baseline ${name}${label === undefined ? '' : ` (${label})`}: ${spec.epochs} epochs on ${train.labels.length} images`, spec.epochs);
     const trained = await trainClassifier(model, { ...train, shape: [height, width, channels], classes }, {
       epochs: spec.epochs,
       batchSize: spec.batchSize,
