@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { RunError } from '../errors.js';
@@ -18,6 +18,38 @@ export async function writeCsv(path: string, rows: readonly Row[], columns?: rea
   const header = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const records = rows.map((row) => header.map((c) => formatCell(row[c] ?? null)));
   await writeFileAtomic(path, stringify([header, ...records]));
+}
+
+/**
+ * Appends one row to a CSV file that grows while a long job runs (header first when the file
+ * is new or empty), so an interrupted job keeps what it finished. Not atomic: a crash can leave
+ * a torn last line, which {@link readGrowingCsv} drops.
+ */
+export async function appendCsvRow(path: string, row: Row, columns: readonly string[]): Promise<void> {
+  let fresh = true;
+  try {
+    fresh = (await stat(path)).size === 0;
+  } catch {
+    fresh = true;
+  }
+  const record = columns.map((c) => formatCell(row[c] ?? null));
+  await appendFile(path, stringify(fresh ? [columns, record] : [record]));
+}
+
+/**
+ * Reads a file written by {@link appendCsvRow}: a last line without its newline (torn by a
+ * crash) is dropped. Returns null if the file does not exist.
+ * @throws RunError naming the file if the complete lines are not valid CSV.
+ */
+export async function readGrowingCsv(path: string): Promise<Record<string, Cell>[] | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const end = text.lastIndexOf('\n');
+  return parseCsvText(end < 0 ? '' : text.slice(0, end + 1), path);
 }
 
 function formatCell(value: Cell): string {

@@ -106,6 +106,40 @@ describe('privedge predict-private', () => {
     });
   }, 120_000);
 
+  it('records each query in a partial file as it completes; --resume keeps those rows and runs only the rest', async () => {
+    const partial = join(runDir, 'private_predictions.partial.csv');
+    const args = ['predict-private', '--run', runDir, '--queries', '3', '--order', 'first', '--quiet'];
+    expect(await main(args, { stdout: capture(), stderr: capture() })).toBe(0);
+    const full = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
+    await expect(readFile(partial, 'utf8')).rejects.toThrow(); // removed once the final file is written
+
+    // An interrupted run: the first query recorded (marked so a recomputation would show), the
+    // second torn mid-line by the crash.
+    const text = await readFile(join(runDir, 'private_predictions.csv'), 'utf8');
+    const [header, first, second] = text.split('\n');
+    const marked = first!.replace(/,[^,]*,[^,]*$/, ',123.5,0.25');
+    await writeFile(partial, `${header}\n${marked}\n${second!.slice(0, 10)}`);
+    const stdout = capture();
+    expect(await main([...args, '--resume', '--log'], { stdout, stderr: capture() })).toBe(0);
+    const resumed = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
+    expect(resumed.map((r) => r['image'])).toEqual(full.map((r) => r['image']));
+    expect(resumed[0]).toMatchObject({ image: full[0]!['image'], onlineSeconds: 123.5, offlineSeconds: 0.25 });
+    expect(resumed.slice(1).map((r) => r['plaintextPredicted'])).toEqual(full.slice(1).map((r) => r['plaintextPredicted']));
+    // Only the two missing queries ran.
+    expect(stdout.text().match(/^query /gm)).toHaveLength(2);
+    expect(stdout.text()).toContain(`query 2/3 ${String(full[1]!['image'])}`);
+    await expect(readFile(partial, 'utf8')).rejects.toThrow();
+
+    // A partial file from other options is refused, naming it; without --resume it is replaced.
+    await writeFile(partial, `${header}\n${marked.replace(String(full[0]!['image']), 'elsewhere.png')}\n`);
+    const stderr = capture();
+    expect(await main([...args, '--resume'], { stdout: capture(), stderr })).toBe(1);
+    expect(stderr.text()).toContain(partial);
+    expect(stderr.text()).toContain("'elsewhere.png' is not among this run's queries");
+    expect(await main(args, { stdout: capture(), stderr: capture() })).toBe(0);
+    await expect(readFile(partial, 'utf8')).rejects.toThrow();
+  }, 180_000);
+
   it('rejects a folder that is not an identification run, naming the path', async () => {
     const stderr = capture();
     const missing = join(tmp.dir, 'nowhere');

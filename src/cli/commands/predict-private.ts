@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load.js';
@@ -7,13 +7,13 @@ import { toFloatImages } from '../../datasets/tensors.js';
 import { RunError, UsageError } from '../../errors.js';
 import { CryptoDealer } from '../../mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../../mpc-sim/encoding/fixed-point.js';
-import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
+import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRow, layerRows, pickQueries, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
 import { fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from '../../mpc-sim/models/fidelity-shards.js';
 import { createInProcessSession } from '../../mpc-sim/parties/in-process.js';
 import { ringKernelInfo } from '../../mpc-sim/ring/native-kernel.js';
 import { loadUserModel, parseShard } from '../../models/rec-adv/train-users.js';
 import { initTensorflow } from '../../models/runtime.js';
-import { readCsv, writeCsv } from '../../report/csv.js';
+import { appendCsvRow, readCsv, readGrowingCsv, writeCsv } from '../../report/csv.js';
 import { readManifest } from '../../report/run-folder.js';
 import { Rng } from '../../util/rng.js';
 import type { CliContext } from '../context.js';
@@ -28,6 +28,7 @@ interface PredictPrivateArgs {
   shard?: string;
   log: boolean;
   merge: boolean;
+  resume: boolean;
 }
 
 const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
@@ -41,7 +42,9 @@ const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
  * `private_predictions.csv`, `private_cost_layers.csv` (mean per query) and, with `--validate`,
  * `private_validation.csv` into the run folder. `--shard i/n` writes them with a
  * `.shard-i-of-n` suffix; `--merge` then checks that all n shards are there and merges them
- * into the unsuffixed files, printing the same summary (no 2PC is run).
+ * into the unsuffixed files, printing the same summary (no 2PC is run). Each finished query is
+ * appended to `private_predictions[suffix].partial.csv` as it completes; `--resume` keeps those
+ * and runs only the rest (per-layer costs then cover the queries of the resumed process).
  */
 export function predictPrivateCommand(ctx: CliContext): CommandModule<object, PredictPrivateArgs> {
   return {
@@ -56,6 +59,11 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Fixed-point fractional bits' })
         .option('log', { type: 'boolean', default: false, describe: 'Print one line per query as it completes (for long runs)' })
         .option('shard', { type: 'string', describe: 'i/n: query only every n-th picked image starting at i (run n processes in parallel); outputs get a .shard-i-of-n suffix' })
+        .option('resume', {
+          type: 'boolean',
+          default: false,
+          describe: 'Keep the queries an interrupted run with the same options recorded in private_predictions[.shard-i-of-n].partial.csv and run only the rest',
+        })
         .option('merge', {
           type: 'boolean',
           default: false,
@@ -120,41 +128,65 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         }),
       );
 
+      // Rows of an interrupted run with the same options (--resume), else a fresh partial file.
+      const partialPath = join(dir, `private_predictions${suffix}.partial.csv`);
+      const earlier = new Map<string, FidelityRow>();
+      if (args.resume) {
+        for (const row of (await readGrowingCsv(partialPath)) ?? []) {
+          const image = String(row['image']);
+          if (!ids.includes(image)) throw new RunError(partialPath, `test image '${image}' is not among this run's queries: it was written with other --queries/--order/--shard options`);
+          earlier.set(image, row as FidelityRow);
+        }
+      } else {
+        await rm(partialPath, { force: true });
+      }
+      const todo = ids.flatMap((id, q) => (earlier.has(id) ? [] : [q]));
+      if (earlier.size > 0) ctx.reporter.info(`resuming: ${earlier.size} of ${ids.length} queries already in ${partialPath}`);
+
       await initTensorflow(config.backend);
       const session = createInProcessSession({ encoding: args.fixed === 16 ? FIXED16 : FIXED20, dealer: new CryptoDealer() });
       const { width, height, channels } = data.config.image;
       const size = width * height * channels;
-      const images = toFloatImages(data.images, picked.map((q) => testIndices[q]!)).data;
+      const images = toFloatImages(data.images, todo.map((q) => testIndices[picked[q]!]!)).data;
       const kernel = ringKernelInfo();
       ctx.reporter.info(`ring kernel: ${kernel.kind}${kernel.isa === undefined ? '' : ` (${kernel.isa})`}`);
       let done = 0;
-      const task = ctx.reporter.task(`private prediction: enrol ${users.length} users, ${picked.length} queries`, users.length + picked.length);
-      const results = await runPrivateFidelity(
-        session,
-        users,
-        (u) => loadUserModel(modelsDir, u),
-        picked.map((_, q) => images.subarray(q * size, (q + 1) * size)),
-        plaintextLabels,
-        {
-          plaintextDissimilarities,
-          validate: args.validate,
-          tick: (r) => {
-            task.tick();
-            if (r !== undefined && args.log) {
-              done++;
-              ctx.stdout.write(`query ${done}/${picked.length} ${ids[done - 1]}: ${r.agree ? 'agree' : 'DISAGREE'} (plaintext ${r.plaintext}, private ${r.private}), margin ${r.margin?.toExponential(2) ?? 'n/a'}, max error ${r.maxDissimilarityError?.toExponential(2) ?? 'n/a'}\n`);
-            }
-          },
-        },
-      );
+      const task = ctx.reporter.task(`private prediction: enrol ${users.length} users, ${todo.length} queries`, users.length + todo.length);
+      const fresh = new Map<string, FidelityRow>();
+      const results =
+        todo.length === 0
+          ? undefined
+          : await runPrivateFidelity(
+              session,
+              users,
+              (u) => loadUserModel(modelsDir, u),
+              todo.map((_, k) => images.subarray(k * size, (k + 1) * size)),
+              todo.map((q) => plaintextLabels[q]!),
+              {
+                plaintextDissimilarities: todo.map((q) => plaintextDissimilarities[q]!),
+                validate: args.validate,
+                tick: async (r) => {
+                  task.tick();
+                  if (r === undefined) return;
+                  const q = todo[done++]!;
+                  const row = fidelityRow(r, ids[q]!, trueLabels[picked[q]!]!);
+                  fresh.set(ids[q]!, row);
+                  await appendCsvRow(partialPath, row, FIDELITY_COLUMNS);
+                  if (args.log) {
+                    ctx.stdout.write(`query ${earlier.size + done}/${ids.length} ${ids[q]}: ${r.agree ? 'agree' : 'DISAGREE'} (plaintext ${r.plaintext}, private ${r.private}), margin ${r.margin?.toExponential(2) ?? 'n/a'}, max error ${r.maxDissimilarityError?.toExponential(2) ?? 'n/a'}\n`);
+                  }
+                },
+              },
+            );
       task.done();
 
-      const rows = fidelityRows(results, ids, picked.map((q) => trueLabels[q]!));
+      const rows = ids.map((id) => fresh.get(id) ?? earlier.get(id)!);
       await writeCsv(join(dir, `private_predictions${suffix}.csv`), rows, FIDELITY_COLUMNS);
-      await writeCsv(join(dir, `private_cost_layers${suffix}.csv`), layerRows(results), LAYER_COLUMNS);
+      await writeCsv(join(dir, `private_cost_layers${suffix}.csv`), results === undefined ? [] : layerRows(results), LAYER_COLUMNS);
+      await rm(partialPath, { force: true });
       const out = ctx.stdout;
       for (const line of fidelitySummaryLines(summarizeFidelityRows(rows))) out.write(`${line}\n`);
-      if (results.validation !== undefined) {
+      if (results?.validation !== undefined) {
         await writeCsv(join(dir, `private_validation${suffix}.csv`), results.validation.map((v) => ({ ...v })), VALIDATION_COLUMNS);
         out.write('per-layer max |private - plaintext| (over users and queries):\n');
         for (const v of results.validation) out.write(`  ${v.step.padEnd(24)} ${v.maxAbsError.toExponential(2)}  (max |value| ${v.maxAbsValue.toFixed(3)})\n`);

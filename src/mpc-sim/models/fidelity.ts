@@ -59,8 +59,8 @@ export interface FidelityOptions {
   readonly plaintextDissimilarities?: readonly (readonly number[])[];
   /** Reveal every step's output of every user and compare with the plaintext layers (debug). */
   readonly validate?: boolean;
-  /** Called after each enrolment, and after each query with its result. */
-  readonly tick?: (query?: FidelityQuery) => void;
+  /** Called after each enrolment, and after each query with its result (awaited, e.g. to record it). */
+  readonly tick?: (query?: FidelityQuery) => void | Promise<void>;
 }
 
 /**
@@ -139,7 +139,7 @@ export async function runPrivateFidelity(
         offlineSeconds: p.offlineSeconds,
       };
       results.push(row);
-      tick(row);
+      await tick(row);
     }
     const n = results.length;
     const mean = (f: (r: FidelityQuery) => number) => (n === 0 ? 0 : results.reduce((s, r) => s + f(r), 0) / n);
@@ -243,11 +243,11 @@ export const FIDELITY_COLUMNS = [
   'offlineSeconds',
 ] as const;
 
-/** One row per query of a fidelity run (`private_predictions.csv`). */
-export function fidelityRows(result: FidelityResult, images: readonly string[], trueUsers: readonly string[]): Record<(typeof FIDELITY_COLUMNS)[number], string | number | boolean>[] {
-  return result.queries.map((r, q) => ({
-    image: images[q]!,
-    trueUser: trueUsers[q]!,
+/** One row of `private_predictions.csv`: query `r` on test image `image` of user `trueUser`. */
+export function fidelityRow(r: FidelityQuery, image: string, trueUser: string): Record<(typeof FIDELITY_COLUMNS)[number], string | number | boolean> {
+  return {
+    image,
+    trueUser,
     plaintextPredicted: r.plaintext,
     privatePredicted: r.private,
     agree: r.agree,
@@ -257,7 +257,12 @@ export function fidelityRows(result: FidelityResult, images: readonly string[], 
     onlineBytes: r.bytes,
     onlineSeconds: r.onlineSeconds,
     offlineSeconds: r.offlineSeconds,
-  }));
+  };
+}
+
+/** One row per query of a fidelity run (`private_predictions.csv`). */
+export function fidelityRows(result: FidelityResult, images: readonly string[], trueUsers: readonly string[]): Record<(typeof FIDELITY_COLUMNS)[number], string | number | boolean>[] {
+  return result.queries.map((r, q) => fidelityRow(r, images[q]!, trueUsers[q]!));
 }
 
 /** Columns of {@link layerRows}. */
