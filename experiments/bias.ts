@@ -248,7 +248,7 @@ function attributeChart(t: Tables): TopLevelSpec {
         x: { field: 'system', type: 'nominal', title: 'System', axis: { labelAngle: 0 } },
         xOffset: { field: 'condition', type: 'nominal' },
         y: { field: 'value', type: 'quantitative', title: 'Macro average', scale: { domain: [0, 1] } },
-        color: { field: 'condition', type: 'nominal', title: 'Training images' },
+        color: { field: 'condition', type: 'nominal', title: 'Training images', legend: { labelLimit: 400 } },
       },
     },
     config: chartTheme,
