@@ -78,6 +78,11 @@ describe('privedge predict-private', () => {
     expect(await main(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: missing })).toBe(1);
     expect(missing.text()).toMatch(/shard\(s\) 0 of 2 missing/);
     expect(await readFile(join(runDir, 'private_predictions.csv'), 'utf8')).toBe('sentinel\n');
+    // --partial summarises what is finished so far (shard 1's file; the unsharded file is not a shard's) and writes nothing.
+    const sofar = capture();
+    expect(await main(['predict-private', '--run', runDir, '--merge', '--partial', '--quiet'], { stdout: sofar, stderr: capture() })).toBe(0);
+    expect(sofar.text()).toMatch(/private labels equal plaintext labels for [0-2] of 2 queries/);
+    expect(await readFile(join(runDir, 'private_predictions.csv'), 'utf8')).toBe('sentinel\n');
 
     expect(await run(['--shard', '0/2'])).toBe(0);
     const shard = async (i: number) => parseCsvText(await readFile(join(runDir, `private_predictions.shard-${i}-of-2.csv`), 'utf8'));

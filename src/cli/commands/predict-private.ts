@@ -28,6 +28,7 @@ interface PredictPrivateArgs {
   shard?: string;
   log: boolean;
   merge: boolean;
+  partial: boolean;
   resume: boolean;
 }
 
@@ -69,6 +70,11 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           default: false,
           describe: 'Merge the outputs of --shard 0/n ... n-1/n (all must be complete) into private_predictions.csv and private_cost_layers.csv, and print the summary',
         })
+        .option('partial', {
+          type: 'boolean',
+          default: false,
+          describe: 'With --merge: only print the summary over every query finished so far (final and .partial.csv files of all shards), writing nothing',
+        })
         .option('validate', {
           type: 'boolean',
           default: false,
@@ -76,6 +82,13 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
         }) as unknown as Argv<PredictPrivateArgs>,
     handler: async (args) => {
       const dir = resolve(args.run);
+      if (args.merge && args.partial) {
+        const rows = await readFinishedQueries(dir);
+        ctx.stdout.write(`so far (finished shards and the partial files of running or interrupted ones; nothing written):\n`);
+        for (const line of fidelitySummaryLines(summarizeFidelityRows(rows))) ctx.stdout.write(`${line}\n`);
+        return;
+      }
+      if (args.partial) throw new UsageError('--partial only goes with --merge');
       if (args.merge) {
         const { predictions, layers } = mergeFidelityShards(await readShards(dir));
         await writeCsv(join(dir, 'private_predictions.csv'), predictions, FIDELITY_COLUMNS);
@@ -219,4 +232,25 @@ async function readShards(dir: string): Promise<FidelityShard[]> {
   }
   if (shards.length === 0) throw new RunError(join(dir, 'private_predictions.shard-0-of-N.csv'), 'no shard outputs to merge (run with --shard i/n first)');
   return shards;
+}
+
+const FINISHED_FILE = /^private_predictions(\.shard-\d+-of-\d+)?(\.partial)?\.csv$/;
+
+/**
+ * Every query a (possibly sharded, possibly still running) fidelity run in `dir` has finished:
+ * the rows of each final `private_predictions*.csv` and, for shards without one, of its
+ * `.partial.csv` (torn last lines dropped). A sharded run's unsharded file is ignored.
+ */
+async function readFinishedQueries(dir: string): Promise<FidelityRow[]> {
+  const names = (await readdir(dir)).filter((n) => FINISHED_FILE.test(n)).sort();
+  const sharded = names.some((n) => n.includes('.shard-'));
+  const rows: FidelityRow[] = [];
+  for (const name of names) {
+    const partial = name.endsWith('.partial.csv');
+    if (sharded && !name.includes('.shard-')) continue;
+    if (partial && names.includes(name.replace('.partial.csv', '.csv'))) continue;
+    rows.push(...(((await readGrowingCsv(join(dir, name))) ?? []) as FidelityRow[]));
+  }
+  if (rows.length === 0) throw new RunError(join(dir, 'private_predictions.csv'), 'no finished queries yet');
+  return rows;
 }
