@@ -145,6 +145,20 @@ describe('privedge predict-private', () => {
     await expect(readFile(partial, 'utf8')).rejects.toThrow();
   }, 180_000);
 
+  it('--images queries the listed test images only (in test-set order) into .images files; unknown ids are refused', async () => {
+    const predictions = parseCsvText(await readFile(join(runDir, 'predictions.csv'), 'utf8')).filter((r) => r['system'] === 'privedge');
+    const list = join(tmp.dir, 'images.txt');
+    await writeFile(list, `# two of them\n${String(predictions[3]!['image'])}\n\n${String(predictions[1]!['image'])}\n`);
+    expect(await main(['predict-private', '--run', runDir, '--images', list, '--quiet'], { stdout: capture(), stderr: capture() })).toBe(0);
+    const rows = parseCsvText(await readFile(join(runDir, 'private_predictions.images.csv'), 'utf8'));
+    expect(rows.map((r) => r['image'])).toEqual([predictions[1]!['image'], predictions[3]!['image']]);
+    await writeFile(list, 'not-a-test-image.png\n');
+    const stderr = capture();
+    expect(await main(['predict-private', '--run', runDir, '--images', list, '--quiet'], { stdout: capture(), stderr })).toBe(1);
+    expect(stderr.text()).toContain(list);
+    expect(stderr.text()).toContain("'not-a-test-image.png'");
+  }, 120_000);
+
   it('rejects a folder that is not an identification run, naming the path', async () => {
     const stderr = capture();
     const missing = join(tmp.dir, 'nowhere');

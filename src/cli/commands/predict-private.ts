@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load.js';
@@ -21,6 +21,7 @@ import type { CliContext } from '../context.js';
 interface PredictPrivateArgs {
   run: string;
   queries: number;
+  images?: string;
   all: boolean;
   order: 'spread' | 'first';
   fixed: number;
@@ -55,6 +56,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       y
         .option('run', { type: 'string', demandOption: true, describe: 'Folder of a completed identification run' })
         .option('queries', { type: 'number', default: 10, describe: 'Number of test images to query' })
+        .option('images', { type: 'string', describe: 'A file listing test image ids (one per line, as in predictions.csv) to query instead of --queries/--all, in test-set order' })
         .option('all', { type: 'boolean', default: false, describe: 'Query every test image (overrides --queries)' })
         .option('order', { choices: ['spread', 'first'] as const, default: 'spread' as const, describe: 'spread: K images evenly spaced over the test set; first: the first K' })
         .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Fixed-point fractional bits' })
@@ -111,8 +113,11 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       const testIndices = data.partition.users.flatMap((u) => u.test);
       const trueLabels = data.partition.users.flatMap((u) => u.test.map(() => u.user));
       const shard = args.shard === undefined ? undefined : parseShard(args.shard);
-      const picked = pickQueries(testIndices.length, args.all ? testIndices.length : args.queries, args.order).filter((_, i) => shard === undefined || i % shard.count === shard.index);
-      const suffix = shard === undefined ? '' : `.shard-${shard.index}-of-${shard.count}`;
+      const chosen = args.images === undefined ? undefined : await readImageList(resolve(args.images), new Set(testIndices.map((i) => data.images.ids[i]!)));
+      const candidates =
+        chosen === undefined ? pickQueries(testIndices.length, args.all ? testIndices.length : args.queries, args.order) : testIndices.flatMap((t, q) => (chosen.has(data.images.ids[t]!) ? [q] : []));
+      const picked = candidates.filter((_, i) => shard === undefined || i % shard.count === shard.index);
+      const suffix = `${chosen === undefined ? '' : '.images'}${shard === undefined ? '' : `.shard-${shard.index}-of-${shard.count}`}`;
       const ids = picked.map((q) => data.images.ids[testIndices[q]!]!);
 
       const predictionsPath = join(dir, 'predictions.csv');
@@ -253,4 +258,24 @@ async function readFinishedQueries(dir: string): Promise<FidelityRow[]> {
   }
   if (rows.length === 0) throw new RunError(join(dir, 'private_predictions.csv'), 'no finished queries yet');
   return rows;
+}
+
+/**
+ * The test image ids listed in `path` (one per line; blank lines and lines starting with # are
+ * skipped).
+ * @throws RunError naming the file if it cannot be read, lists nothing, or lists an id that is
+ *   not a test image of the run.
+ */
+async function readImageList(path: string, testIds: ReadonlySet<string>): Promise<Set<string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new RunError(path, 'image list not found');
+  }
+  const ids = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  if (ids.length === 0) throw new RunError(path, 'the image list is empty');
+  const unknown = ids.filter((id) => !testIds.has(id));
+  if (unknown.length > 0) throw new RunError(path, `${unknown.length} listed image(s) are not test images of this run, e.g. '${unknown[0]}'`);
+  return new Set(ids);
 }
