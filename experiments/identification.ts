@@ -12,6 +12,7 @@ import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js
 import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/models/fidelity.js';
+import { summarizeFidelityRows } from '../src/mpc-sim/models/fidelity-rows.js';
 import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
 
 const baseline = baselineSpecSchema;
@@ -169,9 +170,10 @@ export const identification = defineExperiment({
       privTask.done();
       const ids = picked.map((q) => data.images.ids[testIndices[q]!]!);
       const subsetTrue = picked.map((q) => trueLabels[q]!);
-      await ctx.writeCsv('private_predictions.csv', fidelityRows(fidelity, ids, subsetTrue), FIDELITY_COLUMNS);
+      const rows = fidelityRows(fidelity, ids, subsetTrue);
+      await ctx.writeCsv('private_predictions.csv', rows, FIDELITY_COLUMNS);
       await ctx.writeCsv('private_cost_layers.csv', layerRows(fidelity), LAYER_COLUMNS);
-      const f = fidelity.summary;
+      const f = summarizeFidelityRows(rows);
       ctx.record('privatePrediction', {
         queries: f.queries,
         agreeWithPlaintext: f.agree,

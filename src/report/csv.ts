@@ -16,8 +16,7 @@ export type Row = Readonly<Record<string, Cell>>;
  */
 export async function writeCsv(path: string, rows: readonly Row[], columns?: readonly string[]): Promise<void> {
   const header = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const records = rows.map((row) => header.map((c) => formatCell(row[c] ?? null)));
-  await writeFileAtomic(path, stringify([header, ...records]));
+  await writeFileAtomic(path, stringify([header, ...rows.map((row) => csvRecord(row, header))]));
 }
 
 /**
@@ -26,13 +25,11 @@ export async function writeCsv(path: string, rows: readonly Row[], columns?: rea
  * a torn last line, which {@link readGrowingCsv} drops.
  */
 export async function appendCsvRow(path: string, row: Row, columns: readonly string[]): Promise<void> {
-  let fresh = true;
-  try {
-    fresh = (await stat(path)).size === 0;
-  } catch {
-    fresh = true;
-  }
-  const record = columns.map((c) => formatCell(row[c] ?? null));
+  const fresh = await stat(path).then(
+    (s) => s.size === 0,
+    () => true,
+  );
+  const record = csvRecord(row, columns);
   await appendFile(path, stringify(fresh ? [columns, record] : [record]));
 }
 
@@ -50,6 +47,11 @@ export async function readGrowingCsv(path: string): Promise<Record<string, Cell>
   }
   const end = text.lastIndexOf('\n');
   return parseCsvText(end < 0 ? '' : text.slice(0, end + 1), path);
+}
+
+/** One row's cells in `columns` order (a missing cell is empty). */
+function csvRecord(row: Row, columns: readonly string[]): string[] {
+  return columns.map((c) => formatCell(row[c] ?? null));
 }
 
 function formatCell(value: Cell): string {

@@ -8,7 +8,7 @@ import { RunError, UsageError } from '../../errors.js';
 import { CryptoDealer } from '../../mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../../mpc-sim/encoding/fixed-point.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRow, layerRows, pickQueries, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
-import { fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from '../../mpc-sim/models/fidelity-shards.js';
+import { fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from '../../mpc-sim/models/fidelity-rows.js';
 import { createInProcessSession } from '../../mpc-sim/parties/in-process.js';
 import { ringKernelInfo } from '../../mpc-sim/ring/native-kernel.js';
 import { loadUserModel, parseShard } from '../../models/rec-adv/train-users.js';
@@ -150,9 +150,10 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       const partialPath = join(dir, `private_predictions${suffix}.partial.csv`);
       const earlier = new Map<string, FidelityRow>();
       if (args.resume) {
+        const queried = new Set(ids);
         for (const row of (await readGrowingCsv(partialPath)) ?? []) {
           const image = String(row['image']);
-          if (!ids.includes(image)) throw new RunError(partialPath, `test image '${image}' is not among this run's queries: it was written with other --queries/--order/--shard options`);
+          if (!queried.has(image)) throw new RunError(partialPath, `test image '${image}' is not among this run's queries: it was written with other --queries/--order/--shard options`);
           earlier.set(image, row as FidelityRow);
         }
       } else {

@@ -33,20 +33,9 @@ export interface StepError {
   readonly maxAbsValue: number;
 }
 
-/** Per-query results and their summary. */
+/** Per-query results (summarise them with `summarizeFidelityRows` of `fidelity-rows.ts`). */
 export interface FidelityResult {
   readonly queries: readonly FidelityQuery[];
-  readonly summary: {
-    readonly queries: number;
-    readonly agree: number;
-    readonly maxDissimilarityError: number | undefined;
-    /** Queries with a dissimilarity error above {@link GARBAGE_ERROR} (failed truncations). */
-    readonly suspectedFailures: number;
-    readonly meanOnlineSeconds: number;
-    readonly meanOfflineSeconds: number;
-    readonly meanRounds: number;
-    readonly meanBytes: number;
-  };
   /** Mean cost per query per layer. */
   readonly layers: readonly LayerCost[];
   /** With `validate`: per-step errors, in evaluation order. */
@@ -142,21 +131,9 @@ export async function runPrivateFidelity(
       await tick(row);
     }
     const n = results.length;
-    const mean = (f: (r: FidelityQuery) => number) => (n === 0 ? 0 : results.reduce((s, r) => s + f(r), 0) / n);
-    const errs = results.map((r) => r.maxDissimilarityError).filter((e): e is number => e !== undefined);
     const layerTotals = total === undefined ? [] : layerCosts(total, [...steps, 'mse', 'argmin']);
     return {
       queries: results,
-      summary: {
-        queries: n,
-        agree: results.filter((r) => r.agree).length,
-        maxDissimilarityError: errs.length === 0 ? undefined : Math.max(...errs),
-        suspectedFailures: errs.filter((e) => e > GARBAGE_ERROR).length,
-        meanOnlineSeconds: mean((r) => r.onlineSeconds),
-        meanOfflineSeconds: mean((r) => r.offlineSeconds),
-        meanRounds: mean((r) => r.rounds),
-        meanBytes: mean((r) => r.bytes),
-      },
       layers: layerTotals.map((l) => ({
         ...l,
         rounds: l.rounds / n,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../errors.js';
-import { fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from './fidelity-shards.js';
+import { fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from './fidelity-rows.js';
 
 function row(image: string, plaintext: string, priv: string, margin: number | string, error: number | string, onlineSeconds = 1): FidelityRow {
   return {

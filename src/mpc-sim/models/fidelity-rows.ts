@@ -1,12 +1,11 @@
 import { ShapeError } from '../../errors.js';
+import type { Cell } from '../../report/csv.js';
 import { FIDELITY_COLUMNS, GARBAGE_ERROR, LAYER_COLUMNS } from './fidelity.js';
 
-/** A parsed CSV cell (as `report/csv.ts` reads it). */
-export type CsvCell = string | number | boolean | null;
 /** One row of `private_predictions*.csv`, as parsed (numbers and booleans typed). */
-export type FidelityRow = Readonly<Record<(typeof FIDELITY_COLUMNS)[number], CsvCell>>;
+export type FidelityRow = Readonly<Record<(typeof FIDELITY_COLUMNS)[number], Cell>>;
 /** One row of `private_cost_layers*.csv`. */
-export type LayerRow = Readonly<Record<(typeof LAYER_COLUMNS)[number], CsvCell>>;
+export type LayerRow = Readonly<Record<(typeof LAYER_COLUMNS)[number], Cell>>;
 
 /** The outputs of one `--shard i/n` process. */
 export interface FidelityShard {
@@ -36,7 +35,10 @@ export interface FidelitySummary {
   readonly disagreements: readonly FidelityRow[];
 }
 
-/** Summarises the rows of `private_predictions.csv` (one shard's or a merged file's). */
+/**
+ * Summarises fidelity rows: those `fidelityRows` builds, or those read back from
+ * `private_predictions*.csv` (one shard's, a merged file's, or the partial files of a run).
+ */
 export function summarizeFidelityRows(rows: readonly FidelityRow[]): FidelitySummary {
   const n = rows.length;
   const numbers = (column: (typeof FIDELITY_COLUMNS)[number]): number[] =>
