@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { experimentRegistry, experiments } from '../../../experiments/index.js';
@@ -84,7 +84,21 @@ describe('privedge predict-private', () => {
     expect(sofar.text()).toMatch(/private labels equal plaintext labels for [0-2] of 2 queries/);
     expect(await readFile(join(runDir, 'private_predictions.csv'), 'utf8')).toBe('sentinel\n');
 
+    // --partial belongs to --merge.
+    const usage = capture();
+    expect(await main(['predict-private', '--run', runDir, '--partial', '--quiet'], { stdout: capture(), stderr: usage })).toBe(2); // usage errors exit 2
+    expect(usage.text()).toContain('--partial only goes with --merge');
+
     expect(await run(['--shard', '0/2'])).toBe(0);
+    // A shard whose layer costs are missing is named.
+    const layers0 = join(runDir, 'private_cost_layers.shard-0-of-2.csv');
+    const saved = await readFile(layers0, 'utf8');
+    await rm(layers0);
+    const noLayers = capture();
+    expect(await main(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: noLayers })).toBe(1);
+    expect(noLayers.text()).toContain(layers0);
+    expect(noLayers.text()).toContain('shard 0 of 2 has predictions but no layer costs');
+    await writeFile(layers0, saved);
     const shard = async (i: number) => parseCsvText(await readFile(join(runDir, `private_predictions.shard-${i}-of-2.csv`), 'utf8'));
     const [s0, s1] = [await shard(0), await shard(1)];
     expect([s0.length, s1.length]).toEqual([2, 2]);
@@ -157,6 +171,16 @@ describe('privedge predict-private', () => {
     expect(await main(['predict-private', '--run', runDir, '--images', list, '--quiet'], { stdout: capture(), stderr })).toBe(1);
     expect(stderr.text()).toContain(list);
     expect(stderr.text()).toContain("'not-a-test-image.png'");
+    for (const [file, message] of [
+      [join(tmp.dir, 'no-such-list.txt'), 'image list not found'],
+      [list, 'the image list is empty'],
+    ] as const) {
+      if (file === list) await writeFile(list, '# nothing\n\n');
+      const err = capture();
+      expect(await main(['predict-private', '--run', runDir, '--images', file, '--quiet'], { stdout: capture(), stderr: err })).toBe(1);
+      expect(err.text()).toContain(file);
+      expect(err.text()).toContain(message);
+    }
   }, 120_000);
 
   it('rejects a folder that is not an identification run, naming the path', async () => {

@@ -73,32 +73,23 @@ describe.each(TEST_DEALERS)('relu and leakyRelu (%s)', (_, makeDealer) => {
       return bad;
     }
 
-    it('leakyRelu with dealer truncation is within 1 ulp on the whole encodable range, at 6 rounds', async () => {
+    // l = 64 is the default; l = 63 - f - g + 1 = 32, the reconstructor's width, covers every
+    // encodable value exactly with one round less.
+    it.each([
+      { bits: undefined, layoutBits: 64, rounds: 6, seed: 'leaky-dealer' },
+      { bits: 32, layoutBits: 32, rounds: 5, seed: 'leaky-l32' },
+    ])('leakyRelu with dealer truncation at l = $layoutBits is within 1 ulp on the whole encodable range, at $rounds rounds', async ({ bits, layoutBits, rounds, seed }) => {
       const { session } = testSession(makeDealer, enc);
-      const xs = inputs(enc, 'leaky-dealer', 400, maxAbs);
-      const x = share(xs, testRandom('leaky-dealer-share'));
-      const { results, cost } = await session.measure((ctx) => leakyRelu(ctx, x[ctx.party]));
+      const xs = inputs(enc, seed, 400, maxAbs);
+      const x = share(xs, testRandom(`${seed}-share`));
+      const { results, cost } = await session.measure((ctx) => leakyRelu(ctx, x[ctx.party], bits === undefined ? {} : { bits }));
       expect(check(xs, reconstruct([results[0].y, results[1].y]), reconstruct([results[0].bit, results[1].bit]), 0.2)).toBe(0);
       const n = xs.size;
-      const layout = comparisonLayout(n, { bits: 64, chunkBits: 4, product: true, fuseLastAnd: true });
-      expect(cost.rounds).toBe(6);
+      const layout = comparisonLayout(n, { bits: layoutBits, chunkBits: 4, product: true, fuseLastAnd: true });
+      expect(cost.rounds).toBe(rounds);
       expect(cost.onlineBytes[0]).toBe(8 * (layout.onlineWordsPerParty + n));
       expect(cost.offlineBytes[1]).toBe(8 * (layout.offlineWordsPerParty + 3 * n));
       expect(Object.keys(cost.byLabel)).toEqual(['leakyRelu/relu/open', 'leakyRelu/relu/and', 'leakyRelu/relu/final', 'leakyRelu/truncate/open']);
-    });
-
-    // The reconstructor's width: l = 63 - f - g + 1 = 32 covers every encodable value exactly.
-    it('leakyRelu at l = 32 is within 1 ulp on the whole encodable range, at 5 rounds and fewer bytes', async () => {
-      const { session } = testSession(makeDealer, enc);
-      const xs = inputs(enc, 'leaky-l32', 400, maxAbs);
-      const x = share(xs, testRandom('leaky-l32-share'));
-      const { results, cost } = await session.measure((ctx) => leakyRelu(ctx, x[ctx.party], { bits: 32 }));
-      expect(check(xs, reconstruct([results[0].y, results[1].y]), reconstruct([results[0].bit, results[1].bit]), 0.2)).toBe(0);
-      const n = xs.size;
-      const layout = comparisonLayout(n, { bits: 32, chunkBits: 4, product: true, fuseLastAnd: true });
-      expect(cost.rounds).toBe(5);
-      expect(cost.onlineBytes[0]).toBe(8 * (layout.onlineWordsPerParty + n));
-      expect(cost.offlineBytes[1]).toBe(8 * (layout.offlineWordsPerParty + 3 * n));
     });
 
     // Local truncation fails with probability |a_hat m| / 2^64 < 2^(f + (f - 1) - 64) <= 2^-25 per
