@@ -23,10 +23,39 @@
  *   scalar  4 x 4 plain C, for any CPU and compiler.
  * Shapes and blocks were tuned on an AMD EPYC (Zen 4) core; see scripts/bench-ring-kernel.ts.
  *
+ * Convolutions use the same loop nest with an implicit patch matrix: instead of reading `a` in
+ * place, each MC x KC block of im2col(upsample(x)) is generated into an L2-sized buffer just before
+ * the micro-kernels pass over it, so the M x K patch matrix (k^2 u^2 / s^2 times the input) is
+ * never stored and the copying runs off the JavaScript thread.
+ *
  * Exports (N-API 8, node_api.h only):
  *   matmul(a, b, m, k, n, out[, isa])       synchronous
  *   matmulAsync(a, b, m, k, n, out[, isa])  Promise<void>, on the libuv thread pool; the three
  *                                           arrays are referenced until it settles
+ *   convMatmul(x, geometry, b, n, out[, isa])
+ *                                           out [outH outW, n] = im2col(upsample(x)) @ b [K, n],
+ *                                           geometry = [inH, inW, C, up, kh, kw, sh, sw, padTop,
+ *                                           padLeft, outH, outW] (inH, inW after upsampling; x is
+ *                                           [inH / up, inW / up, C]; K = kh kw C; patch columns
+ *                                           ordered (dy, dx, c); zeros outside the input)
+ *   convMatmulAsync(x, geometry, b, n, out[, isa])  the same on the thread pool
+ *   elementwise(op, a, b, out)              out = a op b elementwise, op 0 add, 1 sub, 2 mul;
+ *                                           b has a's length or length 1 (a public scalar);
+ *                                           synchronous (memory-bound; out may be a itself)
+ *   comparisonLeaves(c, code, params, g, eq, topFlip)
+ *                                           step 3 of src/mpc-sim/protocols/drelu.ts (the
+ *                                           per-chunk leaves read from the thermometer code),
+ *                                           bit for bit like its TypeScript loop; params =
+ *                                           Int32Array [n, codeBits, topBit, one, w2, k,
+ *                                           starts[k], widths[k], offsets[k]]; synchronous
+ *   comparisonFinish(opened, params, s, bit, c, rs, r, y)
+ *                                           the last local step of drelu.ts (`finish`): with
+ *                                           params = Int32Array [n, fused, first, qAt, aAt],
+ *                                           v = fused ? 2 p_e + q_e : 0 (p_e bit e, q_e bit
+ *                                           qAt + e, a_e bit aAt + e of `opened`),
+ *                                           bit[e] = a_e ? first - s[v n + e] : s[v n + e] and,
+ *                                           if y is not empty, y[e] = a_e ? first c[e] - c[e] s
+ *                                           - r[e] + rs : c[e] s - rs (s, rs at v n + e)
  *   isa()                                   "avx512" | "avx2" | "scalar": the default path
  *   supportedIsas()                         the paths this CPU runs, fastest first
  * a, b, out are BigUint64Array (or BigInt64Array); out must not overlap a or b.
@@ -240,9 +269,43 @@ static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
 static size_t min_size(size_t x, size_t y) { return x < y ? x : y; }
 
-/* out = a @ b modulo 2^64 with the micro-kernel of `isa`. Returns 0, or -1 if out of memory. */
-static int rk_matmul(rk_isa isa, const uint64_t *a, const uint64_t *b, uint64_t *out, size_t m,
-                     size_t k, size_t n) {
+/* A convolution's lowering to a matrix product (see convMatmul in the header comment). */
+typedef struct {
+  size_t in_h, in_w, c, up, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w;
+} rk_geom;
+
+/* Rows [row0, row0 + rows) and columns [p0, p0 + kc) of im2col(upsample(x)) into dst (row
+ * stride kc). A patch row is the (dy, dx) taps in order, each tap C contiguous channels of one
+ * input pixel (or zeros in the padding), so the block is a sequence of memcpy / memset runs. */
+static void fill_patches(const rk_geom *g, const uint64_t *x, size_t row0, size_t rows, size_t p0,
+                         size_t kc, uint64_t *dst) {
+  const size_t src_w = g->in_w / g->up, pend = p0 + kc;
+  for (size_t r = 0; r < rows; r++) {
+    const size_t pixel = row0 + r, oy = pixel / g->out_w, ox = pixel % g->out_w;
+    uint64_t *d = dst + r * kc;
+    size_t p = p0;
+    while (p < pend) {
+      const size_t tap = p / g->c, ch = p % g->c;
+      const size_t len = min_size(g->c - ch, pend - p);
+      const size_t dy = tap / g->kw, dx = tap % g->kw;
+      /* Unsigned wrap-around turns a position in the top / left padding into a huge index. */
+      const size_t iy = oy * g->sh + dy - g->pad_top, ix = ox * g->sw + dx - g->pad_left;
+      if (iy >= g->in_h || ix >= g->in_w) {
+        memset(d + (p - p0), 0, len * sizeof(uint64_t));
+      } else {
+        memcpy(d + (p - p0), x + ((iy / g->up) * src_w + ix / g->up) * g->c + ch,
+               len * sizeof(uint64_t));
+      }
+      p += len;
+    }
+  }
+}
+
+/* out = lhs @ b modulo 2^64 with the micro-kernel of `isa`, where lhs is `a` [m, k] read in
+ * place (geom == NULL) or the patch matrix of the image `a` under `geom`, generated block by
+ * block. Returns 0, or -1 if out of memory. */
+static int rk_gemm(rk_isa isa, const uint64_t *a, const rk_geom *geom, const uint64_t *b,
+                   uint64_t *out, size_t m, size_t k, size_t n) {
   if (m == 0 || n == 0) return 0;
   if (k == 0) {
     memset(out, 0, m * n * sizeof(uint64_t));
@@ -254,6 +317,14 @@ static int rk_matmul(rk_isa isa, const uint64_t *a, const uint64_t *b, uint64_t 
   const size_t panel_bytes = round_up(min_size(n, nc_max), nr) * min_size(k, RK_KC) * 8;
   uint64_t *packed = aligned_alloc(64, round_up(panel_bytes, 64));
   if (packed == NULL) return -1;
+  uint64_t *block = NULL;
+  if (geom != NULL) {
+    block = aligned_alloc(64, round_up(mc_max * min_size(k, RK_KC) * 8, 64));
+    if (block == NULL) {
+      free(packed);
+      return -1;
+    }
+  }
   for (size_t jc = 0; jc < n; jc += nc_max) {
     const size_t nc = min_size(n - jc, nc_max);
     for (size_t pc = 0; pc < k; pc += RK_KC) {
@@ -261,17 +332,25 @@ static int rk_matmul(rk_isa isa, const uint64_t *a, const uint64_t *b, uint64_t 
       pack_b(b + pc * n + jc, n, kc, nc, nr, (size_t)s.vw, packed);
       for (size_t ic = 0; ic < m; ic += mc_max) {
         const size_t mc = min_size(m - ic, mc_max);
+        const uint64_t *rows_a = a + ic * k + pc;
+        size_t lda = k;
+        if (geom != NULL) {
+          fill_patches(geom, a, ic, mc, pc, kc, block);
+          rows_a = block;
+          lda = kc;
+        }
         for (size_t jr = 0; jr < nc; jr += nr) {
           const int cols = (int)min_size(nc - jr, nr);
           for (size_t ir = 0; ir < mc; ir += mr) {
             const int rows = (int)min_size(mc - ir, mr);
-            s.kernel(rows, cols, kc, a + (ic + ir) * k + pc, k, packed + jr * kc,
+            s.kernel(rows, cols, kc, rows_a + ir * lda, lda, packed + jr * kc,
                      out + (ic + ir) * n + jc + jr, n, pc == 0);
           }
         }
       }
     }
   }
+  free(block);
   free(packed);
   return 0;
 }
@@ -348,6 +427,8 @@ typedef struct {
   uint64_t *out;
   size_t m, k, n;
   rk_isa isa;
+  int has_geom; /* convMatmul: `a` is the image, lowered by `geom` */
+  rk_geom geom;
 } rk_args;
 
 /* A BigUint64Array or BigInt64Array argument: its words and their count. */
@@ -388,6 +469,25 @@ static int overlaps(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny) 
   return nx != 0 && ny != 0 && x < y + ny && y < x + nx;
 }
 
+/* The optional isa argument (NULL or undefined: the default path) into *isa; 0 on success. */
+static int get_isa_arg(napi_env env, const rk_instance *inst, napi_value value, rk_isa *isa) {
+  napi_valuetype t = napi_undefined;
+  char name[16];
+  size_t len = 0;
+  *isa = inst->isa;
+  if (value == NULL) return 0;
+  napi_typeof(env, value, &t);
+  if (t == napi_string &&
+      napi_get_value_string_utf8(env, value, name, sizeof name, &len) == napi_ok) {
+    return check_isa(env, inst, name, "isa", isa);
+  }
+  if (t != napi_undefined) {
+    napi_throw_type_error(env, NULL, "ring_kernel: isa must be a string");
+    return -1;
+  }
+  return 0;
+}
+
 /* Reads (a, b, m, k, n, out[, isa]) from argv into *args, throwing on any mismatch. */
 static int parse_args(napi_env env, const rk_instance *inst, size_t argc, napi_value *argv,
                       rk_args *args) {
@@ -418,20 +518,8 @@ static int parse_args(napi_env env, const rk_instance *inst, size_t argc, napi_v
     napi_throw_range_error(env, NULL, "ring_kernel: out must not overlap a or b");
     return -1;
   }
-  args->isa = inst->isa;
-  if (argc > 6) {
-    napi_valuetype t = napi_undefined;
-    char name[16];
-    size_t len = 0;
-    napi_typeof(env, argv[6], &t);
-    if (t == napi_string &&
-        napi_get_value_string_utf8(env, argv[6], name, sizeof name, &len) == napi_ok) {
-      if (check_isa(env, inst, name, "isa", &args->isa) != 0) return -1;
-    } else if (t != napi_undefined) {
-      napi_throw_type_error(env, NULL, "ring_kernel: isa must be a string");
-      return -1;
-    }
-  }
+  if (get_isa_arg(env, inst, argc > 6 ? argv[6] : NULL, &args->isa) != 0) return -1;
+  args->has_geom = 0;
   args->a = a;
   args->b = b;
   args->out = out;
@@ -439,6 +527,88 @@ static int parse_args(napi_env env, const rk_instance *inst, size_t argc, napi_v
   args->k = k;
   args->n = n;
   return 0;
+}
+
+
+/* Largest geometry entry accepted: keeps every index product of fill_patches far from 2^64. */
+#define RK_GEOM_MAX 1048576.0
+
+/* Reads (x, geometry, b, n, out[, isa]) from argv into *args, throwing on any mismatch. */
+static int parse_conv_args(napi_env env, const rk_instance *inst, size_t argc, napi_value *argv,
+                           rk_args *args) {
+  static const char *const names[12] = {"inH",    "inW",     "C",    "up",  "kh",   "kw",
+                                        "sh",     "sw",      "padTop", "padLeft", "outH", "outW"};
+  uint64_t *x, *b, *out;
+  size_t nx, nb, nout, n, v[12];
+  bool is_array = false;
+  uint32_t length = 0;
+  char msg[200];
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (x, geometry, b, n, out[, isa])");
+    return -1;
+  }
+  if (get_words(env, argv[0], "x", &x, &nx)) return -1;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[1], &length) != napi_ok || length != 12) {
+    napi_throw_type_error(env, NULL, "ring_kernel: geometry must be an array of 12 integers");
+    return -1;
+  }
+  for (uint32_t i = 0; i < 12; i++) {
+    napi_value item;
+    if (napi_get_element(env, argv[1], i, &item) != napi_ok ||
+        get_dim(env, item, names[i], &v[i]) != 0) {
+      return -1;
+    }
+    if ((double)v[i] > RK_GEOM_MAX) {
+      snprintf(msg, sizeof msg, "ring_kernel: geometry %s = %zu is too large", names[i], v[i]);
+      napi_throw_range_error(env, NULL, msg);
+      return -1;
+    }
+  }
+  if (get_words(env, argv[2], "b", &b, &nb) || get_dim(env, argv[3], "n", &n) ||
+      get_words(env, argv[4], "out", &out, &nout)) {
+    return -1;
+  }
+  rk_geom g = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
+  for (int i = 0; i < 12; i++) {
+    if (i != 8 && i != 9 && v[i] == 0) {
+      snprintf(msg, sizeof msg, "ring_kernel: geometry %s must be positive", names[i]);
+      napi_throw_range_error(env, NULL, msg);
+      return -1;
+    }
+  }
+  if (g.in_h % g.up != 0 || g.in_w % g.up != 0) {
+    napi_throw_range_error(env, NULL, "ring_kernel: geometry up must divide inH and inW");
+    return -1;
+  }
+  const size_t k = g.kh * g.kw * g.c, m = g.out_h * g.out_w;
+  const size_t image = (g.in_h / g.up) * (g.in_w / g.up) * g.c;
+  if (nx != image || n == 0 || nb % n != 0 || nb / n != k || nout % n != 0 || nout / n != m) {
+    snprintf(msg, sizeof msg,
+             "ring_kernel: lengths x=%zu, b=%zu, out=%zu do not fit image %zu, [%zu x %zu] @ "
+             "[%zu x %zu]",
+             nx, nb, nout, image, m, k, k, n);
+    napi_throw_range_error(env, NULL, msg);
+    return -1;
+  }
+  if (overlaps(out, nout, x, nx) || overlaps(out, nout, b, nb)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: out must not overlap x or b");
+    return -1;
+  }
+  if (get_isa_arg(env, inst, argc > 5 ? argv[5] : NULL, &args->isa) != 0) return -1;
+  args->a = x;
+  args->b = b;
+  args->out = out;
+  args->m = m;
+  args->k = k;
+  args->n = n;
+  args->has_geom = 1;
+  args->geom = g;
+  return 0;
+}
+
+static int run_args(const rk_args *x) {
+  return rk_gemm(x->isa, x->a, x->has_geom ? &x->geom : NULL, x->b, x->out, x->m, x->k, x->n);
 }
 
 static napi_value js_matmul(napi_env env, napi_callback_info info) {
@@ -449,9 +619,19 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   RK_CHECK(env, napi_get_instance_data(env, (void **)&inst));
   if (parse_args(env, inst, argc, argv, &args) != 0) return NULL;
-  if (rk_matmul(args.isa, args.a, args.b, args.out, args.m, args.k, args.n) != 0) {
-    napi_throw_error(env, NULL, "ring_kernel: out of memory for packing buffers");
-  }
+  if (run_args(&args) != 0) napi_throw_error(env, NULL, "ring_kernel: out of memory for packing buffers");
+  return NULL;
+}
+
+static napi_value js_conv_matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  rk_instance *inst;
+  rk_args args;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  RK_CHECK(env, napi_get_instance_data(env, (void **)&inst));
+  if (parse_conv_args(env, inst, argc, argv, &args) != 0) return NULL;
+  if (run_args(&args) != 0) napi_throw_error(env, NULL, "ring_kernel: out of memory for packing buffers");
   return NULL;
 }
 
@@ -466,8 +646,7 @@ typedef struct {
 static void job_execute(napi_env env, void *data) {
   (void)env;
   rk_job *job = data;
-  rk_args *x = &job->args;
-  job->status = rk_matmul(x->isa, x->a, x->b, x->out, x->m, x->k, x->n);
+  job->status = run_args(&job->args);
 }
 
 static void job_complete(napi_env env, napi_status status, void *data) {
@@ -488,7 +667,12 @@ static void job_complete(napi_env env, napi_status status, void *data) {
   free(job);
 }
 
-static napi_value js_matmul_async(napi_env env, napi_callback_info info) {
+typedef int (*rk_parser)(napi_env, const rk_instance *, size_t, napi_value *, rk_args *);
+
+/* Queues the product described by argv (parsed by `parse`; its typed arrays at argv[typed[i]])
+ * on the thread pool and returns its promise. */
+static napi_value queue_job(napi_env env, napi_callback_info info, rk_parser parse,
+                            const int typed[3]) {
   size_t argc = 7;
   napi_value argv[7], promise, name;
   rk_instance *inst;
@@ -500,7 +684,7 @@ static napi_value js_matmul_async(napi_env env, napi_callback_info info) {
     return NULL;
   }
   RK_CHECK(env, napi_create_promise(env, &job->deferred, &promise));
-  if (parse_args(env, inst, argc, argv, &job->args) != 0) {
+  if (parse(env, inst, argc, argv, &job->args) != 0) {
     /* A bad argument rejects the promise rather than throwing. */
     napi_value error;
     napi_deferred deferred = job->deferred;
@@ -509,7 +693,6 @@ static napi_value js_matmul_async(napi_env env, napi_callback_info info) {
     RK_CHECK(env, napi_reject_deferred(env, deferred, error));
     return promise;
   }
-  const int typed[3] = {0, 1, 5};
   for (int i = 0; i < 3; i++) {
     RK_CHECK(env, napi_create_reference(env, argv[typed[i]], 1, &job->refs[i]));
   }
@@ -517,6 +700,195 @@ static napi_value js_matmul_async(napi_env env, napi_callback_info info) {
   RK_CHECK(env, napi_create_async_work(env, NULL, name, job_execute, job_complete, job, &job->work));
   RK_CHECK(env, napi_queue_async_work(env, job->work));
   return promise;
+}
+
+static napi_value js_matmul_async(napi_env env, napi_callback_info info) {
+  static const int typed[3] = {0, 1, 5}; /* a, b, out */
+  return queue_job(env, info, parse_args, typed);
+}
+
+static napi_value js_conv_matmul_async(napi_env env, napi_callback_info info) {
+  static const int typed[3] = {0, 2, 4}; /* x, b, out */
+  return queue_job(env, info, parse_conv_args, typed);
+}
+
+
+/* elementwise(op, a, b, out): see the header comment. */
+static napi_value js_elementwise(napi_env env, napi_callback_info info) {
+  size_t argc = 4, na, nb, nout, op;
+  napi_value argv[4];
+  uint64_t *a, *b, *out;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (op, a, b, out)");
+    return NULL;
+  }
+  if (get_dim(env, argv[0], "op", &op) || get_words(env, argv[1], "a", &a, &na) ||
+      get_words(env, argv[2], "b", &b, &nb) || get_words(env, argv[3], "out", &out, &nout)) {
+    return NULL;
+  }
+  if (op > 2) {
+    napi_throw_range_error(env, NULL, "ring_kernel: op must be 0 (add), 1 (sub) or 2 (mul)");
+    return NULL;
+  }
+  if (nout != na || (nb != na && nb != 1)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: elementwise needs out and b of a's length (b may have length 1)");
+    return NULL;
+  }
+  if ((out != a && overlaps(out, nout, a, na)) || (out != b && overlaps(out, nout, b, nb))) {
+    napi_throw_range_error(env, NULL, "ring_kernel: out must be a or b itself or not overlap them");
+    return NULL;
+  }
+  if (nb == 1 && na > 0) {
+    const uint64_t s = b[0];
+    if (op == 0) for (size_t i = 0; i < na; i++) out[i] = a[i] + s;
+    else if (op == 1) for (size_t i = 0; i < na; i++) out[i] = a[i] - s;
+    else for (size_t i = 0; i < na; i++) out[i] = a[i] * s;
+  } else {
+    if (op == 0) for (size_t i = 0; i < na; i++) out[i] = a[i] + b[i];
+    else if (op == 1) for (size_t i = 0; i < na; i++) out[i] = a[i] - b[i];
+    else for (size_t i = 0; i < na; i++) out[i] = a[i] * b[i];
+  }
+  return NULL;
+}
+
+
+/* A Uint32Array argument: its words and their count. */
+static int get_u32(napi_env env, napi_value value, const char *name, uint32_t **data,
+                   size_t *length, napi_typedarray_type want) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  char msg[128];
+  if (napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed &&
+      napi_get_typedarray_info(env, value, &type, length, &ptr, NULL, NULL) == napi_ok &&
+      type == want) {
+    *data = (uint32_t *)ptr;
+    return 0;
+  }
+  snprintf(msg, sizeof msg, "ring_kernel: %s must be a%s", name,
+           want == napi_uint32_array ? " Uint32Array" : "n Int32Array");
+  napi_throw_type_error(env, NULL, msg);
+  return -1;
+}
+
+/* comparisonLeaves(c, code, params, g, eq, topFlip): see the header comment. For element e and
+ * chunk j with value v = bits [start_j, start_j + width_j) of c[e] and at = e codeBits + offset_j:
+ * greater = v = 2^width_j - 1 ? 0 : code bit at + v; below = v = 0 ? one : code bit at + v - 1;
+ * bit e of plane j of g is greater, of eq is below XOR greater; bit e of topFlip is 1 XOR bit
+ * topBit of c[e]. The output planes are overwritten. */
+static napi_value js_comparison_leaves(napi_env env, napi_callback_info info) {
+  size_t argc = 6, nc, ncode, nparams, ng, neq, nflip;
+  napi_value argv[6];
+  uint64_t *c;
+  uint32_t *code, *g, *eq, *flip, *raw;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (c, code, params, g, eq, topFlip)");
+    return NULL;
+  }
+  if (get_words(env, argv[0], "c", &c, &nc) ||
+      get_u32(env, argv[1], "code", &code, &ncode, napi_uint32_array) ||
+      get_u32(env, argv[2], "params", &raw, &nparams, napi_int32_array) ||
+      get_u32(env, argv[3], "g", &g, &ng, napi_uint32_array) ||
+      get_u32(env, argv[4], "eq", &eq, &neq, napi_uint32_array) ||
+      get_u32(env, argv[5], "topFlip", &flip, &nflip, napi_uint32_array)) {
+    return NULL;
+  }
+  const int32_t *params = (const int32_t *)raw;
+  if (nparams < 6) goto bad;
+  const int32_t n = params[0], code_bits = params[1], top_bit = params[2], one = params[3],
+                w2 = params[4], k = params[5];
+  if (n < 0 || code_bits < 1 || top_bit < 0 || top_bit > 63 || (one != 0 && one != 1) || w2 < 0 ||
+      k < 1 || k > 64 || nparams != 6 + 3 * (size_t)k || (size_t)n > nc ||
+      (size_t)w2 * 32 < (size_t)n || ng < (size_t)k * w2 || neq < (size_t)k * w2 ||
+      nflip < (size_t)w2 || (size_t)ncode * 32 < (size_t)n * (size_t)code_bits) {
+    goto bad;
+  }
+  const int32_t *starts = params + 6, *widths = starts + k, *offsets = widths + k;
+  for (int32_t j = 0; j < k; j++) {
+    if (widths[j] < 1 || widths[j] > 16 || starts[j] < 0 || starts[j] + widths[j] > 64 ||
+        offsets[j] < 0 || offsets[j] + (1 << widths[j]) - 1 > code_bits) {
+      goto bad;
+    }
+  }
+  memset(g, 0, (size_t)k * w2 * sizeof(uint32_t));
+  memset(eq, 0, (size_t)k * w2 * sizeof(uint32_t));
+  memset(flip, 0, (size_t)w2 * sizeof(uint32_t));
+  for (int32_t e = 0; e < n; e++) {
+    const uint64_t ce = c[e];
+    const size_t base = (size_t)e * (size_t)code_bits;
+    const size_t word = (size_t)e >> 5;
+    const unsigned shift = (unsigned)e & 31u;
+    for (int32_t j = 0; j < k; j++) {
+      const uint32_t max = (1u << widths[j]) - 1u;
+      const uint32_t v = (uint32_t)(ce >> starts[j]) & max;
+      const size_t at = base + (size_t)offsets[j];
+      const uint32_t greater = v == max ? 0u : (code[(at + v) >> 5] >> ((at + v) & 31u)) & 1u;
+      const uint32_t below =
+          v == 0 ? (uint32_t)one : (code[(at + v - 1) >> 5] >> ((at + v - 1) & 31u)) & 1u;
+      const size_t i = (size_t)j * (size_t)w2 + word;
+      g[i] |= greater << shift;
+      eq[i] |= (below ^ greater) << shift;
+    }
+    flip[word] |= (1u ^ (uint32_t)((ce >> top_bit) & 1u)) << shift;
+  }
+  return NULL;
+bad:
+  napi_throw_range_error(env, NULL, "ring_kernel: comparisonLeaves arguments do not fit together");
+  return NULL;
+}
+
+
+/* comparisonFinish(opened, params, s, bit, c, rs, r, y): see the header comment. */
+static napi_value js_comparison_finish(napi_env env, napi_callback_info info) {
+  size_t argc = 8, nopened, nparams, ns, nbit, nc, nrs, nr, ny;
+  napi_value argv[8];
+  uint32_t *opened, *raw;
+  uint64_t *s, *bit, *c, *rs, *r, *y;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 8) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (opened, params, s, bit, c, rs, r, y)");
+    return NULL;
+  }
+  if (get_u32(env, argv[0], "opened", &opened, &nopened, napi_uint32_array) ||
+      get_u32(env, argv[1], "params", &raw, &nparams, napi_int32_array) ||
+      get_words(env, argv[2], "s", &s, &ns) || get_words(env, argv[3], "bit", &bit, &nbit) ||
+      get_words(env, argv[4], "c", &c, &nc) || get_words(env, argv[5], "rs", &rs, &nrs) ||
+      get_words(env, argv[6], "r", &r, &nr) || get_words(env, argv[7], "y", &y, &ny)) {
+    return NULL;
+  }
+  const int32_t *params = (const int32_t *)raw;
+  if (nparams != 5) goto bad;
+  const int32_t n = params[0], fused = params[1], first = params[2], q_at = params[3],
+                a_at = params[4];
+  const size_t values = fused ? 4 : 1, bits = nopened * 32;
+  const int product = ny != 0;
+  if (n < 0 || (fused != 0 && fused != 1) || (first != 0 && first != 1) || q_at < 0 ||
+      a_at < 0 || nbit != (size_t)n || ns < values * n || (size_t)a_at + n > bits ||
+      (fused && (size_t)q_at + n > bits) ||
+      (product && (ny != (size_t)n || nc < (size_t)n || nr < (size_t)n || nrs < values * n))) {
+    goto bad;
+  }
+  if ((product && overlaps(y, ny, bit, nbit)) || overlaps(bit, nbit, s, ns)) goto bad;
+  const uint64_t one = (uint64_t)first;
+#define RK_BIT(pos) ((opened[(size_t)(pos) >> 5] >> ((size_t)(pos) & 31u)) & 1u)
+  for (int32_t e = 0; e < n; e++) {
+    const size_t v = fused ? 2u * RK_BIT(e) + RK_BIT((size_t)q_at + e) : 0u;
+    const size_t at = v * (size_t)n + (size_t)e;
+    const uint32_t a = RK_BIT((size_t)a_at + e);
+    const uint64_t si = s[at];
+    bit[e] = a ? one - si : si;
+    if (product) {
+      const uint64_t ce = c[e], cs = ce * si;
+      y[e] = a ? (first ? ce : 0u) - cs - r[e] + rs[at] : cs - rs[at];
+    }
+  }
+#undef RK_BIT
+  return NULL;
+bad:
+  napi_throw_range_error(env, NULL, "ring_kernel: comparisonFinish arguments do not fit together");
+  return NULL;
 }
 
 static napi_value js_isa(napi_env env, napi_callback_info info) {
@@ -577,6 +949,11 @@ NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
       {"matmul", NULL, js_matmul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"matmulAsync", NULL, js_matmul_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"convMatmul", NULL, js_conv_matmul, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"convMatmulAsync", NULL, js_conv_matmul_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"elementwise", NULL, js_elementwise, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"comparisonLeaves", NULL, js_comparison_leaves, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"comparisonFinish", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isa", NULL, js_isa, NULL, NULL, NULL, napi_enumerable, NULL},
       {"supportedIsas", NULL, js_supported_isas, NULL, NULL, NULL, napi_enumerable, NULL},
   };

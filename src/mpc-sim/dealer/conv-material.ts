@@ -1,6 +1,7 @@
 import { ProtocolError, ShapeError } from '../../errors.js';
 import { geometryKey, im2col, type ConvGeometry } from '../ring/im2col.js';
-import { matmul } from '../ring/matmul.js';
+import { matmul, matmulAsync } from '../ring/matmul.js';
+import { convMatmulAsync, convMatmulFast } from '../ring/native-kernel.js';
 import { randomTensor, type RingRandom } from '../ring/random.js';
 import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { upsampleNearest } from '../ring/upsample.js';
@@ -66,6 +67,21 @@ export function toPatches(t: RingTensor, map: PatchMap): RingTensor {
   return map.placement === 'input' ? layerPatches(t, map) : t;
 }
 
+/**
+ * `L(t) @ b`: the patch matrix of `t` (of {@link maskedShape}) times `b [K, n]`, without storing
+ * the patch matrix when `t` is the layer input (the native kernel lowers it block by block).
+ * Exact; equal to `matmul(toPatches(t, map), b)`.
+ * @throws ShapeError unless `t` and `b` fit `map`.
+ */
+export function patchesMatmul(t: RingTensor, map: PatchMap, b: RingTensor): RingTensor {
+  return map.placement === 'input' ? convMatmulFast(t, map.geometry, map.upsample, b) : matmul(t, b);
+}
+
+/** {@link patchesMatmul} on the libuv thread pool (see `matmulAsync`). */
+export async function patchesMatmulAsync(t: RingTensor, map: PatchMap, b: RingTensor): Promise<RingTensor> {
+  return map.placement === 'input' ? convMatmulAsync(t, map.geometry, map.upsample, b) : matmulAsync(t, b);
+}
+
 /** A description for request matching, e.g. `input up2 16x16x256 k4x4 s1x1 same`. */
 export function patchMapKey(map: PatchMap): string {
   return `${map.placement} up${map.upsample} ${geometryKey(map.geometry)}`;
@@ -106,7 +122,7 @@ export function dealConvQueryMask(random: RingRandom, b: RingTensor, map: PatchM
     throw new ProtocolError('convQueryMask', `the layer was enrolled with ${String(b.shape[0])} kernel rows but the query needs ${map.geometry.cols}`);
   }
   const a = randomTensor(random, maskedShape(map));
-  const c = matmul(toPatches(a, map), b);
+  const c = patchesMatmul(a, map, b);
   const [a0, a1] = share(a, random);
   const [c0, c1] = share(c, random);
   return [

@@ -1,10 +1,9 @@
 import { ProtocolError, ShapeError } from '../../errors.js';
-import { layerInputShape, maskedShape, patchMap, toMasked, toPatches, type MaskPlacement, type PatchMap } from '../dealer/conv-material.js';
+import { layerInputShape, maskedShape, patchMap, patchesMatmulAsync, toMasked, type MaskPlacement, type PatchMap } from '../dealer/conv-material.js';
 import type { TruncationPair } from '../dealer/dealer.js';
 import { add, sub } from '../ring/elementwise.js';
 import { assertImage, type ConvGeometry } from '../ring/im2col.js';
 import { reshape } from '../ring/layout.js';
-import { matmulAsync } from '../ring/matmul.js';
 import { RingTensor, sameShape } from '../ring/ring-tensor.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
@@ -162,7 +161,7 @@ export async function enrolConv2d(ctx: PartyContext, weights: Share, bias: Share
  */
 export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, tag = 'conv2d'): Promise<Conv2dQueryMaterial> {
   const { a, c } = await ctx.dealer.convQueryMask(layer.layer, layer.map, tag);
-  const offset = add(await matmulAsync(toPatches(a.ring, layer.map), layer.maskedWeights), c.ring);
+  const offset = add(await patchesMatmulAsync(a.ring, layer.map, layer.maskedWeights), c.ring);
   const pair =
     layer.truncation === 'dealer'
       ? await ctx.dealer.truncationPair([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: ctx.encoding.fracBits })
@@ -177,8 +176,9 @@ export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, ta
  * Steps (party i):
  * 1. E_i = T_i - A_i (T_i = X_i or L(X_i));
  * 2. open E = T - A in one round (message `${tag}/open`);
- * 3. Z_i = L(E) @ R_i + D_i (one local M x K x N product, `matmulAsync`: with the native kernel
- *    it runs on the libuv thread pool, so the two servers' products use two cores); Z_0 + Z_1 =
+ * 3. Z_i = L(E) @ R_i + D_i (one local M x K x N product, `patchesMatmulAsync`: with the native
+ *    kernel it runs on the libuv thread pool, so the two servers' products use two cores, and
+ *    the patch matrix L(E) is generated inside the product, never stored); Z_0 + Z_1 =
  *    L(X) @ W at scale 2^2f;
  * 4. truncate Z by f (`local`: 0 rounds; `dealer`: 1 round, message `${tag}/truncate/open`);
  * 5. add the bias share to every output pixel.
@@ -200,8 +200,8 @@ export async function conv2dOnline(ctx: PartyContext, layer: EnrolledConv2d, mat
   const t = toMasked(reshape(x.ring, [h, w, c]), layer.map);
   const mine = sub(t, material.mask.ring);
   const [other] = await ctx.channel.exchange(`${tag}/open`, [mine]);
-  const e = toPatches(add(mine, other!), layer.map);
-  const z = new Share(ctx.party, add(await matmulAsync(e, layer.right.ring), material.offset.ring));
+  const e = add(mine, other!);
+  const z = new Share(ctx.party, add(await patchesMatmulAsync(e, layer.map, layer.right.ring), material.offset.ring));
 
   const online = onlineContext(
     ctx,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../errors.js';
 import { comparisonLayout, dealComparisonKey, type ComparisonKeyOptions } from '../dealer/comparison-key.js';
 import { StreamDealer } from '../dealer/stream-dealer.js';
+import { loadRingKernel } from '../ring/native-kernel.js';
 import { CryptoRandom, randomTensor, type RingRandom } from '../ring/random.js';
 import { RingTensor, fromSigned, toSigned, type Shape } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
@@ -48,6 +49,26 @@ describe.each(TEST_DEALERS)('drelu (%s)', (_, makeDealer) => {
     for (const options of [{}, { fuseLastAnd: false }, { chunkBits: 1 }, { chunkBits: 3 }, { chunkBits: 8, fuseLastAnd: false }]) {
       const [b0, b1] = await session.run((ctx) => drelu(ctx, x[ctx.party], options));
       expect(wrongBits(values, reconstruct([b0, b1]))).toBe(0);
+    }
+  });
+
+  // From 1,024 elements the leaves run in the native kernel when it is built (CI builds it);
+  // the same values then go through the TypeScript leaves.
+  it.each([64, 33])('is exact on 3,000 values at l = %i through the native and the TypeScript leaves', async (bits) => {
+    const { session } = testSession(makeDealer);
+    const random = testRandom(`drelu-leaves-${bits}`);
+    const values = [...EDGES.map((v) => BigInt.asIntN(bits, v)), ...randomSigned(random, 2981, bits)];
+    const x = share(fromSigned(values), random);
+    try {
+      for (const forceTs of [false, true]) {
+        loadRingKernel({ forceTs });
+        for (const options of [{ bits }, { bits, chunkBits: 1 }, { bits, chunkBits: 3 }, { bits, chunkBits: 8, fuseLastAnd: false }]) {
+          const [b0, b1] = await session.run((ctx) => drelu(ctx, x[ctx.party], options));
+          expect(wrongBits(values, reconstruct([b0, b1])), `${JSON.stringify(options)}${forceTs ? ' (TypeScript)' : ''}`).toBe(0);
+        }
+      }
+    } finally {
+      loadRingKernel();
     }
   });
 

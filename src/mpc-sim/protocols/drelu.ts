@@ -1,5 +1,6 @@
 import { comparisonLayout, type ComparisonKey, type ComparisonLayout } from '../dealer/comparison-key.js';
 import { add } from '../ring/elementwise.js';
+import { comparisonFinishNative, comparisonLeavesNative, type ComparisonFinishOperands } from '../ring/native-kernel.js';
 import { bitField, getBit, packedBuffer } from '../ring/packed-bits.js';
 import { RingTensor, words } from '../ring/ring-tensor.js';
 import { Share } from '../sharing/share.js';
@@ -145,13 +146,26 @@ function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, code: Uin
   const g = new Uint32Array(k * w2);
   const eq = new Uint32Array(k * w2);
   const topFlip = new Uint32Array(w2);
-  const cw = words(c.data);
   const one = party === 0 ? 1 : 0;
   const topBit = layout.options.bits - 1;
-  const starts = Int32Array.from(chunks, (ch) => ch.start);
-  const widths = Int32Array.from(chunks, (ch) => ch.width);
-  const offsets = Int32Array.from(chunks, (ch) => ch.offset);
-  const maxima = Int32Array.from(chunks, (ch) => (1 << ch.width) - 1);
+  const params = Int32Array.from([n, codeBits, topBit, one, w2, k, ...chunks.map((ch) => ch.start), ...chunks.map((ch) => ch.width), ...chunks.map((ch) => ch.offset)]);
+  if (!comparisonLeavesNative(c.data, code, params, g, eq, topFlip)) leavesTs(words(c.data), code, params, g, eq, topFlip);
+  const groups: Group[] = [];
+  for (let j = 0; j < k; j++) groups.push({ g: g.subarray(j * w2, (j + 1) * w2), e: eq.subarray(j * w2, (j + 1) * w2) });
+  return { groups, topFlip };
+}
+
+/**
+ * Step 3 in TypeScript, with the native kernel's arguments (`comparisonLeavesNative`; it computes
+ * the same bits): `params` = [n, codeBits, topBit, one, w2, k, starts[k], widths[k], offsets[k]],
+ * `cw` the 32-bit halves of c; the output planes `g`, `eq` and `topFlip` start at zero.
+ */
+function leavesTs(cw: Uint32Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void {
+  const [n = 0, codeBits = 0, topBit = 0, one = 0, w2 = 0, k = 0] = params;
+  const starts = params.subarray(6, 6 + k);
+  const widths = params.subarray(6 + k, 6 + 2 * k);
+  const offsets = params.subarray(6 + 2 * k, 6 + 3 * k);
+  const maxima = widths.map((w) => (1 << w) - 1);
   for (let e = 0; e < n; e++) {
     const lo = cw[2 * e]!;
     const hi = cw[2 * e + 1]!;
@@ -169,9 +183,6 @@ function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, code: Uin
     }
     topFlip[word] = topFlip[word]! | ((1 ^ bitField(lo, hi, topBit, 1)) << shift);
   }
-  const groups: Group[] = [];
-  for (let j = 0; j < k; j++) groups.push({ g: g.subarray(j * w2, (j + 1) * w2), e: eq.subarray(j * w2, (j + 1) * w2) });
-  return { groups, topFlip };
 }
 
 /** Step 4, one level: pairs (2p, 2p + 1) merged with 2p - 1 ANDs in one round. */
@@ -267,30 +278,40 @@ async function finish(
   const got = words(other!.data);
   const opened = new Uint32Array(out.length);
   for (let t = 0; t < opened.length; t++) opened[t] = out[t]! ^ got[t]!;
-  const variant = (e: number): number => (fused ? 2 * getBit(opened, e) + getBit(opened, 64 * w + e) : 0);
-  const aBit = (e: number): number => getBit(opened, 32 * aAt + e);
-
   const s = key.finalBits.ring.data;
   const bit = new RingTensor(c.shape);
-  const bits = bit.data;
+  const products = key.finalProducts;
+  const y = products === undefined ? undefined : new RingTensor(c.shape);
+  const operands: ComparisonFinishOperands = {
+    opened,
+    params: Int32Array.from([n, fused ? 1 : 0, first ? 1 : 0, 64 * w, 32 * aAt]), // bit offsets of q and a'
+    s,
+    bit: bit.data,
+    ...(products === undefined || y === undefined ? {} : { product: { c: c.data, rs: products.ring.data, r: key.r.ring.data, y: y.data } }),
+  };
+  if (!comparisonFinishNative(operands)) finishTs(operands);
+  return { bit: new Share(ctx.party, bit), product: y === undefined ? undefined : new Share(ctx.party, y) };
+}
+
+/** The loops of step 5 in TypeScript (the native kernel's `comparisonFinish` computes the same words). */
+function finishTs(o: ComparisonFinishOperands): void {
+  const [n = 0, fused = 0, first = 0, qAt = 0, aAt = 0] = o.params;
+  const { opened, s } = o;
+  const variant = (e: number): number => (fused === 1 ? 2 * getBit(opened, e) + getBit(opened, qAt + e) : 0);
+  const aBit = (e: number): number => getBit(opened, aAt + e);
+  const bits = o.bit;
   for (let e = 0; e < n; e++) {
     const si = s[variant(e) * n + e]!;
-    bits[e] = aBit(e) === 0 ? si : BigInt.asUintN(64, (first ? 1n : 0n) - si);
+    bits[e] = aBit(e) === 0 ? si : BigInt.asUintN(64, BigInt(first) - si);
   }
-  if (key.finalProducts === undefined) return { bit: new Share(ctx.party, bit), product: undefined };
-
-  const rs = key.finalProducts.ring.data;
-  const r = key.r.ring.data;
-  const cs = c.data;
-  const y = new RingTensor(c.shape);
-  const ys = y.data;
+  if (o.product === undefined) return;
+  const { c: cs, rs, r, y: ys } = o.product;
   for (let e = 0; e < n; e++) {
     const v = variant(e);
     const ce = cs[e]!;
     const cTimesS = ce * s[v * n + e]!;
     const rTimesS = rs[v * n + e]!;
     // x * b = (c - r)(a' + (1 - 2a') s): a' = 0 gives c s - r s; a' = 1 gives c - c s - r + r s.
-    ys[e] = aBit(e) === 0 ? BigInt.asUintN(64, cTimesS - rTimesS) : BigInt.asUintN(64, (first ? ce : 0n) - cTimesS - r[e]! + rTimesS);
+    ys[e] = aBit(e) === 0 ? BigInt.asUintN(64, cTimesS - rTimesS) : BigInt.asUintN(64, (first === 1 ? ce : 0n) - cTimesS - r[e]! + rTimesS);
   }
-  return { bit: new Share(ctx.party, bit), product: new Share(ctx.party, y) };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../errors.js';
 import { comparisonLayout } from '../dealer/comparison-key.js';
 import { FIXED16, FIXED20, decode, encode, encodeScalar, encodingBounds, type FixedPointEncoding } from '../encoding/fixed-point.js';
+import { loadRingKernel } from '../ring/native-kernel.js';
 import { randomTensor } from '../ring/random.js';
 import { fromSigned, toSigned, type RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
@@ -49,6 +50,29 @@ describe.each(TEST_DEALERS)('relu and leakyRelu (%s)', (_, makeDealer) => {
     expect(cost.offlineBytes).toEqual([8 * layout.offlineWordsPerParty, 8 * layout.offlineWordsPerParty]);
     expect(Object.keys(cost.byLabel)).toEqual(['relu/open', 'relu/and', 'relu/final']);
     expect(recording.report()).toMatchObject([{ tag: 'relu', kind: 'comparisonKey', requests: 1 }]);
+  });
+
+  // From 1,024 elements the comparison's last step runs in the native kernel when it is built
+  // (CI builds it); the same values then go through the TypeScript loops.
+  it('relu is exact on 2,000 values through the native and the TypeScript last step, fused or not, l = 64 and 32', async () => {
+    const { session } = testSession(makeDealer);
+    const random = testRandom('relu-finish');
+    const values = [0n, 1n, -1n, (1n << 31n) - 1n, -(1n << 31n), ...toSigned(randomTensor(random, [1995])).map((v) => v >> 33n)];
+    const x = share(fromSigned(values), random);
+    try {
+      for (const forceTs of [false, true]) {
+        loadRingKernel({ forceTs });
+        for (const options of [{}, { fuseLastAnd: false }, { bits: 32 }, { bits: 32, fuseLastAnd: false }]) {
+          const [r0, r1] = await session.run((ctx) => relu(ctx, x[ctx.party], options));
+          const y = toSigned(reconstruct([r0.y, r1.y]));
+          const bit = reconstruct([r0.bit, r1.bit]);
+          const bad = values.filter((v, i) => y[i] !== (v >= 0n ? v : 0n) || bit.data[i] !== (v >= 0n ? 1n : 0n)).length;
+          expect(bad, `${JSON.stringify(options)}${forceTs ? ' (TypeScript)' : ''}`).toBe(0);
+        }
+      }
+    } finally {
+      loadRingKernel();
+    }
   });
 
   describe.each(ENCODINGS)('%s', (_name, enc) => {

@@ -1,12 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ShapeError } from '../../errors.js';
 import { matmul } from './matmul.js';
 import { matmulTs } from './matmul-ts.js';
-import { RING_KERNEL_BINARY, loadRingKernel, matmulAsync, matmulFast, matmulNative, ringKernelInfo } from './native-kernel.js';
+import { convGeometry, im2col, type Padding } from './im2col.js';
+import { RING_KERNEL_BINARY, convMatmulAsync, convMatmulFast, loadRingKernel, matmulAsync, matmulFast, matmulNative, ringKernelInfo } from './native-kernel.js';
 import { SeededRandom, randomTensor } from './random.js';
 import { RingTensor, type Shape } from './ring-tensor.js';
+import { upsampleNearest } from './upsample.js';
 
 // Build the addon if it is missing or stale (a no-op otherwise; never fails), then load it. At
 // collection time, so the native tests can be skipped when it is not there (outside CI).
@@ -48,6 +51,27 @@ const SHAPES: [number, number, number][] = [
   [97, 130, 67],
 ];
 
+// Lowered convolutions: [h, w, c] before upsampling, kernel, stride, padding, upsampling, n.
+// Odd channel counts (taps straddle depth blocks), K across depth blocks (4 x 4 x 20 = 320 > 256),
+// M across row blocks (96), TF's asymmetric "same" padding (k 4, s 2), valid padding, n > 512.
+const CONVS: [number, number, number, number, number, Padding, number, number][] = [
+  [1, 1, 1, 1, 1, 'same', 1, 1],
+  [5, 7, 3, 3, 1, 'same', 1, 4],
+  [8, 8, 3, 4, 2, 'same', 1, 16],
+  [9, 6, 5, 4, 2, 'same', 1, 9],
+  [6, 6, 20, 4, 1, 'same', 1, 17],
+  [4, 4, 7, 4, 1, 'same', 2, 8],
+  [3, 5, 2, 3, 2, 'same', 2, 5],
+  [7, 7, 3, 3, 1, 'valid', 1, 6],
+  [12, 12, 2, 5, 1, 'same', 1, 3],
+  [2, 2, 3, 1, 1, 'same', 1, 530],
+];
+
+/** The lowered convolution the slow way: upsample, im2col, TypeScript product. */
+function convReference(x: RingTensor, up: number, g: ReturnType<typeof convGeometry>, b: RingTensor): RingTensor {
+  return matmulTs(im2col(up === 1 ? x : upsampleNearest(x, up), g), b);
+}
+
 describe('native ring kernel', () => {
   afterEach(() => {
     loadRingKernel();
@@ -75,6 +99,32 @@ describe('native ring kernel', () => {
           expect(got.data, `[${m}, ${k}] @ [${k}, ${n}] on ${isa}`).toEqual(want.data);
         }
       }
+    });
+
+    it.each(isas)('%s: convMatmul (patch matrix generated inside the product) equals im2col then the TypeScript product', async (isa) => {
+      for (const [h, w, c, k, stride, padding, up, n] of CONVS) {
+        const g = convGeometry({ inHeight: h * up, inWidth: w * up, inChannels: c, kernel: k, stride, padding });
+        for (const make of [(s: Shape) => randomTensor(random, s), nearMax]) {
+          const x = make([h, w, c]);
+          const b = make([g.cols, n]);
+          const want = convReference(x, up, g, b);
+          const label = `${h}x${w}x${c} k${k} s${stride} ${padding} up${up} n${n} on ${isa}`;
+          const got = convMatmulFast(x, g, up, b, isa);
+          expect(got.shape, label).toEqual([g.rows, n]);
+          expect(got.data, label).toEqual(want.data);
+          if (isa === info.isa) expect((await convMatmulAsync(x, g, up, b)).data, label).toEqual(want.data);
+        }
+      }
+    });
+
+    it('convMatmul rejects operands that do not fit the geometry', async () => {
+      const g = convGeometry({ inHeight: 8, inWidth: 8, inChannels: 3, kernel: 3 });
+      const x = RingTensor.zeros([4, 4, 3]);
+      expect(() => convMatmulFast(x, g, 1, RingTensor.zeros([27, 2]))).toThrow(/expected an image \[8, 8, 3\]/);
+      expect(() => convMatmulFast(x, g, 2, RingTensor.zeros([26, 2]))).toThrow(/right factor must be \[27, n >= 1\]/);
+      expect(() => convMatmulFast(x, g, 3, RingTensor.zeros([27, 2]))).toThrow(/upsampling by 3 cannot produce a 8 x 8 input/);
+      await expect(convMatmulAsync(RingTensor.zeros([8, 8, 2]), g, 1, RingTensor.zeros([27, 2]))).rejects.toThrow(ShapeError);
+      expect(convMatmulFast(x, g, 2, RingTensor.zeros([27, 2])).shape).toEqual([64, 2]);
     });
 
     it('wraps exactly: (-1)(-1) summed k times is k, and 2^63 + 2^63 is 0', () => {
@@ -122,6 +172,27 @@ describe('native ring kernel', () => {
       expect(() => matmulNative(a, RingTensor.zeros([3, 1]), 'sse9' as never)).toThrow(/isa must be scalar, avx2 or avx512/);
     });
 
+    it('elementwise refuses unknown ops, mismatched lengths and partly overlapping outputs', () => {
+      const addon = createRequire(import.meta.url)(join(root, RING_KERNEL_BINARY)) as {
+        elementwise(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
+        comparisonLeaves(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void;
+      };
+      // comparisonLeaves checks that every index it will touch is inside its arrays.
+      const leaves = (params: number[], codeWords = 4) =>
+        addon.comparisonLeaves(new BigUint64Array(8), new Uint32Array(codeWords), Int32Array.from(params), new Uint32Array(2), new Uint32Array(2), new Uint32Array(1));
+      expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3])).not.toThrow(); // two 2-bit chunks, 3 code bits each
+      expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 13])).toThrow(/do not fit/); // a chunk's code past codeBits
+      expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3], 3)).toThrow(/do not fit/); // code shorter than n codeBits
+      expect(() => leaves([9, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3])).toThrow(/do not fit/); // more elements than c
+      const a = new BigUint64Array([1n, 2n, 3n]);
+      expect(() => addon.elementwise(3, a, a, new BigUint64Array(3))).toThrow(/op must be 0 \(add\), 1 \(sub\) or 2 \(mul\)/);
+      expect(() => addon.elementwise(0, a, new BigUint64Array(2), new BigUint64Array(3))).toThrow(/b of a's length/);
+      const buffer = new BigUint64Array(4);
+      expect(() => addon.elementwise(0, buffer.subarray(0, 3), a, buffer.subarray(1))).toThrow(/not overlap/);
+      addon.elementwise(2, a, BigUint64Array.of(MAX), a); // in place, by the scalar -1
+      expect(a).toEqual(new BigUint64Array([MAX, MAX - 1n, MAX - 2n]));
+    });
+
     it('PRIVEDGE_RING_ISA picks the default path and refuses unknown names', () => {
       const run = (isa: string) =>
         spawnSync(process.execPath, ['-e', 'console.log(require(process.argv[1]).isa())', join(root, RING_KERNEL_BINARY)], {
@@ -144,6 +215,11 @@ describe('native ring kernel', () => {
     expect(matmul(a, b).data).toEqual(before.data);
     expect((await matmulAsync(a, b)).data).toEqual(before.data);
     expect(() => matmulNative(a, b)).toThrow(/not loaded: forced/);
+    const g = convGeometry({ inHeight: 6, inWidth: 6, inChannels: 3, kernel: 4, stride: 2 });
+    const x = nearMax([3, 3, 3]);
+    const w = randomTensor(random, [g.cols, 5]);
+    expect(convMatmulFast(x, g, 2, w).data).toEqual(convReference(x, 2, g, w).data);
+    expect((await convMatmulAsync(x, g, 2, w)).data).toEqual(convReference(x, 2, g, w).data);
   });
 
   it('PRIVEDGE_RING_KERNEL=ts selects the TypeScript kernel in a fresh module', async () => {

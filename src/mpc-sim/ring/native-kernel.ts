@@ -1,6 +1,9 @@
 /**
- * The native Z_2^64 matrix-product kernel (`native/ring-kernel/`, built by
- * `scripts/build-ring-kernel.mjs`) with the TypeScript kernel as fallback.
+ * The native Z_2^64 kernel (`native/ring-kernel/`, built by `scripts/build-ring-kernel.mjs`) with
+ * TypeScript as fallback: matrix products (also convolutions lowered to them without storing the
+ * patch matrix), elementwise add / sub / mul, and the two local loops of the comparison protocol.
+ * Every native path computes the same words as its TypeScript counterpart (all exact), and the
+ * tests compare them.
  *
  * The addon is loaded on first use, never at import time, and a failure to load it only switches
  * to the TypeScript kernel ({@link ringKernelInfo} says why). `PRIVEDGE_RING_KERNEL=ts` forces the
@@ -11,8 +14,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ShapeError } from '../../errors.js';
+import { assertImage, im2col, type ConvGeometry } from './im2col.js';
 import { matmulDims, matmulTs } from './matmul-ts.js';
 import { RingTensor } from './ring-tensor.js';
+import { upsampleNearest } from './upsample.js';
 
 /** A code path of the native kernel: AVX-512 (vpmullq), AVX2, or portable C. */
 export type RingIsa = 'avx512' | 'avx2' | 'scalar';
@@ -41,6 +47,11 @@ interface RingAddon {
     out: BigUint64Array,
     isa?: RingIsa,
   ): Promise<void>;
+  convMatmul(x: BigUint64Array, geometry: number[], b: BigUint64Array, n: number, out: BigUint64Array, isa?: RingIsa): void;
+  convMatmulAsync(x: BigUint64Array, geometry: number[], b: BigUint64Array, n: number, out: BigUint64Array, isa?: RingIsa): Promise<void>;
+  elementwise(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
+  comparisonFinish(opened: Uint32Array, params: Int32Array, s: BigUint64Array, bit: BigUint64Array, c: BigUint64Array, rs: BigUint64Array, r: BigUint64Array, y: BigUint64Array): void;
+  comparisonLeaves(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void;
   isa(): RingIsa;
   supportedIsas(): RingIsa[];
 }
@@ -53,6 +64,82 @@ export const RING_KERNEL_BINARY = join('native', 'ring-kernel', 'build', 'ring_k
  * this, the ~0.5 us cost of a native call outweighs its speed (measured on Node 20).
  */
 const NATIVE_MIN_MACS = 128;
+
+/**
+ * Elementwise operations on fewer words run in TypeScript: below this, the cost of a native call
+ * outweighs the loop it replaces.
+ */
+const NATIVE_MIN_ELEMENTS = 1024;
+
+/** An elementwise operation the native kernel runs (`elementwise` in the addon). */
+export type ElementwiseOp = 'add' | 'sub' | 'mul';
+const OP_CODES: Readonly<Record<ElementwiseOp, number>> = { add: 0, sub: 1, mul: 2 };
+
+/**
+ * `out = a op b` modulo 2^64 in native code, `b` of `a`'s length or of length 1 (a scalar), if
+ * the addon is loaded and `a` is not tiny; returns false (and writes nothing) otherwise, and the
+ * caller runs its TypeScript loop. Lengths are the caller's to check. Exact, like the TypeScript
+ * loop, so the results are identical.
+ */
+export function elementwiseNative(op: ElementwiseOp, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): boolean {
+  if (a.length < NATIVE_MIN_ELEMENTS) return false;
+  const addon = current().addon;
+  if (addon === undefined) return false;
+  addon.elementwise(OP_CODES[op], a, b, out);
+  return true;
+}
+
+/**
+ * Step 3 of the dealer-assisted comparison (`protocols/drelu.ts`, function `leaves`) in native
+ * code, if the addon is loaded and there are at least 1,024 elements; returns false (and writes
+ * nothing) otherwise, and the caller runs its TypeScript loop, which computes the same bits.
+ * `params` is `[n, codeBits, topBit, one, w2, k, starts[k], widths[k], offsets[k]]`; the addon
+ * checks that every index stays inside `c`, `code` and the output planes.
+ */
+export function comparisonLeavesNative(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): boolean {
+  if ((params[0] ?? 0) < NATIVE_MIN_ELEMENTS) return false;
+  const addon = current().addon;
+  if (addon === undefined) return false;
+  addon.comparisonLeaves(c, code, params, g, eq, topFlip);
+  return true;
+}
+
+/** Operands of {@link comparisonFinishNative}; `product` only for ReLU (x times the bit). */
+export interface ComparisonFinishOperands {
+  /** The opened final planes, bit-packed. */
+  readonly opened: Uint32Array;
+  /** `[n, fused, first, qAt, aAt]`: element count, 1 if the last AND is fused, 1 for party 0, bit offsets of q and a' in `opened`. */
+  readonly params: Int32Array;
+  /** The dealer's bit shares s_v, `[V, n]`. */
+  readonly s: BigUint64Array;
+  /** Output: this party's arithmetic share of the bit. */
+  readonly bit: BigUint64Array;
+  readonly product?: {
+    /** The opened c = x + r. */
+    readonly c: BigUint64Array;
+    /** Shares of r s_v, `[V, n]`. */
+    readonly rs: BigUint64Array;
+    /** Shares of r. */
+    readonly r: BigUint64Array;
+    /** Output: this party's share of x times the bit. */
+    readonly y: BigUint64Array;
+  };
+}
+
+/**
+ * The last local step of the comparison (`protocols/drelu.ts`, function `finish`) in native
+ * code, if the addon is loaded and there are at least 1,024 elements; returns false (and writes
+ * nothing) otherwise, and the caller runs its TypeScript loops, which compute the same words.
+ */
+export function comparisonFinishNative(o: ComparisonFinishOperands): boolean {
+  if ((o.params[0] ?? 0) < NATIVE_MIN_ELEMENTS) return false;
+  const addon = current().addon;
+  if (addon === undefined) return false;
+  const none = new BigUint64Array(0);
+  const p = o.product;
+  addon.comparisonFinish(o.opened, o.params, o.s, o.bit, p?.c ?? none, p?.rs ?? none, p?.r ?? none, p?.y ?? none);
+  return true;
+}
 
 let loaded: { addon: RingAddon | undefined; info: RingKernelInfo } | undefined;
 
@@ -112,6 +199,58 @@ function runNative(addon: RingAddon, a: RingTensor, b: RingTensor, [m, k, n]: re
   const out = new RingTensor([m, n]);
   addon.matmul(a.data, b.data, m, k, n, out.data, isa);
   return out;
+}
+
+/**
+ * `im2col(upsample(x), g) @ b` over Z_2^64 (a convolution lowered to a matrix product, see
+ * `im2col`): `x` is the image before nearest upsampling by `upsample`, `[g.inHeight / upsample,
+ * g.inWidth / upsample, g.inChannels]` (or with a batch of 1), `b` is `[g.cols, n]`, the result
+ * `[g.rows, n]`. The native kernel generates the patch matrix block by block inside its loop nest
+ * (it is never stored); the TypeScript path builds it and multiplies. Both are exact, so the
+ * results are identical.
+ * @throws ShapeError unless `x` and `b` fit `g`.
+ */
+export function convMatmulFast(x: RingTensor, g: ConvGeometry, upsample: number, b: RingTensor, isa?: RingIsa): RingTensor {
+  const n = convDims(x, g, upsample, b);
+  const addon = current().addon;
+  if (addon === undefined || g.rows * g.cols * n < NATIVE_MIN_MACS) return matmulTs(lowered(x, g, upsample), b);
+  const out = new RingTensor([g.rows, n]);
+  addon.convMatmul(x.data, geometryArray(g, upsample), b.data, n, out.data, isa);
+  return out;
+}
+
+/**
+ * {@link convMatmulFast} on the libuv thread pool (like {@link matmulAsync}); `x` and `b` must not
+ * be written to until the promise settles.
+ * @throws ShapeError (as a rejection) unless `x` and `b` fit `g`.
+ */
+export async function convMatmulAsync(x: RingTensor, g: ConvGeometry, upsample: number, b: RingTensor): Promise<RingTensor> {
+  const n = convDims(x, g, upsample, b);
+  const addon = current().addon;
+  if (addon === undefined || g.rows * g.cols * n < NATIVE_MIN_MACS) return matmulTs(lowered(x, g, upsample), b);
+  const out = new RingTensor([g.rows, n]);
+  await addon.convMatmulAsync(x.data, geometryArray(g, upsample), b.data, n, out.data);
+  return out;
+}
+
+/** Checks the operands of a lowered convolution; returns n. */
+function convDims(x: RingTensor, g: ConvGeometry, upsample: number, b: RingTensor): number {
+  if (!Number.isSafeInteger(upsample) || upsample < 1 || g.inHeight % upsample !== 0 || g.inWidth % upsample !== 0) {
+    throw new ShapeError('convMatmul', `upsampling by ${upsample} cannot produce a ${g.inHeight} x ${g.inWidth} input`);
+  }
+  assertImage('convMatmul', x, g.inHeight / upsample, g.inWidth / upsample, g.inChannels);
+  if (b.shape.length !== 2 || b.shape[0] !== g.cols || (b.shape[1] ?? 0) < 1) {
+    throw new ShapeError('convMatmul', `the right factor must be [${g.cols}, n >= 1], got [${b.shape.join(', ')}]`);
+  }
+  return b.shape[1]!;
+}
+
+function lowered(x: RingTensor, g: ConvGeometry, upsample: number): RingTensor {
+  return im2col(upsample === 1 ? x : upsampleNearest(x, upsample), g);
+}
+
+function geometryArray(g: ConvGeometry, upsample: number): number[] {
+  return [g.inHeight, g.inWidth, g.inChannels, upsample, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.outHeight, g.outWidth];
 }
 
 function current(): { addon: RingAddon | undefined; info: RingKernelInfo } {

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError } from '../../errors.js';
 import { add, addScalar, mul, mulScalar, neg, shiftRightArithmetic, shiftRightLogical, sub } from './elementwise.js';
+import { loadRingKernel } from './native-kernel.js';
 import { SeededRandom, randomTensor } from './random.js';
 import { RingTensor, fromSigned, toSigned } from './ring-tensor.js';
 
@@ -23,7 +24,15 @@ function operands(): [RingTensor, RingTensor] {
   return [RingTensor.fromBigInts(left), RingTensor.fromBigInts(right)];
 }
 
-describe('elementwise ring arithmetic modulo 2^64', () => {
+// Both code paths: add, sub, mul and the scalar forms run natively from 1,024 words when the
+// addon is loaded (the operands have 1,169), and in TypeScript when it is not.
+describe.each(['native kernel if built', 'TypeScript'])('elementwise ring arithmetic modulo 2^64 (%s)', (kernel) => {
+  beforeAll(() => {
+    loadRingKernel({ forceTs: kernel === 'TypeScript' });
+  });
+  afterAll(() => {
+    loadRingKernel();
+  });
   const [a, b] = operands();
   const cases: [string, (x: RingTensor, y: RingTensor) => RingTensor, (u: bigint, v: bigint) => bigint][] = [
     ['add', add, (u, v) => u + v],
@@ -78,8 +87,10 @@ describe('elementwise ring arithmetic modulo 2^64', () => {
 
   it('never writes to its inputs', () => {
     const before = a.data.slice();
-    add(a, b), sub(a, b), mul(a, b), neg(a), shiftRightArithmetic(a, 5);
+    const other = b.data.slice();
+    add(a, b), sub(a, b), mul(a, b), neg(a), shiftRightArithmetic(a, 5), mulScalar(a, 3n), addScalar(a, 3n);
     expect(a.data).toEqual(before);
+    expect(b.data).toEqual(other);
   });
 });
 
