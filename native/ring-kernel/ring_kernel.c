@@ -815,23 +815,31 @@ static napi_value js_comparison_leaves(napi_env env, napi_callback_info info) {
   memset(g, 0, (size_t)k * w2 * sizeof(uint32_t));
   memset(eq, 0, (size_t)k * w2 * sizeof(uint32_t));
   memset(flip, 0, (size_t)w2 * sizeof(uint32_t));
-  for (int32_t e = 0; e < n; e++) {
-    const uint64_t ce = c[e];
-    const size_t base = (size_t)e * (size_t)code_bits;
-    const size_t word = (size_t)e >> 5;
-    const unsigned shift = (unsigned)e & 31u;
+  /* 32 elements at a time: each output word of every plane is built in registers, stored once. */
+  for (int32_t e0 = 0; e0 < n; e0 += 32) {
+    const int32_t e1 = n - e0 < 32 ? n : e0 + 32;
+    const size_t word = (size_t)e0 >> 5;
+    uint32_t top = 0;
     for (int32_t j = 0; j < k; j++) {
       const uint32_t max = (1u << widths[j]) - 1u;
-      const uint32_t v = (uint32_t)(ce >> starts[j]) & max;
-      const size_t at = base + (size_t)offsets[j];
-      const uint32_t greater = v == max ? 0u : (code[(at + v) >> 5] >> ((at + v) & 31u)) & 1u;
-      const uint32_t below =
-          v == 0 ? (uint32_t)one : (code[(at + v - 1) >> 5] >> ((at + v - 1) & 31u)) & 1u;
-      const size_t i = (size_t)j * (size_t)w2 + word;
-      g[i] |= greater << shift;
-      eq[i] |= (below ^ greater) << shift;
+      const unsigned start = (unsigned)starts[j];
+      uint32_t gw = 0, ew = 0;
+      for (int32_t e = e0; e < e1; e++) {
+        const uint32_t v = (uint32_t)(c[e] >> start) & max;
+        const size_t at = (size_t)e * (size_t)code_bits + (size_t)offsets[j] + v;
+        const uint32_t greater = v == max ? 0u : (code[at >> 5] >> (at & 31u)) & 1u;
+        const uint32_t below = v == 0 ? (uint32_t)one : (code[(at - 1) >> 5] >> ((at - 1) & 31u)) & 1u;
+        const unsigned shift = (unsigned)(e - e0);
+        gw |= greater << shift;
+        ew |= (below ^ greater) << shift;
+      }
+      g[(size_t)j * (size_t)w2 + word] = gw;
+      eq[(size_t)j * (size_t)w2 + word] = ew;
     }
-    flip[word] |= (1u ^ (uint32_t)((ce >> top_bit) & 1u)) << shift;
+    for (int32_t e = e0; e < e1; e++) {
+      top |= (1u ^ (uint32_t)((c[e] >> top_bit) & 1u)) << (unsigned)(e - e0);
+    }
+    flip[word] = top;
   }
   return NULL;
 bad:

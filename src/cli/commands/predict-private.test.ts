@@ -33,7 +33,7 @@ describe('privedge predict-private', () => {
     const code = await main(['predict-private', '--run', runDir, '--queries', '3', '--order', 'first', '--quiet'], { stdout, stderr });
     expect(stderr.text()).toBe('');
     expect(code).toBe(0);
-    expect(stdout.text()).toMatch(/private labels equal plaintext labels for [0-3] of 3 queries \(\d+\.\d %\)/);
+    expect(stdout.text()).toMatch(/private labels equal plaintext labels for [0-3] of 3 queries \(\d+\.\d\d %\)/);
     const rows = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
     expect(rows).toHaveLength(3);
     const predictions = parseCsvText(await readFile(join(runDir, 'predictions.csv'), 'utf8')).filter((r) => r['system'] === 'privedge');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../errors.js';
-import { fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from './fidelity-rows.js';
+import { agreementPercent, fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from './fidelity-rows.js';
 
 function row(image: string, plaintext: string, priv: string, margin: number | string, error: number | string, onlineSeconds = 1): FidelityRow {
   return {
@@ -33,9 +33,17 @@ describe('fidelity shards', () => {
     expect(s).toMatchObject({ queries: 3, agree: 2, maxDissimilarityError: 0.5, suspectedFailures: 1, smallestMargin: 1e-6, meanOnlineSeconds: 2, meanRounds: 100, meanBytes: 2e6 });
     expect(s.disagreements.map((r) => r.image)).toEqual(['b']);
     const lines = fidelitySummaryLines(s);
-    expect(lines[0]).toBe('private labels equal plaintext labels for 2 of 3 queries (66.7 %); max |dissimilarity error| 5.00e-1; suspected truncation failures (error > 0.01): 1');
+    expect(lines[0]).toBe('private labels equal plaintext labels for 2 of 3 queries (66.66 %); max |dissimilarity error| 5.00e-1; suspected truncation failures (error > 0.01): 1');
     expect(lines[1]).toBe('  disagreement on b: plaintext 2, private 3, plaintext margin 1.00e-6, max error 5.00e-6');
     expect(lines[2]).toBe('per query: online 2.00 s, offline 0.50 s, 100 rounds, 2.00 MB online (debug reveals excluded)');
+  });
+
+  it('prints agreement rounded down, so one disagreement in thousands never shows as 100', () => {
+    expect(agreementPercent(2837, 2838)).toBe('99.96');
+    expect(agreementPercent(2838, 2838)).toBe('100.00');
+    expect(agreementPercent(9999, 10000)).toBe('99.99');
+    expect(agreementPercent(1, 3)).toBe('33.33');
+    expect(agreementPercent(0, 0)).toBe('0.00');
   });
 
   it('merges shards in index order and weights the layer means by queries per shard', () => {

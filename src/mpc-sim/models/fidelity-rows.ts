@@ -114,11 +114,19 @@ export function mergeFidelityShards(shards: readonly FidelityShard[]): { predict
   return { predictions, layers };
 }
 
+/**
+ * `agree / queries` in percent with two decimals, rounded down so that anything short of every
+ * query never prints as 100.00 (2,837 of 2,838 is 99.96, not 100.0).
+ */
+export function agreementPercent(agree: number, queries: number): string {
+  return queries === 0 ? '0.00' : (Math.floor((10000 * agree) / queries) / 100).toFixed(2);
+}
+
 /** The lines a fidelity run prints for `summary` (agreement, errors, disagreements, mean cost). */
 export function fidelitySummaryLines(summary: FidelitySummary): string[] {
   const s = summary;
   const lines = [
-    `private labels equal plaintext labels for ${s.agree} of ${s.queries} queries (${s.queries === 0 ? '0.0' : ((100 * s.agree) / s.queries).toFixed(1)} %); ` +
+    `private labels equal plaintext labels for ${s.agree} of ${s.queries} queries (${agreementPercent(s.agree, s.queries)} %); ` +
       `max |dissimilarity error| ${s.maxDissimilarityError?.toExponential(2) ?? 'n/a'}; ` +
       `suspected truncation failures (error > ${GARBAGE_ERROR}): ${s.suspectedFailures}`,
   ];
