@@ -56,6 +56,12 @@
  *                                           bit[e] = a_e ? first - s[v n + e] : s[v n + e] and,
  *                                           if y is not empty, y[e] = a_e ? first c[e] - c[e] s
  *                                           - r[e] + rs : c[e] s - rs (s, rs at v n + e)
+ *   truncationFinish(mine, other, rMsb, rHigh, first, f, y)
+ *                                           steps 4 and 5 of truncateWithDealer
+ *                                           (src/mpc-sim/protocols/truncate.ts) in one pass:
+ *                                           c = mine + other, c63 = c >> 63, w = rMsb (1 - 2 c63)
+ *                                           + first c63, y = w 2^(63 - f) - rHigh + first
+ *                                           ((c mod 2^63) >> f - 2^(62 - f))
  *   isa()                                   "avx512" | "avx2" | "scalar": the default path
  *   supportedIsas()                         the paths this CPU runs, fastest first
  * a, b, out are BigUint64Array (or BigInt64Array); out must not overlap a or b.
@@ -899,6 +905,43 @@ bad:
   return NULL;
 }
 
+
+/* truncationFinish(mine, other, rMsb, rHigh, first, f, y): see the header comment. */
+static napi_value js_truncation_finish(napi_env env, napi_callback_info info) {
+  size_t argc = 7, n, no, nm, nh, ny, first, f;
+  napi_value argv[7];
+  uint64_t *mine, *other, *msb, *high, *y;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (mine, other, rMsb, rHigh, first, f, y)");
+    return NULL;
+  }
+  if (get_words(env, argv[0], "mine", &mine, &n) || get_words(env, argv[1], "other", &other, &no) ||
+      get_words(env, argv[2], "rMsb", &msb, &nm) || get_words(env, argv[3], "rHigh", &high, &nh) ||
+      get_dim(env, argv[4], "first", &first) || get_dim(env, argv[5], "f", &f) ||
+      get_words(env, argv[6], "y", &y, &ny)) {
+    return NULL;
+  }
+  if (no != n || nm != n || nh != n || ny != n || first > 1 || f > 62) {
+    napi_throw_range_error(env, NULL, "ring_kernel: truncationFinish arguments do not fit together");
+    return NULL;
+  }
+  if (overlaps(y, ny, mine, n) || overlaps(y, ny, other, n) || overlaps(y, ny, msb, n) ||
+      overlaps(y, ny, high, n)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: y must not overlap the inputs");
+    return NULL;
+  }
+  const uint64_t offset = (uint64_t)1 << (62 - f), low = ~((uint64_t)1 << 63);
+  for (size_t e = 0; e < n; e++) {
+    const uint64_t c = mine[e] + other[e], c63 = c >> 63;
+    const uint64_t w = msb[e] * (1 - 2 * c63) + (first ? c63 : 0);
+    uint64_t out = (w << (63 - f)) - high[e];
+    if (first) out += ((c & low) >> f) - offset;
+    y[e] = out;
+  }
+  return NULL;
+}
+
 static napi_value js_isa(napi_env env, napi_callback_info info) {
   (void)info;
   rk_instance *inst;
@@ -962,6 +1005,7 @@ NAPI_MODULE_INIT() {
       {"elementwise", NULL, js_elementwise, NULL, NULL, NULL, napi_enumerable, NULL},
       {"comparisonLeaves", NULL, js_comparison_leaves, NULL, NULL, NULL, napi_enumerable, NULL},
       {"comparisonFinish", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"truncationFinish", NULL, js_truncation_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isa", NULL, js_isa, NULL, NULL, NULL, napi_enumerable, NULL},
       {"supportedIsas", NULL, js_supported_isas, NULL, NULL, NULL, napi_enumerable, NULL},
   };

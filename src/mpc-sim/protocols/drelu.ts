@@ -279,9 +279,9 @@ async function finish(
   const opened = new Uint32Array(out.length);
   for (let t = 0; t < opened.length; t++) opened[t] = out[t]! ^ got[t]!;
   const s = key.finalBits.ring.data;
-  const bit = new RingTensor(c.shape);
+  const bit = RingTensor.uninitialized(c.shape); // both paths write every element
   const products = key.finalProducts;
-  const y = products === undefined ? undefined : new RingTensor(c.shape);
+  const y = products === undefined ? undefined : RingTensor.uninitialized(c.shape);
   const operands: ComparisonFinishOperands = {
     opened,
     params: Int32Array.from([n, fused ? 1 : 0, first ? 1 : 0, 64 * w, 32 * aAt]), // bit offsets of q and a'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../errors.js';
+import { loadRingKernel } from '../ring/native-kernel.js';
 import { fromSigned, toSigned, type RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { mul } from './mul.js';
@@ -78,17 +79,28 @@ describe.each(TEST_DEALERS)('truncation (%s)', (_, makeDealer) => {
     random.fill(new BigUint64Array(r.buffer));
     for (const w of r) values.push(w >> 1n); // uniform in [-2^62, 2^62)
     const n = values.length;
-    for (const f of [16, 20]) {
-      const x = share(fromSigned(values), random);
-      const { results, cost } = await session.measure((ctx) => truncateWithDealer(ctx, x[ctx.party], f));
-      expect(failures(values, reconstruct(results), f)).toBe(0);
-      expect(cost.rounds).toBe(1);
-      expect(cost.onlineBytes).toEqual([8 * n, 8 * n]);
-      expect(cost.offlineBytes).toEqual([24 * n, 24 * n]);
-      expect(cost.reveals).toBe(0);
-      expect(cost.byLabel).toEqual({ 'truncate/open': { rounds: 1, bytes: [8 * n, 8 * n] } });
+    // n > 1,024: the last two steps run in the native kernel when it is built (CI builds it),
+    // then the same values go through the TypeScript steps.
+    const fracBits = [0, 16, 20, 62];
+    try {
+      for (const forceTs of [false, true]) {
+        loadRingKernel({ forceTs });
+        for (const f of fracBits) {
+          const x = share(fromSigned(values), random);
+          const { results, cost } = await session.measure((ctx) => truncateWithDealer(ctx, x[ctx.party], f));
+          expect(failures(values, reconstruct(results), f), `f = ${f}${forceTs ? ' (TypeScript)' : ''}`).toBe(0);
+          expect(cost.rounds).toBe(1);
+          expect(cost.onlineBytes).toEqual([8 * n, 8 * n]);
+          expect(cost.offlineBytes).toEqual([24 * n, 24 * n]);
+          expect(cost.reveals).toBe(0);
+          expect(cost.byLabel).toEqual({ 'truncate/open': { rounds: 1, bytes: [8 * n, 8 * n] } });
+        }
+      }
+    } finally {
+      loadRingKernel();
     }
-    expect(recording.report()).toEqual([{ tag: 'truncate', kind: 'truncationPair', requests: 2, elementsPerParty: 6 * n, bytes: 96 * n }]);
+    const requests = 2 * fracBits.length;
+    expect(recording.report()).toEqual([{ tag: 'truncate', kind: 'truncationPair', requests, elementsPerParty: 3 * requests * n, bytes: 48 * requests * n }]);
   });
 
   it('checks the number of bits to drop', async () => {

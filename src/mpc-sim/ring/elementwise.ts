@@ -14,7 +14,7 @@ import { RingTensor, assertSameShape, words } from './ring-tensor.js';
 /** `a + b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
 export function add(a: RingTensor, b: RingTensor): RingTensor {
   assertSameShape('ring add', a.shape, b.shape);
-  const out = new RingTensor(a.shape);
+  const out = RingTensor.uninitialized(a.shape);
   const x = a.data;
   const y = b.data;
   const z = out.data;
@@ -26,7 +26,7 @@ export function add(a: RingTensor, b: RingTensor): RingTensor {
 /** `a - b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
 export function sub(a: RingTensor, b: RingTensor): RingTensor {
   assertSameShape('ring sub', a.shape, b.shape);
-  const out = new RingTensor(a.shape);
+  const out = RingTensor.uninitialized(a.shape);
   const x = a.data;
   const y = b.data;
   const z = out.data;
@@ -37,7 +37,7 @@ export function sub(a: RingTensor, b: RingTensor): RingTensor {
 
 /** `-a mod 2^64` (`2^64 - a`, and `0` for `0`), elementwise. */
 export function neg(a: RingTensor): RingTensor {
-  const out = new RingTensor(a.shape);
+  const out = RingTensor.uninitialized(a.shape);
   const x = a.data;
   const z = out.data;
   for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, -x[i]!);
@@ -47,7 +47,7 @@ export function neg(a: RingTensor): RingTensor {
 /** `a * b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
 export function mul(a: RingTensor, b: RingTensor): RingTensor {
   assertSameShape('ring mul', a.shape, b.shape);
-  const out = new RingTensor(a.shape);
+  const out = RingTensor.uninitialized(a.shape);
   const x = a.data;
   const y = b.data;
   const z = out.data;
@@ -59,7 +59,7 @@ export function mul(a: RingTensor, b: RingTensor): RingTensor {
 /** `s * a mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64). */
 export function mulScalar(a: RingTensor, s: bigint): RingTensor {
   const c = BigInt.asUintN(64, s);
-  const out = new RingTensor(a.shape);
+  const out = RingTensor.uninitialized(a.shape);
   const x = a.data;
   const z = out.data;
   if (elementwiseNative('mul', x, BigUint64Array.of(c), z)) return out;
@@ -70,7 +70,7 @@ export function mulScalar(a: RingTensor, s: bigint): RingTensor {
 /** `a + s mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64), elementwise. */
 export function addScalar(a: RingTensor, s: bigint): RingTensor {
   const c = BigInt.asUintN(64, s);
-  const out = new RingTensor(a.shape);
+  const out = RingTensor.uninitialized(a.shape);
   const x = a.data;
   const z = out.data;
   if (elementwiseNative('add', x, BigUint64Array.of(c), z)) return out;
@@ -100,7 +100,7 @@ function shiftRight(a: RingTensor, bits: number, signed: boolean): RingTensor {
     throw new ShapeError('ring shift', `shift must be an integer in [0, 63], got ${bits}`);
   }
   if (bits === 0) return a.clone();
-  const out = new RingTensor(a.shape);
+  const out = RingTensor.uninitialized(a.shape);
   const x = words(a.data);
   const z = words(out.data);
   // Element i is lo = x[2i] + 2^32 hi = x[2i + 1]; stores into Uint32Array reduce modulo 2^32.

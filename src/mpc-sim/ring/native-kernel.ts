@@ -51,6 +51,7 @@ interface RingAddon {
   convMatmulAsync(x: BigUint64Array, geometry: number[], b: BigUint64Array, n: number, out: BigUint64Array, isa?: RingIsa): Promise<void>;
   elementwise(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
   comparisonFinish(opened: Uint32Array, params: Int32Array, s: BigUint64Array, bit: BigUint64Array, c: BigUint64Array, rs: BigUint64Array, r: BigUint64Array, y: BigUint64Array): void;
+  truncationFinish(mine: BigUint64Array, other: BigUint64Array, rMsb: BigUint64Array, rHigh: BigUint64Array, first: number, f: number, y: BigUint64Array): void;
   comparisonLeaves(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void;
   isa(): RingIsa;
   supportedIsas(): RingIsa[];
@@ -141,6 +142,21 @@ export function comparisonFinishNative(o: ComparisonFinishOperands): boolean {
   return true;
 }
 
+/**
+ * Steps 4 and 5 of the dealer-assisted truncation (`protocols/truncate.ts`) in one native pass
+ * over the two opened halves, if the addon is loaded and there are at least 1,024 elements;
+ * returns undefined otherwise, and the caller runs its TypeScript steps, which compute the same
+ * words. `first` is party 0, `f` the bits dropped (0 to 62).
+ */
+export function truncationFinishNative(mine: RingTensor, other: RingTensor, rMsb: RingTensor, rHigh: RingTensor, first: boolean, f: number): RingTensor | undefined {
+  if (mine.size < NATIVE_MIN_ELEMENTS) return undefined;
+  const addon = current().addon;
+  if (addon === undefined) return undefined;
+  const y = RingTensor.uninitialized(mine.shape); // the kernel writes every word
+  addon.truncationFinish(mine.data, other.data, rMsb.data, rHigh.data, first ? 1 : 0, f, y.data);
+  return y;
+}
+
 let loaded: { addon: RingAddon | undefined; info: RingKernelInfo } | undefined;
 
 /**
@@ -180,7 +196,7 @@ export async function matmulAsync(a: RingTensor, b: RingTensor): Promise<RingTen
   const [m, k, n] = matmulDims(a, b);
   const addon = current().addon;
   if (addon === undefined || m * k * n < NATIVE_MIN_MACS) return matmulTs(a, b);
-  const out = new RingTensor([m, n]);
+  const out = RingTensor.uninitialized([m, n]); // the kernel writes every word
   await addon.matmulAsync(a.data, b.data, m, k, n, out.data);
   return out;
 }
@@ -196,7 +212,7 @@ export function matmulNative(a: RingTensor, b: RingTensor, isa?: RingIsa): RingT
 }
 
 function runNative(addon: RingAddon, a: RingTensor, b: RingTensor, [m, k, n]: readonly [number, number, number], isa?: RingIsa): RingTensor {
-  const out = new RingTensor([m, n]);
+  const out = RingTensor.uninitialized([m, n]); // the kernel writes every word
   addon.matmul(a.data, b.data, m, k, n, out.data, isa);
   return out;
 }
@@ -214,7 +230,7 @@ export function convMatmulFast(x: RingTensor, g: ConvGeometry, upsample: number,
   const n = convDims(x, g, upsample, b);
   const addon = current().addon;
   if (addon === undefined || g.rows * g.cols * n < NATIVE_MIN_MACS) return matmulTs(lowered(x, g, upsample), b);
-  const out = new RingTensor([g.rows, n]);
+  const out = RingTensor.uninitialized([g.rows, n]); // the kernel writes every word
   addon.convMatmul(x.data, geometryArray(g, upsample), b.data, n, out.data, isa);
   return out;
 }
@@ -228,7 +244,7 @@ export async function convMatmulAsync(x: RingTensor, g: ConvGeometry, upsample: 
   const n = convDims(x, g, upsample, b);
   const addon = current().addon;
   if (addon === undefined || g.rows * g.cols * n < NATIVE_MIN_MACS) return matmulTs(lowered(x, g, upsample), b);
-  const out = new RingTensor([g.rows, n]);
+  const out = RingTensor.uninitialized([g.rows, n]); // the kernel writes every word
   await addon.convMatmulAsync(x.data, geometryArray(g, upsample), b.data, n, out.data);
   return out;
 }

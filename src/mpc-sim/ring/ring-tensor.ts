@@ -74,6 +74,17 @@ export class RingTensor {
   }
 
   /**
+   * A tensor whose memory is not zero-filled (`Buffer.allocUnsafeSlow`), for outputs that the
+   * caller overwrites completely before anything reads them (elementwise results, native
+   * products): it saves the memset of every temporary. Anything else must use the constructor.
+   */
+  static uninitialized(shape: Shape): RingTensor {
+    const size = sizeOf(shape);
+    const bytes = Buffer.allocUnsafeSlow(size * 8);
+    return new RingTensor(shape, new BigUint64Array(bytes.buffer, bytes.byteOffset, size));
+  }
+
+  /**
    * From unsigned or signed BigInts, each reduced modulo 2^64 (so `-1n` becomes 2^64 - 1).
    * @param shape - defaults to `[values.length]`.
    */

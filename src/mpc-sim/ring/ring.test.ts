@@ -95,6 +95,17 @@ describe.each(['native kernel if built', 'TypeScript'])('elementwise ring arithm
 });
 
 describe('RingTensor and the two\'s complement view', () => {
+  it('uninitialized gives a writable tensor of the right shape on its own, 8-byte aligned memory', () => {
+    const t = RingTensor.uninitialized([3, 700]);
+    expect(t.shape).toEqual([3, 700]);
+    expect(t.data.length).toBe(2100);
+    expect(t.data.byteOffset % 8).toBe(0);
+    t.data.fill(7n);
+    const u = RingTensor.uninitialized([3, 700]);
+    expect(u.data.buffer).not.toBe(t.data.buffer);
+    expect(RingTensor.uninitialized([0]).size).toBe(0);
+  });
+
   it('fromSigned/toSigned round-trip through two\'s complement', () => {
     const values = [0n, 1n, -1n, -(1n << 63n), (1n << 63n) - 1n, 12345n, -12345n];
     const t = fromSigned(values);
