@@ -437,22 +437,38 @@ typedef struct {
   rk_geom geom;
 } rk_args;
 
-/* A BigUint64Array or BigInt64Array argument: its words and their count. */
-static int get_words(napi_env env, napi_value value, const char *name, uint64_t **data,
-                     size_t *length) {
+/* A typed-array argument of type `want` (or `also`): its data and element count. Otherwise throws
+ * a TypeError saying that `name` must be `what` (e.g. "a BigUint64Array"). */
+static int get_typed(napi_env env, napi_value value, const char *name, napi_typedarray_type want,
+                     napi_typedarray_type also, const char *what, void **data, size_t *length) {
   bool is_typed = false;
   napi_typedarray_type type;
   void *ptr = NULL;
   char msg[128];
   if (napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed &&
       napi_get_typedarray_info(env, value, &type, length, &ptr, NULL, NULL) == napi_ok &&
-      (type == napi_biguint64_array || type == napi_bigint64_array)) {
-    *data = (uint64_t *)ptr;
+      (type == want || type == also)) {
+    *data = ptr;
     return 0;
   }
-  snprintf(msg, sizeof msg, "ring_kernel: %s must be a BigUint64Array", name);
+  snprintf(msg, sizeof msg, "ring_kernel: %s must be %s", name, what);
   napi_throw_type_error(env, NULL, msg);
   return -1;
+}
+
+/* A BigUint64Array or BigInt64Array argument: its words and their count. */
+static int get_words(napi_env env, napi_value value, const char *name, uint64_t **data,
+                     size_t *length) {
+  return get_typed(env, value, name, napi_biguint64_array, napi_bigint64_array,
+                   "a BigUint64Array", (void **)data, length);
+}
+
+/* A Uint32Array (`want` napi_uint32_array) or Int32Array (napi_int32_array) argument. */
+static int get_u32(napi_env env, napi_value value, const char *name, uint32_t **data,
+                   size_t *length, napi_typedarray_type want) {
+  return get_typed(env, value, name, want, want,
+                   want == napi_uint32_array ? "a Uint32Array" : "an Int32Array", (void **)data,
+                   length);
 }
 
 /* A dimension argument: a non-negative safe integer. */
@@ -617,28 +633,28 @@ static int run_args(const rk_args *x) {
   return rk_gemm(x->isa, x->a, x->has_geom ? &x->geom : NULL, x->b, x->out, x->m, x->k, x->n);
 }
 
-static napi_value js_matmul(napi_env env, napi_callback_info info) {
+/* Parses a product's arguments from argv into *args (parse_args or parse_conv_args). */
+typedef int (*rk_parser)(napi_env, const rk_instance *, size_t, napi_value *, rk_args *);
+
+/* Runs the product described by the call's arguments (parsed by `parse`) on this thread. */
+static napi_value run_sync(napi_env env, napi_callback_info info, rk_parser parse) {
   size_t argc = 7;
   napi_value argv[7];
   rk_instance *inst;
   rk_args args;
   RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   RK_CHECK(env, napi_get_instance_data(env, (void **)&inst));
-  if (parse_args(env, inst, argc, argv, &args) != 0) return NULL;
+  if (parse(env, inst, argc, argv, &args) != 0) return NULL;
   if (run_args(&args) != 0) napi_throw_error(env, NULL, "ring_kernel: out of memory for packing buffers");
   return NULL;
 }
 
+static napi_value js_matmul(napi_env env, napi_callback_info info) {
+  return run_sync(env, info, parse_args);
+}
+
 static napi_value js_conv_matmul(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  rk_instance *inst;
-  rk_args args;
-  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  RK_CHECK(env, napi_get_instance_data(env, (void **)&inst));
-  if (parse_conv_args(env, inst, argc, argv, &args) != 0) return NULL;
-  if (run_args(&args) != 0) napi_throw_error(env, NULL, "ring_kernel: out of memory for packing buffers");
-  return NULL;
+  return run_sync(env, info, parse_conv_args);
 }
 
 typedef struct {
@@ -672,8 +688,6 @@ static void job_complete(napi_env env, napi_status status, void *data) {
   napi_delete_async_work(env, job->work);
   free(job);
 }
-
-typedef int (*rk_parser)(napi_env, const rk_instance *, size_t, napi_value *, rk_args *);
 
 /* Queues the product described by argv (parsed by `parse`; its typed arrays at argv[typed[i]])
  * on the thread pool and returns its promise. */
@@ -758,25 +772,6 @@ static napi_value js_elementwise(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-
-/* A Uint32Array argument: its words and their count. */
-static int get_u32(napi_env env, napi_value value, const char *name, uint32_t **data,
-                   size_t *length, napi_typedarray_type want) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  char msg[128];
-  if (napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed &&
-      napi_get_typedarray_info(env, value, &type, length, &ptr, NULL, NULL) == napi_ok &&
-      type == want) {
-    *data = (uint32_t *)ptr;
-    return 0;
-  }
-  snprintf(msg, sizeof msg, "ring_kernel: %s must be a%s", name,
-           want == napi_uint32_array ? " Uint32Array" : "n Int32Array");
-  napi_throw_type_error(env, NULL, msg);
-  return -1;
-}
 
 /* comparisonLeaves(c, code, params, g, eq, topFlip): see the header comment. For element e and
  * chunk j with value v = bits [start_j, start_j + width_j) of c[e] and at = e codeBits + offset_j:

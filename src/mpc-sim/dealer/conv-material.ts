@@ -1,10 +1,9 @@
 import { ProtocolError, ShapeError } from '../../errors.js';
-import { geometryKey, im2col, type ConvGeometry } from '../ring/im2col.js';
+import { geometryKey, im2colUpsampled, type ConvGeometry } from '../ring/im2col.js';
 import { matmul, matmulAsync } from '../ring/matmul.js';
 import { convMatmulAsync, convMatmulFast } from '../ring/native-kernel.js';
 import { randomTensor, type RingRandom } from '../ring/random.js';
 import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
-import { upsampleNearest } from '../ring/upsample.js';
 import { share, type Share } from '../sharing/share.js';
 
 /**
@@ -54,7 +53,7 @@ export function maskedShape(map: PatchMap): Shape {
 
 /** im2col(upsample(x)) for a layer input `x` (exact and linear). */
 export function layerPatches(x: RingTensor, map: PatchMap): RingTensor {
-  return im2col(map.upsample === 1 ? x : upsampleNearest(x, map.upsample), map.geometry);
+  return im2colUpsampled(x, map.geometry, map.upsample);
 }
 
 /** The tensor a query masks, from the layer input `x`: `x` itself (`input`) or its patch matrix (`patches`). */

@@ -300,9 +300,10 @@ function finishTs(o: ComparisonFinishOperands): void {
   const variant = (e: number): number => (fused === 1 ? 2 * getBit(opened, e) + getBit(opened, qAt + e) : 0);
   const aBit = (e: number): number => getBit(opened, aAt + e);
   const bits = o.bit;
+  const firstWord = BigInt(first);
   for (let e = 0; e < n; e++) {
     const si = s[variant(e) * n + e]!;
-    bits[e] = aBit(e) === 0 ? si : BigInt.asUintN(64, BigInt(first) - si);
+    bits[e] = aBit(e) === 0 ? si : BigInt.asUintN(64, firstWord - si);
   }
   if (o.product === undefined) return;
   const { c: cs, rs, r, y: ys } = o.product;

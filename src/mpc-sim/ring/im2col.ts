@@ -1,5 +1,6 @@
 import { ShapeError } from '../../errors.js';
 import { RingTensor, sameShape, type Shape } from './ring-tensor.js';
+import { upsampleNearest } from './upsample.js';
 
 /** TF padding modes: `same` pads so that out = ceil(in / stride); `valid` does not pad. */
 export type Padding = 'same' | 'valid';
@@ -149,4 +150,13 @@ export function im2col(x: RingTensor, g: ConvGeometry): RingTensor {
     }
   }
   return out;
+}
+
+/**
+ * im2col(upsample(x), g): the patch matrix of a convolution with nearest upsampling by `upsample`
+ * fused in front (1 for none); `x` is the image before upsampling.
+ * @throws ShapeError if `x` (upsampled) does not match `g`.
+ */
+export function im2colUpsampled(x: RingTensor, g: ConvGeometry, upsample: number): RingTensor {
+  return im2col(upsample === 1 ? x : upsampleNearest(x, upsample), g);
 }

@@ -1,7 +1,8 @@
 /**
  * The native Z_2^64 kernel (`native/ring-kernel/`, built by `scripts/build-ring-kernel.mjs`) with
  * TypeScript as fallback: matrix products (also convolutions lowered to them without storing the
- * patch matrix), elementwise add / sub / mul, and the two local loops of the comparison protocol.
+ * patch matrix), elementwise add / sub / mul, the two local loops of the comparison protocol and
+ * the last two steps of the dealer-assisted truncation.
  * Every native path computes the same words as its TypeScript counterpart (all exact), and the
  * tests compare them.
  *
@@ -15,10 +16,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ShapeError } from '../../errors.js';
-import { assertImage, im2col, type ConvGeometry } from './im2col.js';
+import { assertImage, im2colUpsampled, type ConvGeometry } from './im2col.js';
 import { matmulDims, matmulTs } from './matmul-ts.js';
 import { RingTensor } from './ring-tensor.js';
-import { upsampleNearest } from './upsample.js';
 
 /** A code path of the native kernel: AVX-512 (vpmullq), AVX2, or portable C. */
 export type RingIsa = 'avx512' | 'avx2' | 'scalar';
@@ -72,6 +72,11 @@ const NATIVE_MIN_MACS = 128;
  */
 const NATIVE_MIN_ELEMENTS = 1024;
 
+/** The addon, if it is loaded and a step over `elements` elements is worth a native call. */
+function addonFor(elements: number): RingAddon | undefined {
+  return elements < NATIVE_MIN_ELEMENTS ? undefined : current().addon;
+}
+
 /** An elementwise operation the native kernel runs (`elementwise` in the addon). */
 export type ElementwiseOp = 'add' | 'sub' | 'mul';
 const OP_CODES: Readonly<Record<ElementwiseOp, number>> = { add: 0, sub: 1, mul: 2 };
@@ -83,8 +88,7 @@ const OP_CODES: Readonly<Record<ElementwiseOp, number>> = { add: 0, sub: 1, mul:
  * loop, so the results are identical.
  */
 export function elementwiseNative(op: ElementwiseOp, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): boolean {
-  if (a.length < NATIVE_MIN_ELEMENTS) return false;
-  const addon = current().addon;
+  const addon = addonFor(a.length);
   if (addon === undefined) return false;
   addon.elementwise(OP_CODES[op], a, b, out);
   return true;
@@ -98,8 +102,7 @@ export function elementwiseNative(op: ElementwiseOp, a: BigUint64Array, b: BigUi
  * checks that every index stays inside `c`, `code` and the output planes.
  */
 export function comparisonLeavesNative(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): boolean {
-  if ((params[0] ?? 0) < NATIVE_MIN_ELEMENTS) return false;
-  const addon = current().addon;
+  const addon = addonFor(params[0] ?? 0);
   if (addon === undefined) return false;
   addon.comparisonLeaves(c, code, params, g, eq, topFlip);
   return true;
@@ -133,8 +136,7 @@ export interface ComparisonFinishOperands {
  * nothing) otherwise, and the caller runs its TypeScript loops, which compute the same words.
  */
 export function comparisonFinishNative(o: ComparisonFinishOperands): boolean {
-  if ((o.params[0] ?? 0) < NATIVE_MIN_ELEMENTS) return false;
-  const addon = current().addon;
+  const addon = addonFor(o.params[0] ?? 0);
   if (addon === undefined) return false;
   const none = new BigUint64Array(0);
   const p = o.product;
@@ -149,8 +151,7 @@ export function comparisonFinishNative(o: ComparisonFinishOperands): boolean {
  * words. `first` is party 0, `f` the bits dropped (0 to 62).
  */
 export function truncationFinishNative(mine: RingTensor, other: RingTensor, rMsb: RingTensor, rHigh: RingTensor, first: boolean, f: number): RingTensor | undefined {
-  if (mine.size < NATIVE_MIN_ELEMENTS) return undefined;
-  const addon = current().addon;
+  const addon = addonFor(mine.size);
   if (addon === undefined) return undefined;
   const y = RingTensor.uninitialized(mine.shape); // the kernel writes every word
   addon.truncationFinish(mine.data, other.data, rMsb.data, rHigh.data, first ? 1 : 0, f, y.data);
@@ -229,7 +230,7 @@ function runNative(addon: RingAddon, a: RingTensor, b: RingTensor, [m, k, n]: re
 export function convMatmulFast(x: RingTensor, g: ConvGeometry, upsample: number, b: RingTensor, isa?: RingIsa): RingTensor {
   const n = convDims(x, g, upsample, b);
   const addon = current().addon;
-  if (addon === undefined || g.rows * g.cols * n < NATIVE_MIN_MACS) return matmulTs(lowered(x, g, upsample), b);
+  if (addon === undefined || g.rows * g.cols * n < NATIVE_MIN_MACS) return matmulTs(im2colUpsampled(x, g, upsample), b);
   const out = RingTensor.uninitialized([g.rows, n]); // the kernel writes every word
   addon.convMatmul(x.data, geometryArray(g, upsample), b.data, n, out.data, isa);
   return out;
@@ -243,7 +244,7 @@ export function convMatmulFast(x: RingTensor, g: ConvGeometry, upsample: number,
 export async function convMatmulAsync(x: RingTensor, g: ConvGeometry, upsample: number, b: RingTensor): Promise<RingTensor> {
   const n = convDims(x, g, upsample, b);
   const addon = current().addon;
-  if (addon === undefined || g.rows * g.cols * n < NATIVE_MIN_MACS) return matmulTs(lowered(x, g, upsample), b);
+  if (addon === undefined || g.rows * g.cols * n < NATIVE_MIN_MACS) return matmulTs(im2colUpsampled(x, g, upsample), b);
   const out = RingTensor.uninitialized([g.rows, n]); // the kernel writes every word
   await addon.convMatmulAsync(x.data, geometryArray(g, upsample), b.data, n, out.data);
   return out;
@@ -259,10 +260,6 @@ function convDims(x: RingTensor, g: ConvGeometry, upsample: number, b: RingTenso
     throw new ShapeError('convMatmul', `the right factor must be [${g.cols}, n >= 1], got [${b.shape.join(', ')}]`);
   }
   return b.shape[1]!;
-}
-
-function lowered(x: RingTensor, g: ConvGeometry, upsample: number): RingTensor {
-  return im2col(upsample === 1 ? x : upsampleNearest(x, upsample), g);
 }
 
 function geometryArray(g: ConvGeometry, upsample: number): number[] {
