@@ -1,15 +1,16 @@
 /**
  * Prints the Markdown reference of every config key, or with --write replaces the generated
- * section of README.md. A test fails when README.md is out of date.
+ * section of docs/configuration.md. A test fails when that page is out of date.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { experiments } from '../experiments/index.js';
-import { configReference, replaceReference } from '../src/config/reference.js';
+import { configReference, REFERENCE_PAGE, replaceReference } from '../src/config/reference.js';
+import { writeFileAtomic } from '../src/util/atomic-write.js';
 
 const reference = configReference(experiments);
 if (process.argv.includes('--write')) {
-  writeFileSync('README.md', replaceReference(readFileSync('README.md', 'utf8'), reference));
-  console.log('README.md: config reference updated');
+  await writeFileAtomic(REFERENCE_PAGE, replaceReference(readFileSync(REFERENCE_PAGE, 'utf8'), reference));
+  console.log(`${REFERENCE_PAGE}: config reference updated`);
 } else {
   console.log(reference);
 }

@@ -53,7 +53,7 @@ export async function selectBackend(requested: RequestedBackend, tf: TfBackendAp
   }
   const hint =
     requested === 'tensorflow'
-      ? 'install @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node at the same version as @tensorflow/tfjs (see README, "GPU training")'
+      ? 'install @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node at the same version as @tensorflow/tfjs (see docs/training.md, "Backends and GPU training")'
       : 'check the installation (npm ci)';
   throw new PrivedgeError('BACKEND', `backend "${requested}" is not available (${skipped.map((s) => `${s.module}: ${s.reason}`).join('; ')}); ${hint}`);
 }
