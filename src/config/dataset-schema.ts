@@ -21,7 +21,7 @@ const attributeMap = z
 const folderSource = z
   .strictObject({
     type: z.literal('folder'),
-    root: z.string().min(1).describe('Folder with one sub-folder per class (the class name is the folder name)'),
+    root: z.string().min(1).describe('Folder with one sub-folder per class (the class name is the folder name); images are found by content, with or without an extension'),
   })
   .describe('One sub-folder per class, e.g. ORL faces s1..s40');
 
@@ -40,11 +40,15 @@ const csvSource = z
 const filenameSource = z
   .strictObject({
     type: z.literal('filename'),
-    root: z.string().min(1).describe('Folder searched (recursively) for images'),
+    root: z.string().min(1).describe('Folder searched (recursively) for images, found by content (magic bytes), with or without an extension'),
     pattern: z
       .string()
       .min(1)
-      .describe('Regular expression on the file name; group `label` (or the first group) is the class, other named groups become attributes'),
+      .describe('Regular expression on the file name (or relative path, see matchOn); group `label` (or the first group) is the class, other named groups become attributes'),
+    matchOn: z
+      .enum(['name', 'path'])
+      .default('name')
+      .describe('What the pattern sees: the file name, or the path relative to the root with `/` separators (e.g. `w012/page2_07.png`)'),
     duplicates: z
       .enum(['first', 'keep', 'error'])
       .default('first')
