@@ -31,7 +31,7 @@ const csvSource = z
     manifests: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .describe('Manifest path(s); `*` and `?` wildcards allowed, e.g. `data*/letters*.csv`'),
-    fileColumn: z.string().default('file').describe('Column with the image file, relative to its manifest'),
+    fileColumn: z.string().default('file').describe('Column with the image file, relative to its manifest (or absolute)'),
     labelColumn: z.string().default('label').describe('Column with the class label'),
     attributeColumns: z.array(z.string()).default([]).describe('Columns kept as per-image attributes'),
   })
@@ -143,14 +143,39 @@ const usersSchema = z.strictObject({
     .describe('Classes held out of training entirely (non-private queries): names, or a count chosen by the seed'),
 });
 
+const splitValues = z.array(z.union([z.string(), z.number()])).min(1);
+
 const splitSchema = z.strictObject({
-  testFraction: z.number().gt(0).lt(1).default(0.2).describe("Fraction of each user's images held out for test"),
+  by: z
+    .enum(['image', 'group', 'attribute'])
+    .default('image')
+    .describe("image: random split of each user's images; group: random split of each user's groups (all images sharing `groupAttribute` stay on one side, e.g. the patches of one page); attribute: the dataset's own lists (`attribute` value in `train` or `test`)"),
+  testFraction: z.number().gt(0).lt(1).default(0.2).describe("Fraction of each user's images (by: group, of their groups) held out for test"),
   validationFraction: z
     .number()
     .min(0)
     .lt(1)
     .default(0.1)
-    .describe("Fraction of each user's TRAINING images used for validation (never taken from test)"),
+    .describe("Fraction of each user's TRAINING images (or groups) used for validation (never taken from test)"),
+  groupAttribute: z
+    .string()
+    .optional()
+    .describe('Attribute whose value names an image\'s group (by: group; with by: attribute, validation is carved by group too); patches carry `source`'),
+  attribute: z.string().optional().describe('by: attribute: the attribute (e.g. a manifest column listed in attributeColumns) that says train or test'),
+  train: splitValues.default(['train']).describe('by: attribute: values of `attribute` that mean training (images with other values are not used)'),
+  test: splitValues.default(['test']).describe('by: attribute: values of `attribute` that mean test'),
+  calibrationFraction: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe("Fraction of each user's training images (or groups) held out, apart from validation, to calibrate the detection threshold; 0: detection calibrates on validation"),
+  minCalibrationImages: z
+    .number()
+    .int()
+    .min(0)
+    .default(50)
+    .describe('Warn when the pooled validation (or calibration) images of all users are fewer than this'),
 });
 
 const attributeFilter = z
@@ -163,7 +188,7 @@ const transformsSchema = z.strictObject({
       quality: z.number().int().min(1).max(100).describe('JPEG quality factor'),
       chromaSubsampling: z.enum(['4:4:4', '4:2:0']).default('4:4:4').describe('Chroma subsampling'),
       splits: z
-        .array(z.enum(['train', 'validation', 'test', 'nonPrivate']))
+        .array(z.enum(['train', 'validation', 'calibration', 'test', 'nonPrivate']))
         .min(1)
         .default(['test'])
         .describe('Which parts are re-encoded'),

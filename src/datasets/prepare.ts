@@ -20,7 +20,7 @@ export interface PreparedDataset {
 }
 
 /** The split names a transform can target. */
-export type SplitName = 'train' | 'validation' | 'test' | 'nonPrivate';
+export type SplitName = 'train' | 'validation' | 'calibration' | 'test' | 'nonPrivate';
 
 /** Image indices of one split over all users. */
 export function splitIndices(partition: Partition, split: SplitName): number[] {
@@ -30,7 +30,7 @@ export function splitIndices(partition: Partition, split: SplitName): number[] {
 
 /** Every image index a partition uses, sorted. */
 export function usedIndices(partition: Partition): number[] {
-  const all = (['train', 'validation', 'test', 'nonPrivate'] as const).flatMap((s) => splitIndices(partition, s));
+  const all = (['train', 'validation', 'calibration', 'test', 'nonPrivate'] as const).flatMap((s) => splitIndices(partition, s));
   return [...new Set(all)].sort((a, b) => a - b);
 }
 
@@ -38,7 +38,7 @@ export function usedIndices(partition: Partition): number[] {
 export function remapPartition(partition: Partition, map: ReadonlyMap<number, number>): Partition {
   const m = (list: readonly number[]): number[] => list.map((i) => map.get(i)!);
   return {
-    users: partition.users.map((u) => ({ ...u, train: m(u.train), validation: m(u.validation), test: m(u.test) })),
+    users: partition.users.map((u) => ({ ...u, train: m(u.train), validation: m(u.validation), calibration: m(u.calibration), test: m(u.test) })),
     nonPrivate: partition.nonPrivate.map((u) => ({ ...u, images: m(u.images) })),
     dropped: partition.dropped,
   };

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { SourceConfig } from '../../config/dataset-schema.js';
 import { DatasetError } from '../../errors.js';
@@ -93,7 +93,7 @@ export async function planCsv(config: CsvConfig, resolvePath: (p: string) => str
       if (!label) throw new DatasetError(manifest, `row ${i + 2}: empty "${config.labelColumn}"`);
       const attributes: Record<string, AttributeValue> = {};
       for (const column of config.attributeColumns) attributes[column] = attributeValue(row[column] ?? '');
-      const path = join(dir, file);
+      const path = resolve(dir, file);
       items.push({ path, id: relative(common, path), label, attributes });
     });
   }
