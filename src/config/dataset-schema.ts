@@ -182,7 +182,26 @@ const attributeFilter = z
   .record(z.string(), z.array(z.union([z.string(), z.number()])).min(1))
   .describe('attribute -> allowed values');
 
+const patchesSchema = z
+  .strictObject({
+    width: z.number().int().min(4).max(1024).describe('Patch width in pixels of the source image (no resampling before cutting)'),
+    height: z.number().int().min(4).max(1024).describe('Patch height in pixels'),
+    stride: z.number().int().min(1).optional().describe('Step between windows, both axes (default: the patch width across, the patch height down: no overlap)'),
+    foreground: z.enum(['dark', 'light']).default('dark').describe('Ink is darker (dark, ink on paper) or lighter than the background'),
+    threshold: z.number().int().min(0).max(255).default(128).describe('Grey level (BT.601 luma) separating ink from background'),
+    minInk: z.number().min(0).max(1).default(0.05).describe('Windows with a smaller ink (foreground) fraction are dropped'),
+    maxInk: z.number().min(0).max(1).default(1).describe('Windows with a larger ink fraction are dropped'),
+    normalise: z
+      .enum(['none', 'binarise', 'contrast'])
+      .default('none')
+      .describe('none: pixels as cut; binarise: ink 0, background 255 (grey); contrast: each patch\'s grey range stretched to 0..255'),
+    maxPerImage: z.number().int().min(1).optional().describe('At most this many patches per source image, chosen evenly over the kept windows in reading order'),
+    sourceAttribute: z.string().min(1).default('source').describe('Attribute holding each patch\'s source image id (use it as split.groupAttribute)'),
+  })
+  .describe('Cut every source image (e.g. a handwritten page) into patches; patches are then resized to `image` only when their size differs');
+
 const transformsSchema = z.strictObject({
+  patches: patchesSchema.optional(),
   jpeg: z
     .strictObject({
       quality: z.number().int().min(1).max(100).describe('JPEG quality factor'),
@@ -247,5 +266,7 @@ export const datasetSchema = z.strictObject({
 export type DatasetConfig = DeepReadonly<z.infer<typeof datasetSchema>>;
 /** A resolved (frozen) source config. */
 export type SourceConfig = DatasetConfig['source'];
+/** A resolved patch-extraction config. */
+export type PatchesConfig = NonNullable<DatasetConfig['transforms']['patches']>;
 /** A resolved image config. */
 export type ImageConfig = DatasetConfig['image'];
