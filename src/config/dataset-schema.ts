@@ -90,6 +90,21 @@ const npzSource = z
   })
   .describe('NumPy .npz archive');
 
+const matSource = z
+  .strictObject({
+    type: z.literal('mat'),
+    file: z.string().min(1).describe('MATLAB .mat file (v5/v6/v7, compressed or not; v7.3 is read as HDF5)'),
+    images: z.string().default('x').describe('Name of the image array'),
+    labels: z.string().default('label').describe('Name of the label vector (numbers, a char matrix or a cell array of char)'),
+    attributes: attributeMap,
+    layout: z
+      .enum(['hwn', 'hwcn', 'nhw', 'nhwc'])
+      .default('hwn')
+      .describe('MATLAB dimension order of the image array: H x W x N (grey), H x W x C x N, N x H x W, or N x H x W x C'),
+    pixelMax,
+  })
+  .describe('MATLAB arrays, e.g. face benchmarks shipped as `x` (H x W x N) and `label`');
+
 const mnistSource = z
   .strictObject({
     type: z.literal('mnist'),
@@ -104,6 +119,7 @@ export const sourceSchema = z.discriminatedUnion('type', [
   hdf5Source,
   npySource,
   npzSource,
+  matSource,
   mnistSource,
 ]);
 
