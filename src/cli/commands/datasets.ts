@@ -28,7 +28,9 @@ export function datasetsCommand(ctx: CliContext): CommandModule<object, object> 
         .option('splits', { type: 'string', describe: 'Write each used image\'s split to this CSV (image, user, split, group)' }) as unknown as Argv<InspectArgs>,
     handler: async (args) => {
       const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
-      const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: ctx.reporter });
+      // Warnings are part of the printed report; do not print them twice.
+      const reporter = { ...ctx.reporter, warn: () => undefined };
+      const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter });
       ctx.stdout.write(await inspectionReport(data, Boolean(args.all)));
       if (args.splits) {
         await writeSplitsCsv(resolve(args.splits), data);
