@@ -52,7 +52,7 @@ const filenameSource = z
     duplicates: z
       .enum(['first', 'keep', 'error'])
       .default('first')
-      .describe('Files with the same name in several folders: keep the first, keep all, or fail'),
+      .describe('Files with the same name in several folders: keep the first, keep all, or fail (matchOn: name only; paths are unique)'),
   })
   .describe('Class taken from the file name by a regular expression (CEDAR: first 4 digits = writer)');
 
