@@ -112,4 +112,19 @@ describe('detection experiment', () => {
     await expect(run).rejects.toThrow(ConfigError);
     await expect(run).rejects.toThrow(/dataset\.users\.nonPrivateUsers: the detection experiment needs non-private queries/);
   });
+
+  it('calibrates on a separate held-out share (split.calibrationFraction): exactly the images splits.csv marks calibration', async () => {
+    const text = tinyExperimentYaml({ id: 'detection', users: "{ classes: ['0', '1', '7'], maxImagesPerUser: 20, nonPrivateUsers: ['7'] }", entry: '    privateQueries: 0' })
+      .replace('  cache: { enabled: false }', '  cache: { enabled: false }\n  split: { calibrationFraction: 0.25, minCalibrationImages: 0 }')
+      .replace('iterations: 30', 'iterations: 4');
+    const [outcome] = await runConfig(parseConfigText(text, 'calibration.yaml', { experiments }), { registry, outDir: join(tmp.dir, 'calibration') });
+    expect(outcome!.status).toBe('completed');
+    const scores = await readCsv(join(outcome!.dir, 'scores.csv'));
+    const splits = await readCsv(join(outcome!.dir, 'splits.csv'));
+    const calibration = splits.filter((r) => r['split'] === 'calibration').map((r) => String(r['image'])).sort();
+    // 20 images per user: 4 test, 16 training -> round(1.6) = 2 validation, round(16 * 0.25) = 4 calibration, 10 train.
+    expect(calibration).toHaveLength(2 * 4);
+    expect(splits.filter((r) => r['split'] === 'validation')).toHaveLength(2 * 2);
+    expect(scores.filter((s) => s['set'] === 'calibration').map((s) => String(s['image'])).sort()).toEqual(calibration);
+  });
 });

@@ -21,7 +21,7 @@ const schema = z.strictObject({
     .min(0)
     .max(1)
     .default(0.95)
-    .describe("Threshold = this quantile (linear interpolation) of the smallest dissimilarities of the enrolled users' VALIDATION images; a query is declared private when its smallest dissimilarity is strictly below it"),
+    .describe("Threshold = this quantile (linear interpolation) of the smallest dissimilarities of the enrolled users' VALIDATION images (their separate CALIBRATION images when dataset.split.calibrationFraction > 0); a query is declared private when its smallest dissimilarity is strictly below it"),
   otherDataset: datasetSchema
     .optional()
     .describe("Another dataset whose images are extra non-private queries (none by default); its images are resized to the main dataset's `image` width, height and channels; every class it enrols or holds out counts"),
@@ -108,13 +108,15 @@ export const detection = defineExperiment({
     const heldOut = data.partition.nonPrivate.flatMap((u) => u.images);
     if (wantsHeldOut && data.partition.nonPrivate.length === 0) throw noNonPrivateImages();
     if (wantsHeldOut && heldOut.length === 0) throw new ConfigError('dataset.transforms.filter.test', 'no image of the held-out (non-private) users is left after the test filter');
-    if (data.partition.users.every((u) => u.validation.length === 0)) {
-      throw new ConfigError('dataset.split.validationFraction', 'the detection threshold is calibrated on validation images, but no user has any: use a fraction above 0');
+    // Calibrate on the separate held-out share when the dataset has one (split.calibrationFraction), else on validation.
+    const calibrateOn = data.config.split.calibrationFraction > 0 ? 'calibration' : 'validation';
+    if (data.partition.users.every((u) => u[calibrateOn].length === 0)) {
+      throw new ConfigError(`dataset.split.${calibrateOn}Fraction`, `the detection threshold is calibrated on ${calibrateOn} images, but no user has any: use a fraction above 0`);
     }
     const other = options.otherDataset === undefined ? undefined : await otherDatasetImages(ctx, data, options.otherDataset, options.otherImages);
 
     const q: Queries = { id: [], set: [], kind: [], trueUser: [], parts: [] };
-    addImages(q, data, data.partition.users.flatMap((u) => u.validation), 'calibration', 'private');
+    addImages(q, data, data.partition.users.flatMap((u) => u[calibrateOn]), 'calibration', 'private');
     addImages(q, data, data.partition.users.flatMap((u) => u.test), 'query', 'private');
     addImages(q, data, heldOut, 'query', 'held-out-user');
     if (other) addImages(q, other.data, other.indices, 'query', 'other-dataset', `${other.data.name}:`);

@@ -21,7 +21,7 @@ const attributeMap = z
 const folderSource = z
   .strictObject({
     type: z.literal('folder'),
-    root: z.string().min(1).describe('Folder with one sub-folder per class (the class name is the folder name)'),
+    root: z.string().min(1).describe('Folder with one sub-folder per class (the class name is the folder name); images are found by content, with or without an extension'),
   })
   .describe('One sub-folder per class, e.g. ORL faces s1..s40');
 
@@ -31,7 +31,7 @@ const csvSource = z
     manifests: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .describe('Manifest path(s); `*` and `?` wildcards allowed, e.g. `data*/letters*.csv`'),
-    fileColumn: z.string().default('file').describe('Column with the image file, relative to its manifest'),
+    fileColumn: z.string().default('file').describe('Column with the image file, relative to its manifest (or absolute)'),
     labelColumn: z.string().default('label').describe('Column with the class label'),
     attributeColumns: z.array(z.string()).default([]).describe('Columns kept as per-image attributes'),
   })
@@ -40,15 +40,19 @@ const csvSource = z
 const filenameSource = z
   .strictObject({
     type: z.literal('filename'),
-    root: z.string().min(1).describe('Folder searched (recursively) for images'),
+    root: z.string().min(1).describe('Folder searched (recursively) for images, found by content (magic bytes), with or without an extension'),
     pattern: z
       .string()
       .min(1)
-      .describe('Regular expression on the file name; group `label` (or the first group) is the class, other named groups become attributes'),
+      .describe('Regular expression on the file name (or relative path, see matchOn); group `label` (or the first group) is the class, other named groups become attributes'),
+    matchOn: z
+      .enum(['name', 'path'])
+      .default('name')
+      .describe('What the pattern sees: the file name, or the path relative to the root with `/` separators (e.g. `w012/page2_07.png`)'),
     duplicates: z
       .enum(['first', 'keep', 'error'])
       .default('first')
-      .describe('Files with the same name in several folders: keep the first, keep all, or fail'),
+      .describe('Files with the same name in several folders: keep the first, keep all, or fail (matchOn: name only; paths are unique)'),
   })
   .describe('Class taken from the file name by a regular expression (CEDAR: first 4 digits = writer)');
 
@@ -86,6 +90,21 @@ const npzSource = z
   })
   .describe('NumPy .npz archive');
 
+const matSource = z
+  .strictObject({
+    type: z.literal('mat'),
+    file: z.string().min(1).describe('MATLAB .mat file (v5/v6/v7, compressed or not; v7.3 is read as HDF5)'),
+    images: z.string().default('x').describe('Name of the image array'),
+    labels: z.string().default('label').describe('Name of the label vector (numbers, a char matrix or a cell array of char)'),
+    attributes: attributeMap,
+    layout: z
+      .enum(['hwn', 'hwcn', 'nhw', 'nhwc'])
+      .default('hwn')
+      .describe('MATLAB dimension order of the image array: H x W x N (grey), H x W x C x N, N x H x W, or N x H x W x C'),
+    pixelMax,
+  })
+  .describe('MATLAB arrays, e.g. face benchmarks shipped as `x` (H x W x N) and `label`');
+
 const mnistSource = z
   .strictObject({
     type: z.literal('mnist'),
@@ -100,6 +119,7 @@ export const sourceSchema = z.discriminatedUnion('type', [
   hdf5Source,
   npySource,
   npzSource,
+  matSource,
   mnistSource,
 ]);
 
@@ -139,27 +159,71 @@ const usersSchema = z.strictObject({
     .describe('Classes held out of training entirely (non-private queries): names, or a count chosen by the seed'),
 });
 
+const splitValues = z.array(z.union([z.string(), z.number()])).min(1);
+
 const splitSchema = z.strictObject({
-  testFraction: z.number().gt(0).lt(1).default(0.2).describe("Fraction of each user's images held out for test"),
+  by: z
+    .enum(['image', 'group', 'attribute'])
+    .default('image')
+    .describe("image: random split of each user's images; group: random split of each user's groups (all images sharing `groupAttribute` stay on one side, e.g. the patches of one page); attribute: the dataset's own lists (`attribute` value in `train` or `test`)"),
+  testFraction: z.number().gt(0).lt(1).default(0.2).describe("Fraction of each user's images (by: group, of their groups) held out for test"),
   validationFraction: z
     .number()
     .min(0)
     .lt(1)
     .default(0.1)
-    .describe("Fraction of each user's TRAINING images used for validation (never taken from test)"),
+    .describe("Fraction of each user's TRAINING images (or groups) used for validation (never taken from test)"),
+  groupAttribute: z
+    .string()
+    .optional()
+    .describe('Attribute whose value names an image\'s group (by: group; with by: attribute, validation is carved by group too); patches carry `source`'),
+  attribute: z.string().optional().describe('by: attribute: the attribute (e.g. a manifest column listed in attributeColumns) that says train or test'),
+  train: splitValues.default(['train']).describe('by: attribute: values of `attribute` that mean training (images with other values are not used)'),
+  test: splitValues.default(['test']).describe('by: attribute: values of `attribute` that mean test'),
+  calibrationFraction: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe("Fraction of each user's training images (or groups) held out, apart from validation, to calibrate the detection threshold; 0: detection calibrates on validation"),
+  minCalibrationImages: z
+    .number()
+    .int()
+    .min(0)
+    .default(50)
+    .describe('Warn when the pooled validation (or calibration) images of all users are fewer than this'),
 });
 
 const attributeFilter = z
   .record(z.string(), z.array(z.union([z.string(), z.number()])).min(1))
   .describe('attribute -> allowed values');
 
+const patchesSchema = z
+  .strictObject({
+    width: z.number().int().min(4).max(1024).describe('Patch width in pixels of the source image (no resampling before cutting)'),
+    height: z.number().int().min(4).max(1024).describe('Patch height in pixels'),
+    stride: z.number().int().min(1).optional().describe('Step between windows, both axes (default: the patch width across, the patch height down: no overlap)'),
+    foreground: z.enum(['dark', 'light']).default('dark').describe('Ink is darker (dark, ink on paper) or lighter than the background'),
+    threshold: z.number().int().min(0).max(255).default(128).describe('Grey level (BT.601 luma) separating ink from background'),
+    minInk: z.number().min(0).max(1).default(0.05).describe('Windows with a smaller ink (foreground) fraction are dropped'),
+    maxInk: z.number().min(0).max(1).default(1).describe('Windows with a larger ink fraction are dropped'),
+    normalise: z
+      .enum(['none', 'binarise', 'contrast'])
+      .default('none')
+      .describe('none: pixels as cut; binarise: ink 0, background 255 (grey); contrast: each patch\'s grey range stretched to 0..255'),
+    maxPerImage: z.number().int().min(1).optional().describe('At most this many patches per source image, chosen evenly over the kept windows in reading order'),
+    sourceAttribute: z.string().min(1).default('source').describe('Attribute holding each patch\'s source image id (use it as split.groupAttribute)'),
+  })
+  .describe('Cut every source image (e.g. a handwritten page) into patches; patches are then resized to `image` only when their size differs');
+
 const transformsSchema = z.strictObject({
+  patches: patchesSchema.optional(),
   jpeg: z
     .strictObject({
       quality: z.number().int().min(1).max(100).describe('JPEG quality factor'),
       chromaSubsampling: z.enum(['4:4:4', '4:2:0']).default('4:4:4').describe('Chroma subsampling'),
       splits: z
-        .array(z.enum(['train', 'validation', 'test', 'nonPrivate']))
+        .array(z.enum(['train', 'validation', 'calibration', 'test', 'nonPrivate']))
         .min(1)
         .default(['test'])
         .describe('Which parts are re-encoded'),
@@ -218,5 +282,7 @@ export const datasetSchema = z.strictObject({
 export type DatasetConfig = DeepReadonly<z.infer<typeof datasetSchema>>;
 /** A resolved (frozen) source config. */
 export type SourceConfig = DatasetConfig['source'];
+/** A resolved patch-extraction config. */
+export type PatchesConfig = NonNullable<DatasetConfig['transforms']['patches']>;
 /** A resolved image config. */
 export type ImageConfig = DatasetConfig['image'];

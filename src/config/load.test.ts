@@ -25,7 +25,7 @@ describe('config loading', () => {
     expect(config.name).toBe('tiny');
     expect(config.seed).toBe(42);
     expect(config.dataset.image).toEqual({ width: 32, height: 32, channels: 3, fit: 'fill', kernel: 'lanczos3' });
-    expect(config.dataset.split).toEqual({ testFraction: 0.2, validationFraction: 0.1 });
+    expect(config.dataset.split).toEqual({ by: 'image', testFraction: 0.2, validationFraction: 0.1, train: ['train'], test: ['test'], calibrationFraction: 0, minCalibrationImages: 50 });
     expect(config.experiments[0]).toEqual({ id: 'dataset-summary', samplesPerUser: 8, maxUsersInSamples: 40 });
     expect(config.output.dir).toBe('results');
   });

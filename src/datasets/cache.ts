@@ -7,7 +7,7 @@ import { mapConcurrent } from '../util/pool.js';
 import type { DecodedImages } from './types.js';
 
 /** Bump when the cache file layout or decoding semantics change. */
-const CACHE_FORMAT = 'privedge-decoded-v1';
+const CACHE_FORMAT = 'privedge-decoded-v2';
 
 /** The cache folder: config, then $PRIVEDGE_CACHE_DIR, $XDG_CACHE_HOME/privedge, ~/.cache/privedge. */
 export function cacheFolder(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -45,6 +45,7 @@ interface CacheHeader {
   labels: string[];
   ids: string[];
   attributes: Record<string, (string | number)[]>;
+  sourceSizes?: [number, number][];
 }
 
 /** Reads decoded images from the cache, or undefined when absent or unreadable (then rebuilt). */
@@ -77,6 +78,7 @@ export async function writeCachedImages(path: string, images: DecodedImages): Pr
     labels: [...images.labels],
     ids: [...images.ids],
     attributes: Object.fromEntries(Object.entries(images.attributes).map(([k, v]) => [k, [...v]])),
+    ...(images.sourceSizes ? { sourceSizes: images.sourceSizes.map(([w, h]) => [w, h] as [number, number]) } : {}),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);

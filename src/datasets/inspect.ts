@@ -1,3 +1,4 @@
+import { groupAttributeOf, leakageReport, sizeReport, splitByIndex, type DuplicateSets, type LeakageReport } from './audit.js';
 import { pixelStats } from './stats.js';
 import { splitIndices, type PreparedDataset, type SplitName } from './prepare.js';
 
@@ -30,6 +31,7 @@ export function summarise(data: PreparedDataset): DatasetSummary {
     splits: {
       train: splitIndices(partition, 'train').length,
       validation: splitIndices(partition, 'validation').length,
+      calibration: splitIndices(partition, 'calibration').length,
       test: splitIndices(partition, 'test').length,
       nonPrivate: splitIndices(partition, 'nonPrivate').length,
     },
@@ -37,19 +39,31 @@ export function summarise(data: PreparedDataset): DatasetSummary {
   };
 }
 
-/** A plain-text report: totals, per-user counts (all users when `perUser`) and pixel statistics. */
-export function formatInspection(data: PreparedDataset, perUser: boolean): string {
+/** {@link formatInspection} with the leakage report (duplicates, cross-split files) computed first. */
+export async function inspectionReport(data: PreparedDataset, perUser: boolean): Promise<string> {
+  return formatInspection(data, perUser, await leakageReport(data));
+}
+
+/**
+ * A plain-text report: totals, source sizes and resampling, patches per source image, groups per
+ * split, duplicates and leakage (when `leakage` is given), per-user counts (all users when
+ * `perUser`) and pixel statistics.
+ */
+export function formatInspection(data: PreparedDataset, perUser: boolean, leakage?: LeakageReport): string {
   const s = summarise(data);
   const lines: string[] = [];
   lines.push(`dataset        ${s.name} (source: ${s.source})`);
   lines.push(`images         ${data.sourceImages} in the source, ${s.images} used (${data.load.cache === 'hit' ? 'read from the cache' : 'decoded'} in ${data.load.seconds.toFixed(2)} s)`);
   for (const note of data.load.notes) lines.push(`note           ${note}`);
+  for (const warning of data.warnings) lines.push(`warning        ${warning}`);
   lines.push(`image size     ${s.imageSize[0]} x ${s.imageSize[1]} x ${s.imageSize[2]} (H x W x C), values in [-1, 1]`);
+  lines.push(...sizeLines(data), ...patchLines(data), ...groupLines(data));
+  if (leakage) lines.push(...leakageLines(leakage));
   lines.push(`users          ${s.enrolledUsers} enrolled, ${s.nonPrivateUsers} non-private (held out), ${data.partition.dropped.length} dropped`);
   lines.push(`images/user    min ${s.imagesPerUser.min}, median ${s.imagesPerUser.median}, max ${s.imagesPerUser.max} (enrolled users, after filters)`);
-  lines.push(`splits         train ${s.splits.train}, validation ${s.splits.validation}, test ${s.splits.test}, non-private ${s.splits.nonPrivate}`);
+  lines.push(`splits         train ${s.splits.train}, validation ${s.splits.validation}, ${s.splits.calibration > 0 ? `calibration ${s.splits.calibration}, ` : ''}test ${s.splits.test}, non-private ${s.splits.nonPrivate}`);
   lines.push('pixel stats    split       channel  mean     std      min      max');
-  for (const split of ['train', 'validation', 'test', 'nonPrivate'] as const) {
+  for (const split of ['train', 'validation', 'calibration', 'test', 'nonPrivate'] as const) {
     const indices = splitIndices(data.partition, split);
     if (indices.length === 0) continue;
     for (const p of pixelStats(data.images, indices)) {
@@ -67,6 +81,58 @@ export function formatInspection(data: PreparedDataset, perUser: boolean): strin
     for (const [reason, n] of reasons) lines.push(`dropped        ${n} classes: ${reason}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function sizeLines(data: PreparedDataset): string[] {
+  const r = sizeReport(data);
+  if (!r) return [];
+  const shown = r.sizes.slice(0, 4).map((z) => `${z.width} x ${z.height}: ${z.images}`);
+  const more = r.sizes.length > 4 ? `, ${r.sizes.length - 4} other size(s)` : '';
+  const { width, height, fit } = data.config.image;
+  const what = data.config.transforms.patches ? 'patches' : 'images';
+  return [
+    `source sizes   ${shown.join(', ')}${more} (W x H of the ${data.config.transforms.patches ? 'source images of the used patches' : 'used images'})`,
+    `resampled      ${r.resized} of ${r.used} ${what} to ${width} x ${height} (fit: ${fit}), ${r.stretched} stretched (aspect ratio changed by fit: fill)`,
+  ];
+}
+
+function patchLines(data: PreparedDataset): string[] {
+  const patches = data.config.transforms.patches;
+  if (!patches) return [];
+  const perSource = new Map<string, number>();
+  for (const v of data.images.attributes[patches.sourceAttribute] ?? []) perSource.set(String(v), (perSource.get(String(v)) ?? 0) + 1);
+  const counts = [...perSource.values()].sort((a, b) => a - b);
+  const median = counts.length % 2 ? counts[(counts.length - 1) / 2]! : (counts[counts.length / 2 - 1]! + counts[counts.length / 2]!) / 2;
+  return [
+    `patches        ${data.images.count} patches of ${patches.width} x ${patches.height} from ${perSource.size} source images (${data.sourceImages - perSource.size} gave none); per source image min ${counts[0]}, median ${median}, max ${counts[counts.length - 1]}`,
+  ];
+}
+
+function groupLines(data: PreparedDataset): string[] {
+  const attribute = groupAttributeOf(data);
+  if (attribute === undefined) return [];
+  const values = data.images.attributes[attribute];
+  if (!values) return [];
+  const groups = new Map<string, Set<string>>();
+  for (const [i, split] of splitByIndex(data)) {
+    if (!groups.has(split)) groups.set(split, new Set());
+    groups.get(split)!.add(`${data.images.labels[i]}\0${String(values[i])}`);
+  }
+  const n = (s: string): number => groups.get(s)?.size ?? 0;
+  return [`groups         by ${attribute} (per user): train ${n('train')}, validation ${n('validation')}, ${n('calibration') > 0 ? `calibration ${n('calibration')}, ` : ''}test ${n('test')}, non-private ${n('nonPrivate')}`];
+}
+
+function leakageLines(leakage: LeakageReport): string[] {
+  const lines: string[] = [];
+  const describe = (label: string, d: DuplicateSets, unit: string): void => {
+    const members = d.sets.reduce((n, s) => n + s.members.length, 0);
+    lines.push(`${label.padEnd(15)}${d.sets.length} set(s) of identical ${unit} (${members} ${unit}), ${d.crossSplit} across training and test`);
+    for (const set of d.sets.filter((x) => x.splits.length > 1).slice(0, 5)) lines.push(`               ${set.members.join(' = ')} (${set.splits.join(', ')})`);
+  };
+  if (leakage.files) describe('duplicates', leakage.files, 'files');
+  describe('same pixels', leakage.pixels, 'images');
+  if (leakage.files) lines.push(`cross-split    ${leakage.filesAcrossSplits} source file(s) with images in both training and test`);
+  return lines;
 }
 
 function fmt(v: number): string {

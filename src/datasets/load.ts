@@ -5,7 +5,7 @@ import { silentReporter, type Reporter } from '../progress/reporter.js';
 import { sha256Hex, stableStringify } from '../util/hash.js';
 import { mapConcurrent } from '../util/pool.js';
 import { cacheFolder, cacheKey, readCachedImages, writeCachedImages } from './cache.js';
-import { conformImage, decodeImageFile } from './decode/image.js';
+import { conformImage, decodeImageFileSized } from './decode/image.js';
 import type { ArrayImages, FileItem, SourcePlan } from './sources/types.js';
 import type { AttributeValue, DecodedImages } from './types.js';
 
@@ -36,7 +36,8 @@ export function catalogOfFiles(items: readonly FileItem[]): Catalog {
   return { labels: items.map((i) => i.label), attributes, ids: items.map((i) => i.id), count: items.length };
 }
 
-async function withCache(
+/** Runs `decode` through the on-disk cache keyed by the source, image settings, `settings` and the fingerprints of `files`. */
+export async function withCache(
   config: DatasetConfig,
   settings: unknown,
   files: readonly string[],
@@ -81,13 +82,16 @@ export async function loadFileImages(
     const { width, height, channels } = config.image;
     const size = width * height * channels;
     const pixels = new Uint8Array(items.length * size);
+    const sourceSizes: [number, number][] = new Array(items.length);
     const task = reporter.task('decoding images', items.length);
     await mapConcurrent(items, config.concurrency, async (item, i) => {
-      pixels.set(await decodeImageFile(item.path, config.image), i * size);
+      const decoded = await decodeImageFileSized(item.path, config.image);
+      pixels.set(decoded.pixels, i * size);
+      sourceSizes[i] = [decoded.width, decoded.height];
       task.tick();
     });
     task.done();
-    return { width, height, channels, pixels, ...catalogOfFiles(items) };
+    return { width, height, channels, pixels, ...catalogOfFiles(items), sourceSizes };
   });
 }
 
@@ -102,7 +106,8 @@ export async function loadArrayImages(plan: Extract<SourcePlan, { kind: 'arrays'
 
 async function conformArrays(raw: ArrayImages, config: DatasetConfig, reporter: Reporter): Promise<DecodedImages> {
   const { width, height, channels } = config.image;
-  if (raw.width === width && raw.height === height && raw.channels === channels) return { ...raw, width, height, channels };
+  const sourceSizes = Array.from({ length: raw.count }, () => [raw.width, raw.height] as const);
+  if (raw.width === width && raw.height === height && raw.channels === channels) return { ...raw, width, height, channels, sourceSizes };
   const size = width * height * channels;
   const srcSize = raw.width * raw.height * raw.channels;
   const pixels = new Uint8Array(raw.count * size);
@@ -113,5 +118,5 @@ async function conformArrays(raw: ArrayImages, config: DatasetConfig, reporter: 
     task.tick();
   });
   task.done();
-  return { width, height, channels, pixels, labels: raw.labels, attributes: raw.attributes, ids: raw.ids, count: raw.count };
+  return { width, height, channels, pixels, labels: raw.labels, attributes: raw.attributes, ids: raw.ids, count: raw.count, sourceSizes };
 }

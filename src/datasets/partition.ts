@@ -1,10 +1,10 @@
 import type { DatasetConfig } from '../config/dataset-schema.js';
-import { ConfigError, DatasetError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { closestMatch } from '../util/closest.js';
 import { naturalCompare } from '../util/natural-sort.js';
 import type { Rng } from '../util/rng.js';
 import type { Catalog } from './load.js';
-import type { AttributeValue } from './types.js';
+import { filterIndices, splitUser } from './split-user.js';
 
 /** The image indices of one enrolled user, split three ways. */
 export interface UserSplit {
@@ -12,6 +12,8 @@ export interface UserSplit {
   readonly train: readonly number[];
   /** Carved from the training split, never from test. */
   readonly validation: readonly number[];
+  /** Held out of training to calibrate the detection threshold (`split.calibrationFraction`); carved from training like validation. */
+  readonly calibration: readonly number[];
   readonly test: readonly number[];
   /** Whether sample-size bias reduced this user's training images. */
   readonly sampleBiased: boolean;
@@ -38,11 +40,9 @@ export interface Partition {
  *
  * Order of operations: choose classes (explicit `classes`, else all in natural order); drop those
  * with fewer than `minImagesPerUser`; cap each at `maxImagesPerUser` (seeded subset); hold out
- * `nonPrivateUsers`; keep the first `maxUsers` of the rest. Per user: shuffle, test = the first
- * round(n * testFraction) (at least 1), the rest is training; apply the attribute filters (train
- * filter to training, test filter to test); apply sample bias (keep round(n * keep), at least 1);
- * validation = the first round(n * validationFraction) of training (at least 1 when the fraction is
- * positive and 2+ images remain). Index lists are returned sorted.
+ * `nonPrivateUsers`; keep the first `maxUsers` of the rest. Per user, {@link splitUser}: by image,
+ * by group or by an attribute's train/test values; validation (and calibration) carved from
+ * training only. Index lists are returned sorted.
  */
 export function partitionUsers(images: Catalog, config: DatasetConfig, rng: Rng): Partition {
   const byClass = new Map<string, number[]>();
@@ -122,31 +122,4 @@ function sampleBiasedUsers(config: DatasetConfig, enrolled: readonly string[], r
   }
   const k = Math.max(1, Math.round(bias.users * enrolled.length));
   return new Set(rng.child('sample-bias-users').shuffle([...enrolled]).slice(0, k));
-}
-
-function splitUser(user: string, indices: readonly number[], images: Catalog, config: DatasetConfig, biased: boolean, rng: Rng): UserSplit {
-  const n = indices.length;
-  if (n < 2) throw new DatasetError(`class "${user}"`, `has ${n} image, too few to split into train and test (raise dataset.users.minImagesPerUser)`);
-  const order = rng.child(`split:${user}`).shuffle([...indices]);
-  const nTest = Math.min(n - 1, Math.max(1, Math.round(n * config.split.testFraction)));
-  const test = filterIndices(order.slice(0, nTest), images, config.transforms.filter.test);
-  let training = filterIndices(order.slice(nTest), images, config.transforms.filter.train);
-  if (biased && config.transforms.sampleBias) training = training.slice(0, Math.max(1, Math.round(training.length * config.transforms.sampleBias.keep)));
-  if (training.length === 0) throw new DatasetError(`class "${user}"`, 'has no training image left after dataset.transforms.filter.train');
-  if (test.length === 0) throw new DatasetError(`class "${user}"`, 'has no test image left after dataset.transforms.filter.test');
-  const fraction = config.split.validationFraction;
-  const nVal = fraction > 0 && training.length >= 2 ? Math.min(training.length - 1, Math.max(1, Math.round(training.length * fraction))) : 0;
-  const sort = (a: number[]): number[] => a.sort((x, y) => x - y);
-  return { user, validation: sort(training.slice(0, nVal)), train: sort(training.slice(nVal)), test: sort(test), sampleBiased: biased };
-}
-
-function filterIndices(indices: readonly number[], images: Catalog, filter: Readonly<Record<string, readonly AttributeValue[]>> | undefined): number[] {
-  if (!filter) return [...indices];
-  const entries = Object.entries(filter);
-  for (const [name] of entries) {
-    if (!images.attributes[name]) {
-      throw new ConfigError('dataset.transforms.filter', `attribute "${name}" is not in the dataset (attributes: ${Object.keys(images.attributes).join(', ') || 'none'})`);
-    }
-  }
-  return indices.filter((i) => entries.every(([name, values]) => values.some((v) => String(v) === String(images.attributes[name]![i]))));
 }

@@ -1,7 +1,9 @@
 import type { DatasetConfig } from '../config/dataset-schema.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
 import type { Rng } from '../util/rng.js';
+import { ConfigError } from '../errors.js';
 import { catalogOfFiles, loadArrayImages, loadFileImages, type LoadedImages } from './load.js';
+import { loadPatchImages } from './load-patches.js';
 import { partitionUsers, type Partition } from './partition.js';
 import { planSource } from './sources/index.js';
 import { withJpeg } from './transforms/jpeg.js';
@@ -14,13 +16,17 @@ export interface PreparedDataset {
   /** The images the partition uses (file sources decode only those), indexed by the partition. */
   readonly images: DecodedImages;
   readonly partition: Partition;
-  /** Images the source holds in all, before user selection. */
+  /** Images the source holds in all, before user selection (source files when patches are cut). */
   readonly sourceImages: number;
+  /** The file each image was decoded from (a patch's page), when the source is files. */
+  readonly sourceFiles?: readonly string[];
+  /** Warnings about the prepared data (e.g. a calibration set below `split.minCalibrationImages`). */
+  readonly warnings: readonly string[];
   readonly load: Omit<LoadedImages, 'images'>;
 }
 
 /** The split names a transform can target. */
-export type SplitName = 'train' | 'validation' | 'test' | 'nonPrivate';
+export type SplitName = 'train' | 'validation' | 'calibration' | 'test' | 'nonPrivate';
 
 /** Image indices of one split over all users. */
 export function splitIndices(partition: Partition, split: SplitName): number[] {
@@ -30,7 +36,7 @@ export function splitIndices(partition: Partition, split: SplitName): number[] {
 
 /** Every image index a partition uses, sorted. */
 export function usedIndices(partition: Partition): number[] {
-  const all = (['train', 'validation', 'test', 'nonPrivate'] as const).flatMap((s) => splitIndices(partition, s));
+  const all = (['train', 'validation', 'calibration', 'test', 'nonPrivate'] as const).flatMap((s) => splitIndices(partition, s));
   return [...new Set(all)].sort((a, b) => a - b);
 }
 
@@ -38,7 +44,7 @@ export function usedIndices(partition: Partition): number[] {
 export function remapPartition(partition: Partition, map: ReadonlyMap<number, number>): Partition {
   const m = (list: readonly number[]): number[] => list.map((i) => map.get(i)!);
   return {
-    users: partition.users.map((u) => ({ ...u, train: m(u.train), validation: m(u.validation), test: m(u.test) })),
+    users: partition.users.map((u) => ({ ...u, train: m(u.train), validation: m(u.validation), calibration: m(u.calibration), test: m(u.test) })),
     nonPrivate: partition.nonPrivate.map((u) => ({ ...u, images: m(u.images) })),
     dropped: partition.dropped,
   };
@@ -56,12 +62,22 @@ export async function prepareDataset(config: DatasetConfig, rng: Rng, options: {
   let loaded: LoadedImages;
   let partition: Partition;
   let sourceImages: number;
-  if (plan.kind === 'files') {
+  let sourceFiles: string[] | undefined;
+  const patches = config.transforms.patches;
+  if (patches) {
+    if (plan.kind !== 'files') throw new ConfigError('dataset.transforms.patches', `patches are cut from image files; the ${config.source.type} source holds arrays`);
+    loaded = await loadPatchImages(plan, patches, config, reporter);
+    partition = partitionUsers(loaded.images, config, rng.child('partition'));
+    sourceImages = plan.items.length;
+    const pathOf = new Map(plan.items.map((item) => [item.id, item.path]));
+    sourceFiles = loaded.images.attributes[patches.sourceAttribute]!.map((id) => pathOf.get(String(id))!);
+  } else if (plan.kind === 'files') {
     const full = partitionUsers(catalogOfFiles(plan.items), config, rng.child('partition'));
     const used = usedIndices(full);
     loaded = await loadFileImages(plan, used, config, reporter);
     partition = remapPartition(full, new Map(used.map((old, i) => [old, i])));
     sourceImages = plan.items.length;
+    sourceFiles = used.map((i) => plan.items[i]!.path);
   } else {
     loaded = await loadArrayImages(plan, config, reporter);
     partition = partitionUsers(loaded.images, config, rng.child('partition'));
@@ -75,5 +91,23 @@ export async function prepareDataset(config: DatasetConfig, rng: Rng, options: {
   }
   const { images: _decoded, ...load } = loaded;
   void _decoded;
-  return { name: config.name ?? config.source.type, config, images, partition, sourceImages, load };
+  const warnings = calibrationWarnings(partition, config);
+  for (const w of warnings) reporter.warn(w);
+  return { name: config.name ?? config.source.type, config, images, partition, sourceImages, ...(sourceFiles ? { sourceFiles } : {}), warnings, load };
+}
+
+/**
+ * A warning when the pooled images a detection threshold would be calibrated on (calibration
+ * images when `split.calibrationFraction` > 0, else validation images) are fewer than
+ * `split.minCalibrationImages`: a quantile of so few numbers is unreliable.
+ */
+export function calibrationWarnings(partition: Partition, config: DatasetConfig): string[] {
+  const min = config.split.minCalibrationImages;
+  const set = config.split.calibrationFraction > 0 ? 'calibration' : 'validation';
+  const n = splitIndices(partition, set).length;
+  if (n >= min) return [];
+  const key = set === 'calibration' ? 'calibrationFraction' : 'validationFraction';
+  return [
+    `only ${n} ${set} image(s) over ${partition.users.length} user(s) (${partition.users.map((u) => u[set].length).join('/')} per user), fewer than dataset.split.minCalibrationImages (${min}): a threshold calibrated on them (the detection experiment's quantile) is unreliable; raise dataset.split.${key}${set === 'validation' ? ' or set calibrationFraction' : ''}, or lower minCalibrationImages`,
+  ];
 }

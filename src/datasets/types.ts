@@ -19,6 +19,8 @@ export interface DecodedImages {
   /** Where each image came from: a file path relative to the source root, or `array[i]`. */
   readonly ids: readonly string[];
   readonly count: number;
+  /** Width and height of each image's source (the decoded file, the page of a patch, the array) before resizing. */
+  readonly sourceSizes?: readonly (readonly [number, number])[];
 }
 
 /** A raw 8-bit image before resizing. */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { errorMessage, PrivedgeError } from '../errors.js';
+import { writeSplitsCsv } from '../datasets/audit.js';
 import { prepareDataset, type PreparedDataset } from '../datasets/prepare.js';
 import type { BackendChoice, RequestedBackend } from '../models/backend.js';
 import { initTensorflow } from '../models/runtime.js';
@@ -14,6 +15,9 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { Experiment, ExperimentContext } from './experiment.js';
+
+/** Each image's split (image, user, split, group), written into every run folder whose experiment loads the dataset. */
+const SPLITS_CSV = 'splits.csv';
 
 /** Result of one experiment of a run. */
 export interface ExperimentOutcome {
@@ -104,7 +108,14 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
           prepared = prepareDataset(config.dataset, rootRng.child('data'), { reporter });
           datasets.set(key, prepared);
         }
-        return prepared;
+        // Every run that uses the dataset records each image's split, for auditing results image by image.
+        return prepared.then(async (data) => {
+          if (!files.has(SPLITS_CSV)) {
+            await writeSplitsCsv(join(dir, SPLITS_CSV), data);
+            files.add(SPLITS_CSV);
+          }
+          return data;
+        });
       },
       writeCsv: async (name, rows, columns) => {
         await writeCsv(join(dir, name), rows, columns);

@@ -1,6 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load.js';
-import { formatInspection } from '../../datasets/inspect.js';
+import { resolve } from 'node:path';
+import { writeSplitsCsv } from '../../datasets/audit.js';
+import { inspectionReport } from '../../datasets/inspect.js';
 import { prepareDataset } from '../../datasets/prepare.js';
 import { Rng } from '../../util/rng.js';
 import type { CliContext, ConfigArgs } from '../context.js';
@@ -8,18 +10,32 @@ import { configOptions } from './shared.js';
 
 interface InspectArgs extends ConfigArgs {
   all?: boolean;
+  splits?: string;
 }
 
-/** `privedge datasets inspect <config.yaml>`: users, images per user, splits, size and pixel statistics. */
+/**
+ * `privedge datasets inspect <config.yaml>`: users, images per user, splits, source sizes, patches,
+ * groups, duplicates and leakage, size and pixel statistics; `--splits file.csv` writes each image's
+ * split (image, user, split, group).
+ */
 export function datasetsCommand(ctx: CliContext): CommandModule<object, object> {
   const inspect: CommandModule<object, InspectArgs> = {
     command: 'inspect <config>',
-    describe: "Print the config's users, images per user, train/validation/test sizes, image size and pixel statistics",
-    builder: (y: Argv) => configOptions(y).option('all', { type: 'boolean', default: false, describe: 'List every user' }) as unknown as Argv<InspectArgs>,
+    describe: "Print the config's users, images per user, train/validation/test sizes, source sizes, patches, groups, duplicates and cross-split leakage, image size and pixel statistics",
+    builder: (y: Argv) =>
+      configOptions(y)
+        .option('all', { type: 'boolean', default: false, describe: 'List every user' })
+        .option('splits', { type: 'string', describe: 'Write each used image\'s split to this CSV (image, user, split, group)' }) as unknown as Argv<InspectArgs>,
     handler: async (args) => {
       const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
-      const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: ctx.reporter });
-      ctx.stdout.write(formatInspection(data, Boolean(args.all)));
+      // Warnings are part of the printed report; do not print them twice.
+      const reporter = { ...ctx.reporter, warn: () => undefined };
+      const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter });
+      ctx.stdout.write(await inspectionReport(data, Boolean(args.all)));
+      if (args.splits) {
+        await writeSplitsCsv(resolve(args.splits), data);
+        ctx.stdout.write(`splits         written to ${args.splits}\n`);
+      }
     },
   };
   return {

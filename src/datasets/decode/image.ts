@@ -3,11 +3,11 @@ import sharp from 'sharp';
 import type { ImageConfig } from '../../config/dataset-schema.js';
 import { DatasetError } from '../../errors.js';
 import type { RawImage } from '../types.js';
+import { decodeBmp, isBmp } from './bmp.js';
 import { isNetpbm, parseNetpbm } from './netpbm.js';
 import { decodePng, isPng } from './png.js';
 
-/** File extensions decoded as images (sharp formats plus netpbm). */
-export const imageExtensions = ['.png', '.jpg', '.jpeg', '.gif', '.webp', '.tif', '.tiff', '.pgm', '.ppm', '.pnm', '.bmp'];
+export { imageExtensions } from './sniff.js';
 
 /** Image size and resampling a decoder targets. */
 export type TargetImage = Pick<ImageConfig, 'width' | 'height' | 'channels' | 'fit' | 'kernel'>;
@@ -25,18 +25,31 @@ export async function readSourceFile(path: string): Promise<Buffer> {
 }
 
 /**
- * Decodes an image file (non-interlaced PNG and PGM/PPM with our own parsers; interlaced PNG, JPEG,
- * GIF, WebP, TIFF with sharp) to
- * 8-bit pixels at the target size and channel count: alpha dropped, grey repeated to 3 channels
- * (or colour converted to grey when 1 channel is asked for). An image already at the target size
- * is not resampled, so its pixels are exactly the file's.
+ * Decodes an image file at its own size, choosing the decoder by content, never by extension:
+ * non-interlaced PNG, PGM/PPM and uncompressed BMP with our own parsers; interlaced PNG, JPEG,
+ * GIF, WebP, TIFF with sharp.
  */
-export async function decodeImageFile(path: string, target: TargetImage): Promise<Uint8Array> {
+export async function decodeRawImageFile(path: string): Promise<RawImage> {
   const buffer = await readSourceFile(path);
-  const raw = isNetpbm(buffer)
-    ? parseNetpbm(buffer, path)
-    : ((isPng(buffer) ? decodePng(buffer, path) : undefined) ?? (await decodeWithSharp(buffer, path)));
-  return conformImage(raw, target, path);
+  if (isNetpbm(buffer)) return parseNetpbm(buffer, path);
+  if (isBmp(buffer)) return decodeBmp(buffer, path);
+  return (isPng(buffer) ? decodePng(buffer, path) : undefined) ?? (await decodeWithSharp(buffer, path));
+}
+
+/**
+ * Decodes an image file (see {@link decodeRawImageFile}) to 8-bit pixels at the target size and
+ * channel count: alpha dropped, grey repeated to 3 channels (or colour converted to grey when 1
+ * channel is asked for). An image already at the target size is not resampled, so its pixels are
+ * exactly the file's. Also returns the file's own size.
+ */
+export async function decodeImageFileSized(path: string, target: TargetImage): Promise<{ pixels: Uint8Array; width: number; height: number }> {
+  const raw = await decodeRawImageFile(path);
+  return { pixels: await conformImage(raw, target, path), width: raw.width, height: raw.height };
+}
+
+/** {@link decodeImageFileSized} without the size. */
+export async function decodeImageFile(path: string, target: TargetImage): Promise<Uint8Array> {
+  return (await decodeImageFileSized(path, target)).pixels;
 }
 
 async function decodeWithSharp(buffer: Buffer, file: string): Promise<RawImage> {

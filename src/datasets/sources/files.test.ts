@@ -105,7 +105,7 @@ describe('file source errors name the culprit', () => {
     try {
       await mkdir(join(root, 'b'));
       await copyFile(face(), join(root, 'b/1.pgm'));
-      await expect(prepareDataset(datasetConfig({ source: { type: 'folder', root } }), rng)).rejects.toThrow(`${join(root, 'a')}: class "a" is empty`);
+      await expect(prepareDataset(datasetConfig({ source: { type: 'folder', root } }), rng)).rejects.toThrow(`${join(root, "a")}: class "a" has no image file (found by content): 1 file(s) seen, skipped: 1 not an image by content (e.g. 1.txt)`);
     } finally {
       await cleanup();
     }

@@ -1,21 +1,17 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { SourceConfig } from '../../config/dataset-schema.js';
 import { DatasetError } from '../../errors.js';
 import { expandPattern, hasWildcard } from '../../util/glob.js';
 import { naturalCompare } from '../../util/natural-sort.js';
-import { imageExtensions } from '../decode/image.js';
 import type { AttributeValue } from '../types.js';
+import { describeTally, emptyTally, keepImageFiles } from './file-scan.js';
 import type { FileItem, SourcePlan } from './types.js';
 
 type FolderConfig = Extract<SourceConfig, { type: 'folder' }>;
 type CsvConfig = Extract<SourceConfig, { type: 'csv' }>;
 type FilenameConfig = Extract<SourceConfig, { type: 'filename' }>;
-
-function isImageFile(name: string): boolean {
-  return !name.startsWith('.') && imageExtensions.includes(extname(name).toLowerCase());
-}
 
 async function requireFolder(path: string, what: string): Promise<void> {
   let info;
@@ -41,13 +37,21 @@ export async function planFolder(config: FolderConfig, resolvePath: (p: string) 
   const classes = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(naturalCompare);
   if (classes.length === 0) throw new DatasetError(root, 'has no class sub-folders');
   const items: FileItem[] = [];
+  const total = emptyTally();
   for (const label of classes) {
     const dir = join(root, label);
-    const files = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && isImageFile(e.name)).map((e) => e.name).sort(naturalCompare);
-    if (files.length === 0) throw new DatasetError(dir, `class "${label}" is empty: no image files (${imageExtensions.join(' ')})`);
+    const tally = emptyTally();
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(dir, e.name));
+    const files = (await keepImageFiles(entries, tally)).map((p) => basename(p)).sort(naturalCompare);
+    if (files.length === 0) throw new DatasetError(dir, `class "${label}" has no image file (found by content): ${describeTally(tally)}`);
     for (const name of files) items.push({ path: join(dir, name), id: `${label}/${name}`, label, attributes: {} });
+    total.seen += tally.seen;
+    total.hidden += tally.hidden;
+    total.notImages += tally.notImages;
+    for (const e of tally.notImageExamples) if (total.notImageExamples.length < 3) total.notImageExamples.push(`${label}/${e}`);
   }
-  return { kind: 'files', items, inputs: [], notes: [] };
+  const notes = total.notImages + total.hidden > 0 ? [describeTally(total)] : [];
+  return { kind: 'files', items, inputs: [], notes };
 }
 
 /** CSV manifests (letters layout `letter,label,file,background`); files are relative to their manifest. */
@@ -89,7 +93,7 @@ export async function planCsv(config: CsvConfig, resolvePath: (p: string) => str
       if (!label) throw new DatasetError(manifest, `row ${i + 2}: empty "${config.labelColumn}"`);
       const attributes: Record<string, AttributeValue> = {};
       for (const column of config.attributeColumns) attributes[column] = attributeValue(row[column] ?? '');
-      const path = join(dir, file);
+      const path = resolve(dir, file);
       items.push({ path, id: relative(common, path), label, attributes });
     });
   }
@@ -106,24 +110,25 @@ export async function planFilename(config: FilenameConfig, resolvePath: (p: stri
   } catch (error) {
     throw new DatasetError(root, `bad filename pattern ${config.pattern}: ${(error as Error).message}`);
   }
-  const files = (await readdir(root, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile() && isImageFile(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort(naturalCompare);
+  const tally = emptyTally();
+  const listed = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const files = (await keepImageFiles(listed, tally)).sort(naturalCompare);
   const items: FileItem[] = [];
   const seen = new Map<string, string>();
-  let unmatched = 0;
+  const unmatched: string[] = [];
   let duplicates = 0;
+  const onPath = config.matchOn === 'path';
   for (const path of files) {
     const name = basename(path);
-    const match = pattern.exec(name);
+    const subject = onPath ? relative(root, path).split(sep).join('/') : name;
+    const match = pattern.exec(subject);
     if (!match) {
-      unmatched++;
+      unmatched.push(subject);
       continue;
     }
     const label = match.groups?.['label'] ?? match[1] ?? match[0];
     if (!label) throw new DatasetError(path, `pattern ${config.pattern} matched but captured an empty label`);
-    const previous = seen.get(name);
+    const previous = onPath ? undefined : seen.get(name);
     if (previous !== undefined) {
       if (config.duplicates === 'error') throw new DatasetError(path, `same file name as ${previous} (set duplicates: first or keep)`);
       if (config.duplicates === 'first') {
@@ -135,9 +140,15 @@ export async function planFilename(config: FilenameConfig, resolvePath: (p: stri
     for (const [k, v] of Object.entries(match.groups ?? {})) if (k !== 'label' && v !== undefined) attributes[k] = attributeValue(v);
     items.push({ path, id: relative(root, path), label, attributes });
   }
-  if (items.length === 0) throw new DatasetError(root, `no image file name matches ${config.pattern}`);
+  const what = onPath ? 'path relative to the root' : 'file name';
+  const mismatch = unmatched.length > 0 ? [`${unmatched.length} image(s) whose ${what} does not match (e.g. ${unmatched.slice(0, 2).join(', ')})`] : [];
+  if (items.length === 0) {
+    const hint = !onPath && files.some((f) => pattern.test(relative(root, f).split(sep).join('/'))) ? ' (it matches paths relative to the root: set matchOn: path)' : '';
+    throw new DatasetError(root, `no image ${what} matches ${config.pattern}${hint}: ${describeTally(tally, mismatch)}`);
+  }
   const notes = [];
-  if (unmatched > 0) notes.push(`${unmatched} file(s) did not match the pattern and were skipped`);
+  if (tally.hidden + tally.notImages > 0) notes.push(describeTally(tally));
+  if (unmatched.length > 0) notes.push(`${mismatch[0]}: skipped`);
   if (duplicates > 0) notes.push(`${duplicates} file(s) with a name already seen were skipped (duplicates: first)`);
   return { kind: 'files', items, inputs: [], notes };
 }

@@ -3,6 +3,7 @@ import type { SourceConfig } from '../../config/dataset-schema.js';
 import { ConfigError } from '../../errors.js';
 import { planCsv, planFilename, planFolder } from './files.js';
 import { planHdf5 } from './hdf5.js';
+import { planMat } from './mat.js';
 import { planMnist } from './mnist.js';
 import { planNpy, planNpz } from './npy.js';
 import type { SourcePlan } from './types.js';
@@ -39,6 +40,8 @@ export async function planSource(config: SourceConfig, base: string = process.cw
       return planNpy(config, resolvePath);
     case 'npz':
       return planNpz(config, resolvePath);
+    case 'mat':
+      return planMat(config, resolvePath);
     case 'mnist':
       return planMnist();
   }
