@@ -128,18 +128,23 @@ wait_for_queue() {
 }
 show_logs() { for f in "$1"/logs/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done; }
 
-# 3. The unsharded reference run.
-ref="$tmp/reference"
+# 3 and 4 run the commands of docs/cluster.md ("Try it"), word for word (checked here).
+doc_run() {
+  grep -qxF "$1" docs/cluster.md || fail "docs/cluster.md no longer shows the command: $1"
+  eval "$1"
+}
+reference="$tmp/reference"
 sharded="$tmp/sharded"
-npx privedge run configs/smoke/slurm.yaml --out "$ref" --quiet
-ref_run=$(ls -d "$ref"/identification/*/)
-npx privedge predict-private --run "$ref_run" --queries 4 --quiet >/dev/null
+
+# 3. The unsharded reference run.
+doc_run 'npx privedge run configs/smoke/slurm.yaml --out "$reference"'
+doc_run 'npx privedge predict-private --run "$reference"/identification/*/ --queries 4' >/dev/null
+ref_run=$(ls -d "$reference"/identification/*/)
 say "unsharded reference run done ($(( $(date +%s) - started )) s)"
 
 # 4. The same config on Slurm: 4 training shards, evaluation, 2 private-prediction shards, merge.
 submit() {
-  npx privedge slurm configs/smoke/slurm.yaml --shards 4 --private-shards 2 --queries 4 \
-    --out "$sharded" --cpus-per-task 1 --mem 2G --time 15:00
+  doc_run 'npx privedge slurm configs/smoke/slurm.yaml --shards 4 --private-shards 2 --queries 4 --out "$sharded" --cpus-per-task 1 --mem 2G --time 15:00'
 }
 submit | tee "$tmp/submit-1.txt"
 job_dir=$(sed -n 's/^job folder: //p' "$tmp/submit-1.txt")
@@ -151,7 +156,7 @@ done
 say "Slurm pipeline done ($(( $(date +%s) - started )) s)"
 
 # 5. Same results as the unsharded run.
-ref_models=$(ls -d "$ref"/models/*/)
+ref_models=$(ls -d "$reference"/models/*/)
 models="$sharded/models/$(basename "$ref_models")"
 [ -d "$models" ] || fail "the sharded run wrote no models folder $models (models hash differs from the reference's)"
 users=0
