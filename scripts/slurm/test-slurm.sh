@@ -110,8 +110,15 @@ slurmctld -D -f "$SLURM_CONF" >"$tmp/log/slurmctld.out" 2>&1 &
 pids+=($!)
 slurmd -D -f "$SLURM_CONF" >"$tmp/log/slurmd.out" 2>&1 &
 pids+=($!)
+names=(munged slurmctld slurmd)
 for _ in $(seq 60); do
   if [ "$(sinfo -h -N -o %T 2>/dev/null)" = idle ]; then up=1; break; fi
+  for i in 0 1 2; do
+    if ! kill -0 "${pids[i]}" 2>/dev/null; then
+      tail -n 20 "$tmp/log/${names[i]}.out" >&2 || true
+      fail "${names[i]} exited at start (its output above; slurm.conf and logs in $tmp)"
+    fi
+  done
   sleep 1
 done
 if [ -z "$up" ]; then
