@@ -8,6 +8,7 @@ import { figuresCommand } from './commands/figures.js';
 import { predictPrivateCommand } from './commands/predict-private.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { slurmCommand } from './commands/slurm.js';
 import { trainCommand } from './commands/train.js';
 import type { CliContext } from './context.js';
 
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .command(figuresCommand(ctx))
       .command(reportCommand(ctx))
       .command(configCommand(ctx))
+      .command(slurmCommand(ctx))
       .option('verbose', { type: 'boolean', default: false, describe: 'Print stack traces of errors' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })
       .demandCommand(1, 'name a command (see --help)')
