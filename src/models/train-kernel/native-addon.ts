@@ -45,13 +45,13 @@ let loaded: { addon: TrainAddon | undefined; info: TrainKernelInfo } | undefined
 
 /** The loaded addon, or undefined when the wasm kernels are to be used. */
 export function trainAddon(): TrainAddon | undefined {
-  loaded ??= load();
+  loaded ??= resolveTrainKernel(process.env);
   return loaded.addon;
 }
 
 /** Which kernels train models in this process (or worker), as {@link TrainKernelInfo}. */
 export function trainKernelInfo(): TrainKernelInfo {
-  loaded ??= load();
+  loaded ??= resolveTrainKernel(process.env);
   return loaded.info;
 }
 
@@ -60,9 +60,13 @@ export function trainKernelLabel(info: TrainKernelInfo = trainKernelInfo()): str
   return info.kind === 'native' ? `native-${info.isa}` : `wasm (${info.reason})`;
 }
 
-function load(): { addon: TrainAddon | undefined; info: TrainKernelInfo } {
+/**
+ * Loads the addon as `env` asks (`PRIVEDGE_TRAIN_KERNEL=native|wasm`, default native), without
+ * caching; {@link trainAddon} and {@link trainKernelInfo} use it once with `process.env`.
+ */
+export function resolveTrainKernel(env: Readonly<Record<string, string | undefined>>): { addon: TrainAddon | undefined; info: TrainKernelInfo } {
   const wasm = (reason: string) => ({ addon: undefined, info: { kind: 'wasm', reason } as const });
-  const requested = process.env['PRIVEDGE_TRAIN_KERNEL'];
+  const requested = env['PRIVEDGE_TRAIN_KERNEL'];
   if (requested === 'wasm') return wasm('PRIVEDGE_TRAIN_KERNEL=wasm');
   if (requested !== undefined && requested !== '' && requested !== 'native') {
     throw new Error(`PRIVEDGE_TRAIN_KERNEL must be native or wasm, got '${requested}'`);
