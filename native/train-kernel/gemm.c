@@ -73,50 +73,59 @@ static tile_fn tile_for(tk_isa isa) {
   return scalar_tile;
 }
 
-/* One mr x nr tile (mr <= MR, nr <= NR) of C: full tiles in place, edge tiles through a buffer. */
-static void tile(tile_fn fn, size_t kc, const float *a, const float *b, float *c, size_t ldc, int mr,
-                 int nr, int first) {
-  if (mr == TK_MR && nr == TK_NR) {
-    fn(kc, a, b, c, ldc, first);
+/*
+ * One mr x nr tile (mr <= MR, nr <= NR) of C, element (i, j) at c[i·rs + j·cs]: full tiles with
+ * unit column stride in place, others through a buffer (same arithmetic, same bits).
+ */
+static void tile(tile_fn fn, size_t kc, const float *a, const float *b, float *c, size_t rs, size_t cs,
+                 int mr, int nr, int first) {
+  if (mr == TK_MR && nr == TK_NR && cs == 1) {
+    fn(kc, a, b, c, rs, first);
     return;
   }
   float buf[TK_MR * TK_NR];
   memset(buf, 0, sizeof buf);
   if (!first)
-    for (int i = 0; i < mr; i++) memcpy(buf + i * TK_NR, c + i * ldc, (size_t)nr * sizeof(float));
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nr; j++) buf[i * TK_NR + j] = c[i * rs + j * cs];
   fn(kc, a, b, buf, TK_NR, 0); /* fma(a, b, +0) rounds like the product alone: same bits as first */
-  for (int i = 0; i < mr; i++) memcpy(c + i * ldc, buf + i * TK_NR, (size_t)nr * sizeof(float));
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++) c[i * rs + j * cs] = buf[i * TK_NR + j];
 }
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-int tk_gemm(tk_isa isa, size_t m, size_t n, size_t r, const tk_operands *op, float *c, size_t ldc,
-            int accumulate) {
-  const size_t npanels = (n + TK_NR - 1) / TK_NR;
+int tk_gemm(tk_isa isa, size_t m, size_t n, size_t r, const tk_operands *op, float *c, size_t rs,
+            size_t cs, int accumulate) {
+  const size_t ncmax = min_size(n, TK_NC), bpanels = (ncmax + TK_NR - 1) / TK_NR;
   float *abuf = aligned_alloc(64, (size_t)TK_MC * TK_KC * sizeof(float));
-  float *bbuf = aligned_alloc(64, npanels * TK_NR * TK_KC * sizeof(float));
+  float *bbuf = aligned_alloc(64, bpanels * TK_NR * TK_KC * sizeof(float));
   if (abuf == NULL || bbuf == NULL) {
     free(abuf);
     free(bbuf);
     return -1;
   }
   if (r == 0 && !accumulate)
-    for (size_t i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+    for (size_t i = 0; i < m; i++)
+      for (size_t j = 0; j < n; j++) c[i * rs + j * cs] = 0.0f;
   const tile_fn fn = tile_for(isa);
-  for (size_t r0 = 0; r0 < r; r0 += TK_KC) {
-    const size_t kc = min_size(TK_KC, r - r0);
-    const int first = r0 == 0 && !accumulate;
-    size_t bstride = 0;
-    const float *bp = op->pack_b(op->ctx, r0, kc, bbuf, &bstride);
-    for (size_t i0 = 0; i0 < m; i0 += TK_MC) {
-      const size_t mc = min_size(TK_MC, m - i0);
-      op->pack_a(op->ctx, i0, mc, r0, kc, abuf);
-      for (size_t j = 0; j < npanels; j++) {
-        const int nr = (int)min_size(TK_NR, n - j * TK_NR);
-        for (size_t ip = 0; ip * TK_MR < mc; ip++) {
-          const int mr = (int)min_size(TK_MR, mc - ip * TK_MR);
-          tile(fn, kc, abuf + ip * kc * TK_MR, bp + j * bstride, c + (i0 + ip * TK_MR) * ldc + j * TK_NR,
-               ldc, mr, nr, first);
+  for (size_t j0 = 0; j0 < n; j0 += TK_NC) {
+    const size_t nc = min_size(TK_NC, n - j0), npanels = (nc + TK_NR - 1) / TK_NR;
+    for (size_t r0 = 0; r0 < r; r0 += TK_KC) {
+      const size_t kc = min_size(TK_KC, r - r0);
+      const int first = r0 == 0 && !accumulate;
+      size_t bstride = 0;
+      const float *bp = op->pack_b(op->ctx, r0, kc, j0, nc, bbuf, &bstride);
+      for (size_t i0 = 0; i0 < m; i0 += TK_MC) {
+        const size_t mc = min_size(TK_MC, m - i0);
+        op->pack_a(op->ctx, i0, mc, r0, kc, abuf);
+        for (size_t j = 0; j < npanels; j++) {
+          const int nr = (int)min_size(TK_NR, nc - j * TK_NR);
+          for (size_t ip = 0; ip * TK_MR < mc; ip++) {
+            const int mr = (int)min_size(TK_MR, mc - ip * TK_MR);
+            tile(fn, kc, abuf + ip * kc * TK_MR, bp + j * bstride,
+                 c + (i0 + ip * TK_MR) * rs + (j0 + j * TK_NR) * cs, rs, cs, mr, nr, first);
+          }
         }
       }
     }
@@ -126,14 +135,13 @@ int tk_gemm(tk_isa isa, size_t m, size_t n, size_t r, const tk_operands *op, flo
   return 0;
 }
 
-void tk_pack_rows(const float *src, size_t ld, size_t r0, size_t kc, size_t n, float *dst) {
-  const size_t npanels = (n + TK_NR - 1) / TK_NR;
+void tk_pack_rows(const float *src, size_t ld, size_t r0, size_t kc, size_t j0, size_t nc, float *dst) {
+  const size_t npanels = (nc + TK_NR - 1) / TK_NR;
   for (size_t j = 0; j < npanels; j++) {
-    const size_t j0 = j * TK_NR, nr = min_size(TK_NR, n - j0);
+    const size_t jj0 = j0 + j * TK_NR, nr = min_size(TK_NR, j0 + nc - jj0);
     float *d = dst + j * kc * TK_NR;
     for (size_t k = 0; k < kc; k++, d += TK_NR) {
-      const float *s = src + (r0 + k) * ld + j0;
-      memcpy(d, s, nr * sizeof(float));
+      memcpy(d, src + (r0 + k) * ld + jj0, nr * sizeof(float));
       for (size_t t = nr; t < TK_NR; t++) d[t] = 0.0f;
     }
   }
