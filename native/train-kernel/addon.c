@@ -7,6 +7,8 @@
  *                           in0, in1, out, bias, act, alpha]: byte offsets into heap of the two
  *             inputs (forward: x, W; backprop input: dY, W; backprop filter: x, dY), of the output,
  *             and of the bias (forward only, -1 for none); act and alpha as in tk_act.
+ *   upsampleGrad(heap, params)   params Float64Array [n, h, w, c, fh, fw, dyOffset, dxOffset]:
+ *                    the gradient of nearest-neighbour upsampling by integer factors
  *   isa()            the default code path, 'avx2' or 'scalar'
  *   supportedIsas()  every code path this CPU runs, fastest first
  *
@@ -159,6 +161,49 @@ static napi_value js_conv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value js_upsample_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void *heap;
+  size_t heap_len, plen, boff;
+  napi_typedarray_type type;
+  double *p;
+  napi_value ab;
+  TK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_arraybuffer_info(env, argv[0], &heap, &heap_len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "train_kernel: upsampleGrad(heap, params): heap must be an ArrayBuffer");
+    return NULL;
+  }
+  if (napi_get_typedarray_info(env, argv[1], &type, &plen, (void **)&p, &ab, &boff) != napi_ok ||
+      type != napi_float64_array || plen != 8) {
+    napi_throw_type_error(env, NULL, "train_kernel: upsampleGrad params must be a Float64Array of 8 numbers");
+    return NULL;
+  }
+  for (int i = 0; i < 6; i++) {
+    if (!(p[i] >= 1) || p[i] > 1e9 || p[i] != (double)(long)p[i]) {
+      napi_throw_range_error(env, NULL, "train_kernel: upsampleGrad sizes must be positive integers");
+      return NULL;
+    }
+  }
+  if (p[0] * p[1] * p[2] * p[3] * p[4] * p[5] > 1e12) {
+    napi_throw_range_error(env, NULL, "train_kernel: tensor sizes out of range");
+    return NULL;
+  }
+  const size_t n = (size_t)p[0], h = (size_t)p[1], w = (size_t)p[2], c = (size_t)p[3], fh = (size_t)p[4],
+               fw = (size_t)p[5];
+  const size_t nx = n * h * w * c, ny = nx * fh * fw;
+  const float *dy = heap_span(env, heap, heap_len, p[6], ny, "dy");
+  if (dy == NULL) return NULL;
+  float *dx = heap_span(env, heap, heap_len, p[7], nx, "dx");
+  if (dx == NULL) return NULL;
+  if (overlaps(dx, nx, dy, ny)) {
+    napi_throw_range_error(env, NULL, "train_kernel: the output must not overlap an input");
+    return NULL;
+  }
+  tk_upsample_grad(n, h, w, c, fh, fw, dy, dx);
+  return NULL;
+}
+
 static napi_value js_isa(napi_env env, napi_callback_info info) {
   (void)info;
   tk_instance *inst;
@@ -209,6 +254,7 @@ NAPI_MODULE_INIT() {
   }
   const napi_property_descriptor props[] = {
       {"conv", NULL, js_conv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"upsampleGrad", NULL, js_upsample_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isa", NULL, js_isa, NULL, NULL, NULL, napi_enumerable, NULL},
       {"supportedIsas", NULL, js_supported_isas, NULL, NULL, NULL, napi_enumerable, NULL},
   };

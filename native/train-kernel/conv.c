@@ -326,3 +326,18 @@ int tk_conv_backprop_filter(tk_isa isa, const tk_geom *g, const float *x, const 
   const tk_operands op = {pack_patches_t, pack_dy, &ctx};
   return tk_gemm(isa, kdim, g->co, m, &op, dw, g->co, 1, 0);
 }
+
+void tk_upsample_grad(size_t n, size_t h, size_t w, size_t c, size_t fh, size_t fw, const float *dy, float *dx) {
+  const size_t ow = w * fw;
+  for (size_t img = 0; img < n; img++)
+    for (size_t i = 0; i < h; i++)
+      for (size_t j = 0; j < w; j++) {
+        float *d = dx + ((img * h + i) * w + j) * c;
+        for (size_t ch = 0; ch < c; ch++) d[ch] = 0.0f;
+        for (size_t a = 0; a < fh; a++)
+          for (size_t b = 0; b < fw; b++) {
+            const float *s = dy + ((img * h * fh + i * fh + a) * ow + j * fw + b) * c;
+            for (size_t ch = 0; ch < c; ch++) d[ch] += s[ch];
+          }
+      }
+}

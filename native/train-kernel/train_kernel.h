@@ -45,6 +45,13 @@ int tk_conv_backprop_input(tk_isa isa, const tk_geom *g, const float *dy, const 
 /* dw = Conv2DBackpropFilter(x, dy). */
 int tk_conv_backprop_filter(tk_isa isa, const tk_geom *g, const float *x, const float *dy, float *dw);
 
+/*
+ * Gradient of nearest-neighbour upsampling by integer factors (fh, fw) (UpSampling2D):
+ * dx[n, i, j, c] = sum over a < fh, b < fw of dy[n, i·fh + a, j·fw + b, c], in that order.
+ * x is [n, h, w, c], dy [n, h·fh, w·fw, c].
+ */
+void tk_upsample_grad(size_t n, size_t h, size_t w, size_t c, size_t fh, size_t fw, const float *dy, float *dx);
+
 /* Bit mask of the code paths this CPU runs (bit per tk_isa). */
 unsigned tk_supported_isas(void);
 

@@ -242,14 +242,55 @@ describe.skipIf(!native)('the wasm fallback', () => {
     const c: Case = { x: [2, 8, 8, 16], k: [4, 4], co: 32, s: 2, pad: 'same' };
     await tf.setBackend('wasm');
     const withNative = await convAll(c);
+    const names = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.ResizeNearestNeighborGrad];
+    const nativeFuncs = names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
     unregisterNativeTrainingKernels();
+    const originals = names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
     try {
       expect(nativeTrainingKernelsRegistered()).toBe(false);
+      names.forEach((name, i) => expect(originals[i], name).not.toBe(nativeFuncs[i]));
       const fallback = await convAll(c);
       for (const key of ['y', 'dx', 'dw'] as const) expect(relError(fallback[key], withNative[key]), key).toBeLessThanOrEqual(TOLERANCE);
     } finally {
       registerNativeTrainingKernels();
     }
     expect(nativeTrainingKernelsRegistered()).toBe(true);
+    names.forEach((name, i) => expect(tf.getKernel(name, 'wasm')?.kernelFunc, name).not.toBe(originals[i]));
+  });
+});
+
+describe.skipIf(!native)('native upsampling gradient', () => {
+  it.each([
+    [[3, 4, 5, 2], 2],
+    [[1, 1, 1, 7], 2],
+    [[2, 3, 2, 3], 4],
+  ] as const)('x %j, factor %i: sums each block, in a JS reference', async (shape, f) => {
+    await tf.setBackend('wasm');
+    const [n, h, w, c] = shape;
+    const x = tf.tensor4d(seeded(n * h * w * c, 51), [n, h, w, c]);
+    const r = seeded(n * f * h * f * w * c, 52);
+    const rt = tf.tensor4d(r, [n, f * h, f * w, c]);
+    const g = tf.grad((a: tf.Tensor) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [f * h, f * w]).mul(rt).sum())(x);
+    const expected = new Float32Array(n * h * w * c);
+    for (let b = 0; b < n; b++)
+      for (let i = 0; i < f * h; i++)
+        for (let j = 0; j < f * w; j++)
+          for (let k = 0; k < c; k++) expected[((b * h + Math.floor(i / f)) * w + Math.floor(j / f)) * c + k]! += r[((b * f * h + i) * f * w + j) * c + k]!;
+    expect(relError((await g.data()) as Float32Array, expected)).toBeLessThanOrEqual(1e-6);
+    tf.dispose([x, rt, g]);
+  });
+
+  it('cases it does not run (factor 3, alignCorners) go to the kernel registered before', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(seeded(2 * 3 * 3 * 2, 53), [2, 3, 3, 2]);
+    for (const [size, align] of [[9, false], [6, true]] as const) {
+      const rt = tf.tensor4d(seeded(2 * size * size * 2, 54), [2, size, size, 2]);
+      const g = tf.grad((a: tf.Tensor) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [size, size], align).mul(rt).sum())(x);
+      expect(g.shape).toEqual([2, 3, 3, 2]);
+      const total = (await g.sum().data())[0]!;
+      expect(total).toBeCloseTo((await rt.sum().data())[0]!, 4); // every dy value lands somewhere
+      tf.dispose([rt, g]);
+    }
+    x.dispose();
   });
 });

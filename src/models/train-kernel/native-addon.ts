@@ -24,6 +24,8 @@ export interface TrainAddon {
    * with byte offsets into `heap`; every range is checked against the heap.
    */
   conv(op: number, heap: ArrayBuffer, params: Float64Array, isa?: TrainIsa): void;
+  /** Gradient of nearest-neighbour upsampling; `params` is `[n, h, w, c, fh, fw, dyOffset, dxOffset]`. */
+  upsampleGrad(heap: ArrayBuffer, params: Float64Array): void;
   isa(): TrainIsa;
   supportedIsas(): TrainIsa[];
 }
