@@ -80,7 +80,7 @@ export function resolveTrainKernel(env: Readonly<Record<string, string | undefin
   try {
     const addon = createRequire(import.meta.url)(file) as TrainAddon;
     const isa = addon.isa();
-    if (isa === 'scalar' && process.arch === 'x64') return wasm('this CPU lacks AVX2+FMA');
+    if (isa === 'scalar' && process.arch === 'x64' && !addon.supportedIsas().includes('avx2')) return wasm('this CPU lacks AVX2+FMA');
     return { addon, info: { kind: 'native', isa } };
   } catch (error) {
     const reason = `loading ${TRAIN_KERNEL_BINARY} failed: ${error instanceof Error ? error.message : String(error)}`;
