@@ -4,6 +4,11 @@
  * threads) measured in the same run, and the throughput of 2 concurrent users (worker_threads)
  * over 1. Target: tfjs <= 1.5 x PyTorch (1 thread) per step.
  *
+ * On wasm, tfjs runs twice in the same process: with the native training kernels
+ * (native/train-kernel, when built) and with the wasm backend's own kernels (XNNPACK and the
+ * project's TypeScript gradients: the fallback), and both are printed beside PyTorch, in wall time
+ * and in process CPU time (CPU time is the fairer figure on a machine shared with other jobs).
+ *
  *   npm run bench:train [-- --backend cpu|wasm|tensorflow] [--repeats 5] [--warmup 2]
  *                       [--parallel-iterations 3] [--no-torch] [--no-parallel] [--no-profile]
  *
@@ -28,6 +33,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { RequestedBackend } from '../src/models/backend.js';
 import { ranTrainStep } from '../src/models/rec-adv/train-step.js';
 import { initTensorflow } from '../src/models/runtime.js';
+import { trainKernelInfo, trainKernelLabel } from '../src/models/train-kernel/native-addon.js';
+import { registerNativeTrainingKernels, unregisterNativeTrainingKernels } from '../src/models/train-kernel/register.js';
 import { startModuleWorker } from '../src/util/module-worker.js';
 import { makeBatch, makePair, SETTINGS, SHAPE, type WorkerInput, type WorkerMessage } from './bench-train-worker.js';
 
@@ -69,15 +76,20 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function timeMs(run: () => Promise<void>, reps = repeats): Promise<{ median: number; runs: number[] }> {
+/** Median wall ms, every run's wall ms, and the median CPU ms of this process (all its threads). */
+async function timeMs(run: () => Promise<void>, reps = repeats): Promise<{ median: number; runs: number[]; cpu: number }> {
   for (let i = 0; i < warmup; i++) await run();
   const runs: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await run();
     runs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return { median: median(runs), runs };
+  return { median: median(runs), runs, cpu: median(cpu) };
 }
 
 const mse = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.mean(tf.squaredDifference(a, b));
@@ -85,15 +97,25 @@ const mse = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.mean(tf.squaredDiffere
 // ---------------------------------------------------------------- tfjs
 interface TfjsResult {
   readonly backend: string;
+  /** Convolution kernels: `native-avx2`, `wasm (...)`, or the backend name. */
+  readonly kernels: string;
   readonly times: StepTimes;
+  /** Median process CPU time per step (ms; inference in ms/image). */
+  readonly cpu: StepTimes;
   readonly runs: Record<StepName, number[]>;
   readonly params: { reconstructor: number; discriminator: number };
   readonly leakedTensors: number;
   readonly profile?: ProfileSummary;
 }
 
-async function benchTfjs(): Promise<TfjsResult> {
+/** The tfjs measurements with the native training kernels (`native`) or the wasm backend's own (`wasm`). */
+async function benchTfjs(kernels: 'native' | 'wasm', profileIt: boolean): Promise<TfjsResult> {
   const choice = await initTensorflow(requested);
+  if (choice.name === 'wasm') {
+    if (kernels === 'wasm') unregisterNativeTrainingKernels();
+    else registerNativeTrainingKernels();
+  }
+  const label = choice.name !== 'wasm' ? choice.name : kernels === 'native' ? trainKernelLabel() : 'wasm (XNNPACK + TypeScript gradients)';
   const pair = makePair(1);
   const { reconstructor: R, discriminator: D } = pair;
   const x = makeBatch(BATCH, 1);
@@ -137,12 +159,16 @@ async function benchTfjs(): Promise<TfjsResult> {
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
 
   let profile: ProfileSummary | undefined;
-  if (withProfile) profile = await profileCombined(combined);
+  if (profileIt) profile = await profileCombined(combined);
   const count = (m: tf.LayersModel): number => m.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   x.dispose();
+  R.dispose();
+  D.dispose();
   return {
     backend: choice.name,
+    kernels: label,
     times: { reconstructorStepMs: r.median, discriminatorStepMs: d.median, combinedStepMs: c.median, inferenceMsPerImage: i.median / BATCH },
+    cpu: { reconstructorStepMs: r.cpu, discriminatorStepMs: d.cpu, combinedStepMs: c.cpu, inferenceMsPerImage: i.cpu / BATCH },
     runs: { reconstructorStepMs: r.runs, discriminatorStepMs: d.runs, combinedStepMs: c.runs, inferenceMsPerImage: i.runs.map((v) => v / BATCH) },
     params: { reconstructor: count(R), discriminator: count(D) },
     leakedTensors,
@@ -164,6 +190,8 @@ interface ProfileSummary {
   readonly text: string;
   /** Convolution FLOPs of one combined iteration. */
   readonly convFlops: number;
+  /** Per convolution kernel and shapes: kernel ms and FLOPs in one combined iteration. */
+  readonly convLayers: Map<string, { ms: number; flops: number; calls: number }>;
 }
 
 /**
@@ -214,7 +242,8 @@ async function profileCombined(combined: () => Promise<void>): Promise<ProfileSu
   top(' by group:', byGroup, 4);
   top(' by kernel:', byName, 12);
   top(' by kernel and input shapes (top 16):', byShape, 16);
-  return { text: lines.join('\n'), convFlops: flopsTotal };
+  const convLayers = new Map([...byShape].filter(([, e]) => e.flops > 0));
+  return { text: lines.join('\n'), convFlops: flopsTotal, convLayers };
 }
 
 // ---------------------------------------------------------------- PyTorch
@@ -225,6 +254,8 @@ interface TorchResult {
   readonly combinedStepMs: number;
   readonly inferenceMsPerImage: number;
   readonly params: { reconstructor: number; discriminator: number };
+  /** Median process CPU ms per step (inference per image). */
+  readonly cpuMs?: StepTimes;
   readonly runs?: { reconstructorStepMs?: number[]; discriminatorStepMs?: number[]; combinedStepMs?: number[]; inferenceBatchMs?: number[] };
 }
 interface TorchReport {
@@ -336,14 +367,17 @@ async function main(): Promise<void> {
   console.log(`versions: node ${process.version}, tfjs ${versions['tfjs'] ?? '?'} (core ${versions['tfjs-core'] ?? '?'}, layers ${versions['tfjs-layers'] ?? '?'})`);
   console.log(`model: RAN ${SHAPE.height}x${SHAPE.width}x${SHAPE.channels}, gf ${SHAPE.gf}, df ${SHAPE.df}; batch ${BATCH}; median of ${repeats} timed runs (${FAST_REPEATS} for D step and inference) after ${warmup} warm-up runs`);
 
-  const tfjs = await benchTfjs();
+  const tfjs = await benchTfjs('native', withProfile);
+  const nativeAvailable = tfjs.backend === 'wasm' && trainKernelInfo().kind === 'native';
+  // The wasm backend's own kernels (the fallback), measured in the same process for the ratio.
+  const fallback = nativeAvailable ? await benchTfjs('wasm', withProfile) : undefined;
   if (tfjs.backend === 'wasm') {
     const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as { version_wasm?: string };
-    console.log(`tfjs backend: wasm ${wasm.version_wasm ?? '?'} (single-threaded in Node; project conv gradient kernels registered)`);
+    console.log(`tfjs backend: wasm ${wasm.version_wasm ?? '?'} (single-threaded in Node); convolution kernels: ${tfjs.kernels}${fallback ? ` and, for comparison, ${fallback.kernels}` : ''}`);
   } else {
     console.log(`tfjs backend: ${tfjs.backend}`);
   }
-  console.log(`tfjs params: reconstructor ${tfjs.params.reconstructor.toLocaleString('en-US')}, discriminator ${tfjs.params.discriminator.toLocaleString('en-US')}; tensors leaked during timing: ${tfjs.leakedTensors}`);
+  console.log(`tfjs params: reconstructor ${tfjs.params.reconstructor.toLocaleString('en-US')}, discriminator ${tfjs.params.discriminator.toLocaleString('en-US')}; tensors leaked during timing: ${tfjs.leakedTensors}${fallback ? ` (fallback run: ${fallback.leakedTensors})` : ''}`);
 
   let torch: TorchReport | undefined;
   if (withTorch) {
@@ -363,23 +397,41 @@ async function main(): Promise<void> {
 
   const t1 = torch?.results.find((r) => r.threads === 1);
   const t2 = torch?.results.find((r) => r.threads === 2);
-  const rows = STEPS.map(({ key, label, unit }) => {
-    const ours = tfjs.times[key];
-    const ratio = t1 ? ours / t1[key] : NaN;
-    return [
-      label,
-      fmt(ours, unit),
-      fmt(t1?.[key], unit),
-      fmt(t2?.[key], unit),
-      Number.isNaN(ratio) ? '-' : `${ratio.toFixed(2)}x ${ratio <= TARGET_RATIO ? 'ok' : 'OVER'}`,
-      fmt(REFERENCE[key], unit),
-      `${(ours / REFERENCE[key]).toFixed(2)}x`,
-    ];
-  });
+  const ratio = (a: number | undefined, b: number | undefined, target = true): string => {
+    if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b)) return '-';
+    const r = a / b;
+    return `${r.toFixed(2)}x${target ? (r <= TARGET_RATIO ? ' ok' : ' OVER') : ''}`;
+  };
+  const ours = fallback ? 'native' : `tfjs ${tfjs.backend}`;
+  const wallRows = STEPS.map(({ key, label, unit }) => [
+    label,
+    fmt(tfjs.times[key], unit),
+    ...(fallback ? [fmt(fallback.times[key], unit)] : []),
+    fmt(t1?.[key], unit),
+    fmt(t2?.[key], unit),
+    ratio(tfjs.times[key], t1?.[key]),
+    ...(fallback ? [ratio(fallback.times[key], t1?.[key]), ratio(fallback.times[key], tfjs.times[key], false)] : []),
+  ]);
   console.log('');
-  console.log(table([`step (batch ${BATCH})`, `tfjs ${tfjs.backend}`, 'PyTorch 1 thr', 'PyTorch 2 thr', `tfjs/PyTorch 1 thr (target <= ${TARGET_RATIO})`, 'reference PyTorch 1 thr (earlier)', 'tfjs/reference'], rows));
+  console.log('wall time (median):');
+  console.log(table([`step (batch ${BATCH})`, ours, ...(fallback ? ['wasm fallback'] : []), 'PyTorch 1 thr', 'PyTorch 2 thr', `${ours}/PyTorch 1 thr (target <= ${TARGET_RATIO})`, ...(fallback ? ['wasm/PyTorch 1 thr', 'native speed-up over wasm'] : [])], wallRows));
+  const c1 = t1?.cpuMs;
+  const cpuRows = STEPS.map(({ key, label, unit }) => [
+    label,
+    fmt(tfjs.cpu[key], unit),
+    ...(fallback ? [fmt(fallback.cpu[key], unit)] : []),
+    fmt(c1?.[key], unit),
+    ratio(tfjs.cpu[key], c1?.[key]),
+    ...(fallback ? [ratio(fallback.cpu[key], c1?.[key]), ratio(fallback.cpu[key], tfjs.cpu[key], false)] : []),
+  ]);
+  console.log('');
+  console.log('process CPU time (median; all threads of the process, so PyTorch 1 thread only):');
+  console.log(table([`step (batch ${BATCH})`, ours, ...(fallback ? ['wasm fallback'] : []), 'PyTorch 1 thr', `${ours}/PyTorch 1 thr (target <= ${TARGET_RATIO})`, ...(fallback ? ['wasm/PyTorch 1 thr', 'native speed-up over wasm'] : [])], cpuRows));
   console.log('combined iteration = ranTrainStep given a 64-image tensor (its batch argument is the half batch of the authors\' code): D step on 64 real, D step on 64 reconstructions, R step on 64.');
-  console.log(`tfjs ${tfjs.backend} runs (ms; inference in ms/image): ${STEPS.map(({ key, label }) => `${label.split(' ')[0]} ${tfjs.runs[key].map((v) => v.toFixed(key === 'inferenceMsPerImage' ? 2 : 0)).join('/')}`).join('; ')}`);
+  console.log(`reference PyTorch 1 thread measured earlier on a similar 2-core machine: ${STEPS.map(({ key, label, unit }) => `${label.split(' ')[0]} ${fmt(REFERENCE[key], unit)}`).join(', ')}`);
+  for (const r of [tfjs, fallback]) {
+    if (r) console.log(`tfjs ${r.kernels} runs (ms; inference in ms/image): ${STEPS.map(({ key, label }) => `${label.split(' ')[0]} ${r.runs[key].map((v) => v.toFixed(key === 'inferenceMsPerImage' ? 2 : 0)).join('/')}`).join('; ')}`);
+  }
   if (t1 || t2) {
     for (const t of [t1, t2]) {
       if (!t?.runs) continue;
@@ -388,11 +440,26 @@ async function main(): Promise<void> {
       console.log(`PyTorch ${t.threads} thr runs (ms; inference in ms/image): reconstructor ${j(r.reconstructorStepMs)}; discriminator ${j(r.discriminatorStepMs)}; combined ${j(r.combinedStepMs)}; inference ${j(r.inferenceBatchMs?.map((v) => v / BATCH), 2)}`);
     }
   }
-  if (tfjs.profile) {
-    console.log(`\n${tfjs.profile.text}`);
-    const gflop = tfjs.profile.convFlops / 1e9;
+  for (const r of [tfjs, fallback]) {
+    if (!r?.profile) continue;
+    console.log(`\n${r.kernels}: ${r.profile.text}`);
+    const gflop = r.profile.convFlops / 1e9;
     const rate = (ms: number | undefined): string => (ms ? `${(gflop / (ms / 1000)).toFixed(1)} GFLOP/s` : '-');
-    console.log(`convolution throughput over the whole combined iteration: tfjs ${tfjs.backend} ${rate(tfjs.times.combinedStepMs)}, PyTorch 1 thread ${rate(t1?.combinedStepMs)}, 2 threads ${rate(t2?.combinedStepMs)}`);
+    console.log(`convolution throughput over the whole combined iteration (wall): tfjs ${r.kernels} ${rate(r.times.combinedStepMs)}, PyTorch 1 thread ${rate(t1?.combinedStepMs)}, 2 threads ${rate(t2?.combinedStepMs)}`);
+  }
+  if (tfjs.profile) {
+    const layers = [...tfjs.profile.convLayers].sort((a, b) => b[1].flops - a[1].flops);
+    const gf = (e: { ms: number; flops: number } | undefined): string => (e && e.ms > 0 ? `${(e.flops / 1e9 / (e.ms / 1000)).toFixed(1)}` : '-');
+    console.log('\nGFLOP/s per convolution kernel and shapes in one combined iteration (kernel wall time from tf.profile):');
+    console.log(
+      table(
+        ['kernel and input shapes', 'calls', 'GFLOP', `${tfjs.kernels} ms`, 'GFLOP/s', ...(fallback ? ['wasm ms', 'wasm GFLOP/s'] : [])],
+        layers.map(([key, e]) => {
+          const w = fallback?.profile?.convLayers.get(key);
+          return [key, String(e.calls), (e.flops / 1e9).toFixed(2), e.ms.toFixed(1), gf(e), ...(fallback ? [w ? w.ms.toFixed(1) : '-', gf(w)] : [])];
+        }),
+      ),
+    );
   }
 
   if (withParallel) {

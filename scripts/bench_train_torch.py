@@ -99,15 +99,18 @@ def build_discriminator(channels: int = 3, df: int = 64) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def median_ms(run, warmup: int, repeats: int) -> tuple[float, list[float]]:
+def median_ms(run, warmup: int, repeats: int) -> tuple[float, list[float], float]:
+    """Median wall ms, the wall ms of every run, and the median process CPU ms (all threads)."""
     for _ in range(warmup):
         run()
     times = []
+    cpu = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run()
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), times
+        cpu.append((time.process_time() - c0) * 1000)
+    return statistics.median(times), times, statistics.median(cpu)
 
 
 def bench(threads: int, batch: int, warmup: int, repeats: int) -> dict:
@@ -153,16 +156,17 @@ def bench(threads: int, batch: int, warmup: int, repeats: int) -> dict:
             R(x[:64]).sum().item()
         R.train()
 
-    r_ms, r_runs = median_ms(r_step, warmup, repeats)
-    d_ms, d_runs = median_ms(lambda: d_step(x, 1.0), warmup, max(repeats, 5))
-    c_ms, c_runs = median_ms(combined, warmup, repeats)
-    i_ms, i_runs = median_ms(infer, warmup, max(repeats, 5))
+    r_ms, r_runs, r_cpu = median_ms(r_step, warmup, repeats)
+    d_ms, d_runs, d_cpu = median_ms(lambda: d_step(x, 1.0), warmup, max(repeats, 5))
+    c_ms, c_runs, c_cpu = median_ms(combined, warmup, repeats)
+    i_ms, i_runs, i_cpu = median_ms(infer, warmup, max(repeats, 5))
     return {
         "threads": threads,
         "reconstructorStepMs": r_ms,
         "discriminatorStepMs": d_ms,
         "combinedStepMs": c_ms,
         "inferenceMsPerImage": i_ms / min(64, batch),
+        "cpuMs": {"reconstructorStepMs": r_cpu, "discriminatorStepMs": d_cpu, "combinedStepMs": c_cpu, "inferenceMsPerImage": i_cpu / min(64, batch)},
         "runs": {"reconstructorStepMs": r_runs, "discriminatorStepMs": d_runs, "combinedStepMs": c_runs, "inferenceBatchMs": i_runs},
         "params": {"reconstructor": sum(p.numel() for p in R.parameters()), "discriminator": sum(p.numel() for p in D.parameters())},
     }

@@ -12,6 +12,11 @@ export interface BackendChoice {
   readonly module: string | null;
   /** Modules tried before it, with the reason each was skipped. */
   readonly skipped: readonly { module: string; reason: string }[];
+  /**
+   * Convolution kernels in use, set by `initTensorflow`: on wasm `native-avx2` (or `native-scalar`)
+   * for the native training kernels, else `wasm (<why>)`; the backend name on other backends.
+   */
+  readonly kernels?: string;
 }
 
 /** Loads a module by specifier; injected so tests can simulate installed or missing packages. */

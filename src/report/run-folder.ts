@@ -22,7 +22,7 @@ export interface RunManifest {
   error: string | null;
   readonly git: { commit: string | null; dirty: boolean | null };
   readonly versions: Record<string, string>;
-  backend: { requested: string; name: string | null; detail?: string } ;
+  backend: { requested: string; name: string | null; detail?: string; kernels?: string } ;
   readonly host: Record<string, string | number>;
   /** Files the run wrote, relative to the run folder. */
   files: string[];

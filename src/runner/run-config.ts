@@ -98,7 +98,7 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       tensorflow: async () => {
         backend ??= initTensorflow(config.backend as RequestedBackend);
         const choice = await backend;
-        manifest.backend = { requested: config.backend, name: choice.name, detail: `${choice.module ?? 'built-in cpu backend'}${choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.module} (${s.reason})`).join(', ')}` : ''}` };
+        manifest.backend = { requested: config.backend, name: choice.name, ...(choice.kernels ? { kernels: choice.kernels } : {}), detail: `${choice.module ?? 'built-in cpu backend'}${choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.module} (${s.reason})`).join(', ')}` : ''}` };
         return choice;
       },
       dataset: () => {

@@ -17,6 +17,8 @@ export interface UserTrainingSummary {
   readonly iterations: number;
   readonly seconds: number;
   readonly backend: string;
+  /** Convolution kernels that trained the model (`BackendChoice.kernels`, e.g. `native-avx2`). */
+  readonly kernels?: string;
 }
 
 /** Folder of one user's model inside a models folder (user names are made safe for file names). */
@@ -49,6 +51,7 @@ export async function writeUserArtifacts(
   trained: TrainedUser,
   samples: { images: Float32Array; shape: readonly [number, number, number] },
   backend: string,
+  kernels?: string,
 ): Promise<UserTrainingSummary> {
   const dir = userModelDir(modelsDir, user);
   await saveModel(trained.reconstructor, dir);
@@ -78,6 +81,7 @@ export async function writeUserArtifacts(
     iterations: trained.curve.length,
     seconds: Math.round(trained.seconds * 100) / 100,
     backend,
+    ...(kernels ? { kernels } : {}),
   };
   await writeFileAtomic(join(dir, 'done.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;

@@ -7,6 +7,7 @@ import { parseConfigText } from '../../config/load.js';
 import { prepareDataset } from '../../datasets/prepare.js';
 import { tempDir } from '../../testing/fixtures.js';
 import { Rng } from '../../util/rng.js';
+import { trainKernelLabel } from '../train-kernel/native-addon.js';
 import { userModelDir } from './artifacts.js';
 import { loadUserModels, parseShard, trainUsers } from './train-users.js';
 
@@ -42,7 +43,9 @@ describe('training every user', () => {
       const curve = (await readFile(join(dir, 'curves.csv'), 'utf8')).trim().split('\n');
       expect(curve[0]).toBe('iteration,dLossReal,dLossFake,rLoss,rMse,valMse');
       expect(curve).toHaveLength(7);
-      expect(JSON.parse(await readFile(join(dir, 'done.json'), 'utf8')).backend).toBe('wasm');
+      const done = JSON.parse(await readFile(join(dir, 'done.json'), 'utf8')) as { backend: string; kernels: string };
+      expect(done.backend).toBe('wasm');
+      expect(done.kernels).toBe(trainKernelLabel());
     }
     const again = await trainUsers(config, data, { outDir: out });
     expect(again.trained).toHaveLength(0);

@@ -114,7 +114,7 @@ export async function trainUsers(
   };
   if (workers === 1) {
     const choice = await initTensorflow(config.backend as RequestedBackend);
-    for (const job of jobs) report(await runTrainingJob(job, choice.name, (n) => task.tick(n)));
+    for (const job of jobs) report(await runTrainingJob(job, choice.name, (n) => task.tick(n), choice.kernels));
   } else {
     await runInWorkers(jobs, workers, config.backend as RequestedBackend, (n) => task.tick(n), report);
   }

@@ -15,7 +15,7 @@ const init = workerData as WorkerInit;
 try {
   const choice = await initTensorflow(init.backend);
   port.on('message', (job: UserTrainingJob) => {
-    runTrainingJob(job, choice.name, (n) => post({ type: 'tick', user: job.user, iterations: n }))
+    runTrainingJob(job, choice.name, (n) => post({ type: 'tick', user: job.user, iterations: n }), choice.kernels)
       .then((summary) => post({ type: 'done', user: job.user, summary }))
       .catch((error: unknown) => post({ type: 'error', user: job.user, message: error instanceof Error ? error.message : String(error) }));
   });
