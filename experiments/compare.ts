@@ -1,11 +1,11 @@
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { collabDatasets, collabRows, collabTestSet } from '../src/collab/compare/collab-rows.js';
-import { heMismatch, heRows } from '../src/collab/compare/he-rows.js';
-import { identificationMismatch, identificationRows } from '../src/collab/compare/identification-rows.js';
-import { compareCharts, comparisonMarkdown } from '../src/collab/compare/present.js';
-import { COMPARISON_COLUMNS, exposureRows, tableRow, type SystemRow } from '../src/collab/compare/rows.js';
-import { candidateRuns, readRun, resolveRun, type RunFolder } from '../src/collab/compare/runs.js';
+import { collabDatasets, collabRows, collabTestSet } from '../src/compare/collab-rows.js';
+import { heMismatch, heRows } from '../src/compare/he-rows.js';
+import { identificationMismatch, identificationRows } from '../src/compare/identification-rows.js';
+import { compareCharts, comparisonMarkdown } from '../src/compare/present.js';
+import { COMPARISON_COLUMNS, exposureRows, tableRow, type SystemRow } from '../src/compare/rows.js';
+import { candidateRuns, readRun, resolveRun, type RunFolder } from '../src/compare/runs.js';
 import { RunError } from '../src/errors.js';
 import type { Row } from '../src/report/csv.js';
 import { runIdFor } from '../src/runner/run-config.js';

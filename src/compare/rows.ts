@@ -1,6 +1,6 @@
-import { RunError } from '../../errors.js';
-import { classificationReport, confusionMatrix, type ConfusionMatrix, type UndefinedPolicy } from '../../metrics/confusion.js';
-import type { Cell, Row } from '../../report/csv.js';
+import { RunError } from '../errors.js';
+import { classificationReport, confusionMatrix, type ConfusionMatrix, type UndefinedPolicy } from '../metrics/confusion.js';
+import type { Cell, Row } from '../report/csv.js';
 import type { RunFolder } from './runs.js';
 import { EXPOSURE, type SystemKind } from './who-sees-what.js';
 

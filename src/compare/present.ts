@@ -1,6 +1,6 @@
-import { chartTheme, type ChartDefinition } from '../../report/charts.js';
+import { chartTheme, type ChartDefinition } from '../report/charts.js';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Cell, Row } from '../../report/csv.js';
+import type { Cell, Row } from '../report/csv.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 type Rows = readonly Record<string, unknown>[];

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { RunError } from '../../errors.js';
+import { RunError } from '../errors.js';
 import { fact, inputOf, scoreConfusion, scorePredictions, type SystemRow, type TestSet } from './rows.js';
 import { privatePredictionRows, runCsv, type RunFolder } from './runs.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { RunError } from '../../errors.js';
-import type { UndefinedPolicy } from '../../metrics/confusion.js';
-import type { Cell } from '../../report/csv.js';
+import { RunError } from '../errors.js';
+import type { UndefinedPolicy } from '../metrics/confusion.js';
+import type { Cell } from '../report/csv.js';
 import { fact, scorePredictions, type Scores, type SystemRow, type TestSet } from './rows.js';
 import { runCsv, type RunFolder } from './runs.js';
 import type { SystemKind } from './who-sees-what.js';

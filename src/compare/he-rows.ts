@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { RunError } from '../../errors.js';
+import { RunError } from '../errors.js';
 import { fact, inputOf, scorePredictions, type SystemRow, type TestSet } from './rows.js';
 import { runCsv, type RunFolder } from './runs.js';
 
