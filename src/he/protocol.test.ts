@@ -7,7 +7,7 @@ import { optimisedClientEngine } from './engines.js';
 import { generateKeyPair, type PaillierKeyPair } from './keys.js';
 import { clientView } from './model-views.js';
 import { estimateNaive } from './naive-estimate.js';
-import { lenetPlan } from './network.js';
+import { lenetPlan } from '../models/lenet/network.js';
 import { pack, slotLayout } from './packing.js';
 import { encryptWith } from './paillier.js';
 import { runEncryptedInference } from './protocol.js';

@@ -1,7 +1,7 @@
 import { ProtocolError } from '../errors.js';
 import { bitLength } from './bigint-math.js';
 import { foldedKernel } from './graph.js';
-import { floatForward, layerOutputs, type FloatWeights, type LayerSpec, type NetworkPlan } from './network.js';
+import { floatForward, layerOutputs, type FloatWeights, type LayerSpec, type NetworkPlan } from '../models/lenet/network.js';
 
 /** Quantisation settings. */
 export interface QuantOptions {

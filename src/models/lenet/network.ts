@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors.js';
+import { ShapeError } from '../../errors.js';
 
 /**
  * The LeNet-5 layer plan shared by the TF.js model, the float and integer reference forward

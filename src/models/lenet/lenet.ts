@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '../errors.js';
-import { predictClasses, trainClassifier, type EpochStats, type TrainedClassifier } from '../models/baselines/train-classifier.js';
-import { seededGlorot } from '../models/baselines/vgg.js';
-import type { Rng } from '../util/rng.js';
-import { INPUT_SCALE } from './quantise.js';
+import { ShapeError } from '../../errors.js';
+import { predictClasses, trainClassifier, type EpochStats, type TrainedClassifier } from '../baselines/train-classifier.js';
+import { seededGlorot } from '../baselines/vgg.js';
+import type { Rng } from '../../util/rng.js';
+import { INPUT_SCALE } from '../../he/quantise.js';
 import type { ConvPoolSpec, FloatWeights, NetworkPlan } from './network.js';
 
 /**

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { predictProbabilities } from '../models/baselines/train-classifier.js';
-import { initTensorflow } from '../models/runtime.js';
+import { predictProbabilities } from '../baselines/train-classifier.js';
+import { initTensorflow } from '../runtime.js';
 import { buildLenet, lenetWeights, toLenetInput } from './lenet.js';
 import { floatForward, lenetPlan } from './network.js';
-import { mnistBytes } from '../testing/he-fixtures.js';
+import { mnistBytes } from '../../testing/he-fixtures.js';
 
 beforeAll(async () => {
   await initTensorflow('wasm');
