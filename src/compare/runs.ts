@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RunError } from '../errors.js';
 import { readCsv, type Cell } from '../report/csv.js';
-import { readManifest, type RunManifest } from '../report/run-folder.js';
+import { readManifest, type RunManifest } from '../runner/run-folder.js';
 import type { DeepReadonly } from '../util/deep-freeze.js';
 import type { PrivedgeConfig } from '../config/schema.js';
 import { runIdFor } from '../runner/run-config.js';

@@ -8,7 +8,7 @@ import { runConfig } from '../runner/run-config.js';
 import { tempDir, tinyIdentificationYaml } from '../testing/fixtures.js';
 import { renderChart, type ChartDefinition } from './charts.js';
 import { parseCsvText, readCsv, writeCsv } from './csv.js';
-import { regenerateFigures } from './figures.js';
+import { regenerateFigures } from '../runner/figures.js';
 
 describe('CSV files', () => {
   it('round-trips numbers at full precision, strings with commas and quotes, and empty cells', async () => {

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { regenerateFigures } from '../../report/figures.js';
+import { regenerateFigures } from '../../runner/figures.js';
 import type { CliContext } from '../context.js';
 
 interface FiguresArgs {

@@ -14,7 +14,7 @@ import { ringKernelInfo } from '../../mpc-sim/ring/native-kernel.js';
 import { loadUserModel, parseShard } from '../../models/rec-adv/train-users.js';
 import { initTensorflow } from '../../models/runtime.js';
 import { appendCsvRow, readCsv, readGrowingCsv, writeCsv } from '../../report/csv.js';
-import { readManifest } from '../../report/run-folder.js';
+import { readManifest } from '../../runner/run-folder.js';
 import { Rng } from '../../util/rng.js';
 import type { CliContext } from '../context.js';
 

@@ -3,8 +3,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunError } from '../errors.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
-import type { Experiment } from '../runner/experiment.js';
-import { renderChart, type ChartFormat } from './charts.js';
+import type { Experiment } from './experiment.js';
+import { renderChart, type ChartFormat } from '../report/charts.js';
 import { readManifest } from './run-folder.js';
 
 /** Run folders (folders with a run.json) at or below `dir`. */
