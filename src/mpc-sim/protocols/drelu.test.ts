@@ -8,7 +8,7 @@ import { RingTensor, fromSigned, toSigned, type Shape } from '../ring/ring-tenso
 import { reconstruct, share } from '../sharing/share.js';
 import { drelu } from './drelu.js';
 import { relu } from './relu.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const MIN = -(1n << 63n);
 const MAX = (1n << 63n) - 1n;

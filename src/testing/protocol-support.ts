@@ -1,9 +1,9 @@
-import type { Dealer } from '../dealer/dealer.js';
-import { RecordingDealer } from '../dealer/recording-dealer.js';
-import { CryptoDealer, DeterministicDealer } from '../dealer/stream-dealer.js';
-import { FIXED16, type FixedPointEncoding } from '../encoding/fixed-point.js';
-import { createInProcessSession, type InProcessSession } from '../parties/in-process.js';
-import { SeededRandom } from '../ring/random.js';
+import type { Dealer } from '../mpc-sim/dealer/dealer.js';
+import { RecordingDealer } from '../mpc-sim/dealer/recording-dealer.js';
+import { CryptoDealer, DeterministicDealer } from '../mpc-sim/dealer/stream-dealer.js';
+import { FIXED16, type FixedPointEncoding } from '../mpc-sim/encoding/fixed-point.js';
+import { createInProcessSession, type InProcessSession } from '../mpc-sim/parties/in-process.js';
+import { SeededRandom } from '../mpc-sim/ring/random.js';
 
 /** Every protocol suite runs under both dealers. */
 export const TEST_DEALERS: readonly (readonly [string, () => Dealer])[] = [

@@ -6,10 +6,10 @@
  * native if built, see `scripts/bench-ring-kernel.ts` for every kernel side by side), and
  * elementwise rates in M elements/s.
  */
-import { add, mul } from './elementwise.js';
-import { matmul, ringKernelInfo } from './matmul.js';
-import { SeededRandom, randomTensor } from './random.js';
-import type { RingTensor } from './ring-tensor.js';
+import { add, mul } from '../src/mpc-sim/ring/elementwise.js';
+import { matmul, ringKernelInfo } from '../src/mpc-sim/ring/matmul.js';
+import { SeededRandom, randomTensor } from '../src/mpc-sim/ring/random.js';
+import type { RingTensor } from '../src/mpc-sim/ring/ring-tensor.js';
 
 const random = new SeededRandom('bench-ring', { insecureDeterministic: true });
 

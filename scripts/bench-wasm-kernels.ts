@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { originalWasmConv2DBackpropInput, registerWasmTrainingKernels } from './register.js';
-import type { BackendWasm } from './wasm-backend-util.js';
+import { originalWasmConv2DBackpropInput, registerWasmTrainingKernels } from '../src/models/wasm-kernels/register.js';
+import type { BackendWasm } from '../src/models/wasm-kernels/wasm-backend-util.js';
 
 interface Layer {
   readonly name: string;

@@ -10,14 +10,14 @@
  * (M K N multiply-accumulates of the layer per second of online time; each party does M K N, so
  * on two machines the per-party rate is twice that).
  */
-import type { MaskPlacement } from '../dealer/conv-material.js';
-import { CryptoDealer } from '../dealer/stream-dealer.js';
-import { FIXED16 } from '../encoding/fixed-point.js';
-import { createInProcessSession } from '../parties/in-process.js';
-import { convGeometry } from '../ring/im2col.js';
-import { SeededRandom, randomTensor } from '../ring/random.js';
-import { share } from '../sharing/share.js';
-import { conv2dOnline, conv2dSizes, enrolConv2d, prepareConv2d } from './conv2d.js';
+import type { MaskPlacement } from '../src/mpc-sim/dealer/conv-material.js';
+import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
+import { FIXED16 } from '../src/mpc-sim/encoding/fixed-point.js';
+import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
+import { convGeometry } from '../src/mpc-sim/ring/im2col.js';
+import { SeededRandom, randomTensor } from '../src/mpc-sim/ring/random.js';
+import { share } from '../src/mpc-sim/sharing/share.js';
+import { conv2dOnline, conv2dSizes, enrolConv2d, prepareConv2d } from '../src/mpc-sim/protocols/conv2d.js';
 
 const random = new SeededRandom('bench-conv', { insecureDeterministic: true });
 const REPS = 2;

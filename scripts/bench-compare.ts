@@ -7,14 +7,14 @@
  * and online/offline bytes per element per party, for the default (l = 64, d = 4, fused last
  * AND) and the alternatives the choice in `drelu.ts` was made from.
  */
-import { CryptoDealer } from '../dealer/stream-dealer.js';
-import { FIXED16 } from '../encoding/fixed-point.js';
-import { createInProcessSession } from '../parties/in-process.js';
-import { SeededRandom, randomTensor } from '../ring/random.js';
-import { share } from '../sharing/share.js';
-import type { PartyContext } from './context.js';
-import { drelu, type CompareOptions } from './drelu.js';
-import { relu } from './relu.js';
+import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
+import { FIXED16 } from '../src/mpc-sim/encoding/fixed-point.js';
+import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
+import { SeededRandom, randomTensor } from '../src/mpc-sim/ring/random.js';
+import { share } from '../src/mpc-sim/sharing/share.js';
+import type { PartyContext } from '../src/mpc-sim/protocols/context.js';
+import { drelu, type CompareOptions } from '../src/mpc-sim/protocols/drelu.js';
+import { relu } from '../src/mpc-sim/protocols/relu.js';
 
 const n = 100_000;
 const random = new SeededRandom('bench-compare', { insecureDeterministic: true });
