@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toFloatImages } from '../src/datasets/tensors.js';
-import { argminRows } from '../src/metrics/argmin.js';
+import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { classificationReport, confusionMatrix, confusionRows, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
 import { dissimilarityMatrix } from '../src/models/rec-adv/dissimilarity.js';
 import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
@@ -9,10 +9,10 @@ import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { baselineSpecSchema, defaultBaselines } from './shared/baseline-schema.js';
 import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
-import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
+import { CryptoDealer } from '../src/mpc-sim/dealer/crypto-dealer.js';
 import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
-import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/models/fidelity.js';
-import { summarizeFidelityRows } from '../src/mpc-sim/models/fidelity-rows.js';
+import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/private-reconstructor/fidelity.js';
+import { summarizeFidelityRows } from '../src/mpc-sim/private-reconstructor/fidelity-rows.js';
 import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
 
 const baseline = baselineSpecSchema;

@@ -4,7 +4,7 @@ import { prepareDataset, type PreparedDataset } from '../src/datasets/prepare.js
 import { toFloatImages } from '../src/datasets/tensors.js';
 import { withJpeg } from '../src/datasets/transforms/jpeg.js';
 import { ConfigError, RunError } from '../src/errors.js';
-import { argminRows } from '../src/metrics/argmin.js';
+import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { classificationReport, confusionMatrix, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
 import { quantile } from '../src/metrics/detection.js';
 import type { Row } from '../src/report/csv.js';

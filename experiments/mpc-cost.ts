@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/bench/measure-query.js';
+import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
 import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import type { TopLevelSpec } from 'vega-lite';

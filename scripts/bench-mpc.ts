@@ -15,7 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
-import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/bench/measure-query.js';
+import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import { initTensorflow } from '../src/models/runtime.js';
 import { writeCsv } from '../src/report/csv.js';

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import { CryptoDealer } from '../../src/mpc-sim/dealer/stream-dealer.js';
+import { CryptoDealer } from '../../src/mpc-sim/dealer/crypto-dealer.js';
 import { FIXED16, FIXED20 } from '../../src/mpc-sim/encoding/fixed-point.js';
-import { enrolUser, privatePredict, type EnrolledUser } from '../../src/mpc-sim/models/private-predict.js';
-import { readReconstructorWeights } from '../../src/mpc-sim/models/reconstructor.js';
+import { enrolUser, privatePredict, type EnrolledUser } from '../../src/mpc-sim/private-reconstructor/private-predict.js';
+import { readReconstructorWeights } from '../../src/mpc-sim/private-reconstructor/reconstructor.js';
 import { createInProcessSession } from '../../src/mpc-sim/parties/in-process.js';
 
 /** What the servers reveal for one private query with a threshold, and its cost. */

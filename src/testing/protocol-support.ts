@@ -1,6 +1,6 @@
 import type { Dealer } from '../mpc-sim/dealer/dealer.js';
 import { RecordingDealer } from '../mpc-sim/dealer/recording-dealer.js';
-import { CryptoDealer, DeterministicDealer } from '../mpc-sim/dealer/stream-dealer.js';
+import { CryptoDealer, DeterministicDealer } from '../mpc-sim/dealer/crypto-dealer.js';
 import { FIXED16, type FixedPointEncoding } from '../mpc-sim/encoding/fixed-point.js';
 import { createInProcessSession, type InProcessSession } from '../mpc-sim/parties/in-process.js';
 import { SeededRandom } from '../mpc-sim/ring/random.js';

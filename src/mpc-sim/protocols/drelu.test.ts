@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../errors.js';
 import { comparisonLayout, dealComparisonKey, type ComparisonKeyOptions } from '../dealer/comparison-key.js';
-import { StreamDealer } from '../dealer/stream-dealer.js';
+import { StreamDealer } from '../dealer/crypto-dealer.js';
 import { loadRingKernel } from '../ring/native-kernel.js';
 import { CryptoRandom, randomTensor, type RingRandom } from '../ring/random.js';
 import { RingTensor, fromSigned, toSigned, type Shape } from '../ring/ring-tensor.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ShapeError } from '../errors.js';
+import { ShapeError } from '../../errors.js';
 import { argminRows } from './argmin.js';
-import { MetricsError } from './metrics-error.js';
+import { MetricsError } from '../../metrics/metrics-error.js';
 
 describe('argminRows', () => {
   it('picks the column of the smallest value, ties to the lowest index', () => {

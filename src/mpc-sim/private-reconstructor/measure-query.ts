@@ -4,10 +4,10 @@ import type { CostReport } from '../channel/cost-meter.js';
 import { layerCosts, type LayerCost } from '../accounting/layers.js';
 import { NETWORK_PROFILES, estimateSeconds } from '../accounting/network.js';
 import { ReplayDealer } from '../dealer/replay-dealer.js';
-import { CryptoDealer } from '../dealer/stream-dealer.js';
+import { CryptoDealer } from '../dealer/crypto-dealer.js';
 import type { FixedPointEncoding } from '../encoding/fixed-point.js';
-import { enrolUser, privatePredict, type EnrolledUser } from '../models/private-predict.js';
-import { readReconstructorWeights } from '../models/reconstructor.js';
+import { enrolUser, privatePredict, type EnrolledUser } from './private-predict.js';
+import { readReconstructorWeights } from './reconstructor.js';
 import { createInProcessSession } from '../parties/in-process.js';
 import { SeededRandom } from '../ring/random.js';
 

@@ -1,5 +1,5 @@
-import { ShapeError } from '../errors.js';
-import { MetricsError } from './metrics-error.js';
+import { ShapeError } from '../../errors.js';
+import { MetricsError } from '../../metrics/metrics-error.js';
 
 /**
  * For a row-major dissimilarity matrix of `rows` test images by `cols` users, the column of the

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReconstructor } from '../../models/rec-adv/architecture.js';
-import { DeterministicDealer } from '../dealer/stream-dealer.js';
+import { DeterministicDealer } from '../dealer/crypto-dealer.js';
 import { FIXED20, decode, encode } from '../encoding/fixed-point.js';
 import { createInProcessSession, type InProcessSession } from '../parties/in-process.js';
 import { SeededRandom } from '../ring/random.js';
