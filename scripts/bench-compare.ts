@@ -1,13 +1,13 @@
 /**
  * Micro-benchmark of the comparison protocols (a few seconds):
- *   node --import tsx src/mpc-sim/protocols/bench-compare.ts
+ *   node --import tsx scripts/bench-compare.ts
  * Runs DReLU (and ReLU) on 1e5 elements with both parties in one process (one thread: the
  * time is both parties' work plus the dealer's) under the CryptoDealer and prints elements/s
  * (all of it, and with the time of dealing the keys, measured separately, taken out), rounds,
  * and online/offline bytes per element per party, for the default (l = 64, d = 4, fused last
  * AND) and the alternatives the choice in `drelu.ts` was made from.
  */
-import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
+import { CryptoDealer } from '../src/mpc-sim/dealer/crypto-dealer.js';
 import { FIXED16 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
 import { SeededRandom, randomTensor } from '../src/mpc-sim/ring/random.js';

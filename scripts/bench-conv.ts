@@ -1,6 +1,6 @@
 /**
  * Benchmark of the enrolled-weights convolution (a few seconds):
- *   node --import tsx src/mpc-sim/protocols/bench-conv.ts
+ *   node --import tsx scripts/bench-conv.ts
  * Runs the two largest layers of the reference reconstructor (gf = 32 on 32 x 32 x 3), both
  * `UpSampling2D(2) -> Conv2D(k4, s1, same)`: up3 8x8x256 -> 16x16x256 -> 16x16x128 and
  * up4 16x16x128 -> 32x32x128 -> 32x32x64, with both parties in one process (one thread: a
@@ -11,7 +11,7 @@
  * on two machines the per-party rate is twice that).
  */
 import type { MaskPlacement } from '../src/mpc-sim/dealer/conv-material.js';
-import { CryptoDealer } from '../src/mpc-sim/dealer/stream-dealer.js';
+import { CryptoDealer } from '../src/mpc-sim/dealer/crypto-dealer.js';
 import { FIXED16 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
 import { convGeometry } from '../src/mpc-sim/ring/im2col.js';

@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of the Z_2^64 kernels (a few seconds):
- *   node --import tsx src/mpc-sim/ring/bench-ring.ts
+ *   node --import tsx scripts/bench-ring.ts
  * Prints the matmul rate in GMAC/s (multiply-accumulates modulo 2^64 per second) for the shapes
  * of a conv layer lowered to a matrix product (with whichever kernel `matmul` dispatches to:
  * native if built, see `scripts/bench-ring-kernel.ts` for every kernel side by side), and

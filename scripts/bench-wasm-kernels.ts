@@ -1,7 +1,7 @@
 /**
  * Times the wasm training kernels on the reconstructor's conv layers:
  *
- *   node --import tsx src/models/wasm-kernels/bench.ts [--batch 64] [--no-original]
+ *   node --import tsx scripts/bench-wasm-kernels.ts [--batch 64] [--no-original]
  *
  * Per layer (kernel 4, 'same'): forward conv2d with the filter's packed XNNPACK operator cached
  * (inference) and with a new filter tensor (training: the weights change every step, so the

@@ -3,8 +3,7 @@ import { ShapeError } from '../../errors.js';
 import { predictClasses, trainClassifier, type EpochStats, type TrainedClassifier } from '../baselines/train-classifier.js';
 import { seededGlorot } from '../baselines/vgg.js';
 import type { Rng } from '../../util/rng.js';
-import { INPUT_SCALE } from '../../he/quantise.js';
-import type { ConvPoolSpec, FloatWeights, NetworkPlan } from './network.js';
+import { INPUT_SCALE, type ConvPoolSpec, type FloatWeights, type NetworkPlan } from './network.js';
 
 /**
  * The TF.js LeNet-5 of a plan: conv -> average pool -> ReLU per conv-pool layer (see

@@ -1,5 +1,8 @@
 import { ShapeError } from '../../errors.js';
 
+/** Pixel integers are the bytes 0..255; the float model sees byte / 255. */
+export const INPUT_SCALE = 255;
+
 /**
  * The LeNet-5 layer plan shared by the TF.js model, the float and integer reference forward
  * passes and the encrypted evaluation. Every layer but the last is followed by the activation
