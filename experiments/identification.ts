@@ -9,11 +9,8 @@ import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { baselineSpecSchema, defaultBaselines } from './shared/baseline-schema.js';
 import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
-import { CryptoDealer } from '../src/mpc-sim/dealer/crypto-dealer.js';
-import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/private-reconstructor/fidelity.js';
 import { summarizeFidelityRows } from '../src/mpc-sim/private-reconstructor/fidelity-rows.js';
-import { createInProcessSession } from '../src/mpc-sim/parties/in-process.js';
 
 const baseline = baselineSpecSchema;
 
@@ -157,10 +154,9 @@ export const identification = defineExperiment({
       const picked = pickQueries(testIndices.length, options.private.queries === 'all' ? testIndices.length : options.private.queries, 'spread');
       const size = width * height * channels;
       const plaintextDissimilarities = picked.map((q) => Array.from(matrix.values.subarray(q * users.length, (q + 1) * users.length)));
-      const session = createInProcessSession({ encoding: options.private.fixedPointBits === 16 ? FIXED16 : FIXED20, dealer: new CryptoDealer() });
       const privTask = ctx.reporter.task(`private prediction (2PC): enrol ${users.length} users, ${picked.length} queries`, users.length + picked.length);
       const fidelity = await runPrivateFidelity(
-        session,
+        options.private.fixedPointBits,
         users,
         (u) => loadUserModel(outcome.modelsDir, u),
         picked.map((q) => queries.subarray(q * size, (q + 1) * size)),

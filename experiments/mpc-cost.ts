@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
-import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { chartTheme, type ChartDefinition } from '../src/report/charts.js';
@@ -78,7 +77,7 @@ export const mpcCost = defineExperiment({
           shape: [height, width, channels],
           gf,
           users,
-          encoding: options.fixedPointBits === 16 ? FIXED16 : FIXED20,
+          fixedPointBits: options.fixedPointBits,
           seed: ctx.rng.child(`mpc-cost:${gf}:${users}`).nextUint32() % 1_000_000,
         });
         const values: Record<(typeof METRICS)[number], number> = {

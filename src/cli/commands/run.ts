@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load.js';
-import { runConfig } from '../../runner/run-config.js';
 import type { CliContext, ConfigArgs } from '../context.js';
 import { configOptions } from './shared.js';
 
@@ -21,6 +20,7 @@ export function runCommand(ctx: CliContext): CommandModule<object, RunArgs> {
     handler: async (args) => {
       const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
       const loaded = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const { runConfig } = await import('../../runner/run-config.js');
       const outcomes = await runConfig(loaded, { registry: ctx.registry, reporter: ctx.reporter, ...(args.out ? { outDir: args.out } : {}) });
       for (const o of outcomes) ctx.stdout.write(`${o.status.padEnd(9)} ${o.experiment.padEnd(20)} ${o.dir}\n`);
     },

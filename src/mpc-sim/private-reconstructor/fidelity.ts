@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { CostReport } from '../channel/cost-meter.js';
 import { costDiff } from '../channel/cost-meter.js';
 import { layerCosts, type LayerCost } from '../accounting/layers.js';
-import type { InProcessSession } from '../parties/in-process.js';
-import { enrolUser, privatePredict, type EnrolledUser } from './private-predict.js';
-import { readReconstructorWeights, type EnrolledStep } from './reconstructor.js';
+import type { FixedPointBits } from '../encoding/fixed-point.js';
+import { privatePredict } from './private-predict.js';
+import { enrolUsers, openPrivateSession } from './private-session.js';
+import type { EnrolledStep } from './reconstructor.js';
 
 /** A dissimilarity error above this is not precision loss but a failed (wrapped) truncation or overflow. */
 export const GARBAGE_ERROR = 0.01;
@@ -53,14 +54,14 @@ export interface FidelityOptions {
 }
 
 /**
- * Enrols every user's reconstructor (loaded with `load`, weights read) into `session` in
- * `users` order, then runs {@link privatePredict} on each query and compares the revealed user
+ * In a fresh {@link openPrivateSession} at `fixedPointBits`: enrols every user's reconstructor
+ * (loaded with `load`, weights read, see {@link enrolUsers}) in `users` order, then runs {@link privatePredict} on each query and compares the revealed user
  * with `plaintext[q]`. With `plaintextDissimilarities` the N private dissimilarities are revealed
  * too (a debug reveal, counted in the cost) and their error reported; with `validate` every
  * intermediate step is revealed and compared with the same layer of the TF.js model.
  */
 export async function runPrivateFidelity(
-  session: InProcessSession,
+  fixedPointBits: FixedPointBits,
   users: readonly string[],
   load: (user: string) => Promise<tf.LayersModel>,
   queries: readonly Float32Array[],
@@ -68,19 +69,9 @@ export async function runPrivateFidelity(
   options: FidelityOptions = {},
 ): Promise<FidelityResult> {
   const tick = options.tick ?? (() => {});
-  const enrolled: EnrolledUser[] = [];
-  const models: tf.LayersModel[] = [];
+  const session = openPrivateSession(fixedPointBits);
+  const { enrolled, models } = await enrolUsers(session, users, load, { keepModels: options.validate === true, tick: () => tick() });
   try {
-    for (const user of users) {
-      const model = await load(user);
-      try {
-        enrolled.push((await enrolUser(session, readReconstructorWeights(model), user)).user);
-      } finally {
-        if (options.validate === true) models.push(model);
-        else model.dispose();
-      }
-      tick();
-    }
     const steps = enrolled[0]![0].steps.map((s) => s.name);
     const errors = new Map<string, { err: number; max: number }>();
     const results: FidelityQuery[] = [];

@@ -5,10 +5,9 @@ import { layerCosts, type LayerCost } from '../accounting/layers.js';
 import { NETWORK_PROFILES, estimateSeconds } from '../accounting/network.js';
 import { ReplayDealer } from '../dealer/replay-dealer.js';
 import { CryptoDealer } from '../dealer/crypto-dealer.js';
-import type { FixedPointEncoding } from '../encoding/fixed-point.js';
-import { enrolUser, privatePredict, type EnrolledUser } from './private-predict.js';
-import { readReconstructorWeights } from './reconstructor.js';
-import { createInProcessSession } from '../parties/in-process.js';
+import type { FixedPointBits } from '../encoding/fixed-point.js';
+import { privatePredict } from './private-predict.js';
+import { enrolUsers, openPrivateSession } from './private-session.js';
 import { SeededRandom } from '../ring/random.js';
 
 /** What {@link measurePrivateQuery} measures. */
@@ -19,7 +18,8 @@ export interface QueryMeasurementOptions {
   readonly gf: number;
   /** Number of enrolled users (reconstructors with different seeded weights). */
   readonly users: number;
-  readonly encoding: FixedPointEncoding;
+  /** Fractional bits of the fixed-point encoding. */
+  readonly fixedPointBits: FixedPointBits;
   /** Seed of the weights and the query (the dealer and the sharing use node:crypto). */
   readonly seed: number;
 }
@@ -63,21 +63,11 @@ export interface QueryMeasurement {
 export async function measurePrivateQuery(options: QueryMeasurementOptions): Promise<QueryMeasurement> {
   const [height, width, channels] = options.shape;
   const dealer = new ReplayDealer(new CryptoDealer());
-  const session = createInProcessSession({ encoding: options.encoding, dealer });
-  const models: tf.LayersModel[] = [];
-  const enrolled: EnrolledUser[] = [];
-  let enrolSeconds = 0;
-  let enrolBytes = 0;
+  const session = openPrivateSession(options.fixedPointBits, dealer);
+  const names = Array.from({ length: options.users }, (_, u) => `user${u}`);
+  const build = (_: string, u: number) => buildReconstructor({ height, width, channels, gf: options.gf, df: options.gf }, options.seed * 1000 + u * 17);
+  const { enrolled, models, seconds: enrolSeconds, bytes: enrolBytes } = await enrolUsers(session, names, build, { keepModels: true });
   try {
-    for (let u = 0; u < options.users; u++) {
-      const model = buildReconstructor({ height, width, channels, gf: options.gf, df: options.gf }, options.seed * 1000 + u * 17);
-      models.push(model);
-      const t = performance.now();
-      const { user, cost } = await enrolUser(session, readReconstructorWeights(model), `user${u}`);
-      enrolSeconds += (performance.now() - t) / 1000;
-      enrolBytes += cost.onlineBytesTotal;
-      enrolled.push(user);
-    }
     const random = new SeededRandom(`bench-query:${options.seed}`, { insecureDeterministic: true });
     const words = new BigUint64Array(height * width * channels);
     random.fill(words);
