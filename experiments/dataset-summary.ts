@@ -1,15 +1,10 @@
-import { z } from 'zod';
 import { pixelStats } from '../src/datasets/stats.js';
 import { splitIndices, type SplitName } from '../src/datasets/prepare.js';
 import type { Row } from '../src/report/csv.js';
 import { chartTheme } from '../src/report/charts.js';
 import { imageGridPng } from '../src/report/image-grid.js';
 import { defineExperiment } from '../src/runner/experiment.js';
-
-const schema = z.strictObject({
-  samplesPerUser: z.number().int().min(0).max(64).default(8).describe('Training images per user in samples.png (0: no sample sheet)'),
-  maxUsersInSamples: z.number().int().min(1).max(200).default(40).describe('Users (rows) shown in samples.png'),
-});
+import { datasetSummaryOptions } from './options/dataset-summary.js';
 
 const SPLITS: readonly SplitName[] = ['train', 'validation', 'test', 'nonPrivate'];
 
@@ -19,9 +14,7 @@ const SPLITS: readonly SplitName[] = ['train', 'validation', 'test', 'nonPrivate
  * every smoke run: it checks the data before anything is trained on it.
  */
 export const datasetSummary = defineExperiment({
-  id: 'dataset-summary',
-  description: 'Images per user and split, pixel statistics and sample images of the configured dataset',
-  schema,
+  ...datasetSummaryOptions,
   charts: [
     {
       name: 'images_per_user',

@@ -14,27 +14,7 @@ import { deepFreeze } from '../src/util/deep-freeze.js';
 import { rocChart, scoresChart } from './shared/detection-charts.js';
 import { privateThresholdPredictions } from './shared/private-detection.js';
 import { concatImages, privedgeDissimilarities, trainPrivedge } from './shared/privedge.js';
-
-const schema = z.strictObject({
-  quantile: z
-    .number()
-    .min(0)
-    .max(1)
-    .default(0.95)
-    .describe("Threshold = this quantile (linear interpolation) of the smallest dissimilarities of the enrolled users' VALIDATION images; a query is declared private when its smallest dissimilarity is strictly below it"),
-  otherDataset: datasetSchema
-    .optional()
-    .describe("Another dataset whose images are extra non-private queries (none by default); its images are resized to the main dataset's `image` width, height and channels; every class it enrols or holds out counts"),
-  otherImages: z.number().int().min(1).default(200).describe('At most this many images of `otherDataset` (seeded choice)'),
-  evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
-  privateQueries: z
-    .number()
-    .int()
-    .min(0)
-    .default(6)
-    .describe('Queries also detected by two-party computation (half private test images, half non-private queries, each spread evenly); their revealed threshold bits are compared with the plaintext decisions; 0: off'),
-  fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding of the private prediction'),
-});
+import { detectionOptions } from './options/detection.js';
 
 type Kind = 'private' | 'held-out-user' | 'other-dataset';
 /** Images scored by the detector: validation images for calibration, then the queries. */
@@ -96,9 +76,7 @@ function confusionRows(system: string, negatives: string, d: DetectionCounts): R
  * few queries against the plaintext decisions.
  */
 export const detection = defineExperiment({
-  id: 'detection',
-  description: 'Private vs non-private images: threshold on the smallest dissimilarity (precision, recall, ROC, AUC; 2PC threshold bits)',
-  schema,
+  ...detectionOptions,
   charts: [rocChart, scoresChart],
   async run(ctx, options) {
     const configured = ctx.config.dataset.users.nonPrivateUsers;

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { toFloatImages } from '../src/datasets/tensors.js';
 import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { classificationReport, confusionMatrix, confusionRows, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
@@ -7,38 +6,10 @@ import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-
 import { chartTheme } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
-import { baselineSpecSchema, defaultBaselines } from './shared/baseline-schema.js';
 import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/private-reconstructor/fidelity.js';
 import { summarizeFidelityRows } from '../src/mpc-sim/private-reconstructor/fidelity-rows.js';
-
-const baseline = baselineSpecSchema;
-
-const schema = z.strictObject({
-  baselines: z
-    .array(baseline)
-    .default(defaultBaselines)
-    .describe('Centralised multi-class baselines trained on all users\' pooled training images (`kind: vgg | resnet`)'),
-  undefinedPrecision: z
-    .enum(['zero', 'exclude'])
-    .default('zero')
-    .describe('How a user never predicted (undefined precision) enters the macro average: as 0, or left out'),
-  evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
-  mode: z
-    .enum(['plaintext', 'private'])
-    .default('plaintext')
-    .describe('`private`: also predict test images by two-party computation (in process) and report the private predictions as system `privedge-2pc`'),
-  private: z
-    .strictObject({
-      queries: z
-        .union([z.number().int().min(1), z.literal('all')])
-        .default(20)
-        .describe('Test images predicted privately (spread evenly over the test set), or `all`; `privedge-2pc` metrics cover these images only'),
-      fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding'),
-    })
-    .default(() => ({ queries: 20 as const, fixedPointBits: 20 as const }))
-    .describe('Settings of `mode: private`'),
-});
+import { identificationOptions } from './options/identification.js';
 
 /** Macro precision / recall (and F1, accuracy) of each system as long rows. */
 function systemRows(system: string, report: ClassificationReport): Row[] {
@@ -55,9 +26,7 @@ function systemRows(system: string, report: ClassificationReport): Row[] {
  * plaintext labels, dissimilarity errors, cost per query) and `private_cost_layers.csv`.
  */
 export const identification = defineExperiment({
-  id: 'identification',
-  description: 'PrivEdge (per-user reconstructors, argmin dissimilarity) vs centralised CNN baselines: precision, recall, confusion',
-  schema,
+  ...identificationOptions,
   charts: [
     {
       name: 'identification',

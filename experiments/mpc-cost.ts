@@ -1,24 +1,10 @@
-import { z } from 'zod';
 import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { chartTheme, type ChartDefinition } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
-
-const schema = z.strictObject({
-  users: z
-    .array(z.union([z.number().int().min(1), z.literal('all')]))
-    .min(1)
-    .default([1, 2, 4, 8, 'all'])
-    .describe("Numbers of enrolled users N to measure; `all` is the dataset's number of users"),
-  gf: z
-    .array(z.number().int().min(1))
-    .min(1)
-    .optional()
-    .describe("Reconstructor widths to measure (default: the config's training.gf)"),
-  fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding'),
-});
+import { mpcCostOptions } from './options/mpc-cost.js';
 
 const METRICS = ['onlineSeconds', 'offlineSeconds', 'plaintextSeconds', 'lanSeconds', 'wanSeconds', 'onlineMB', 'offlineMB', 'rounds'] as const;
 
@@ -51,9 +37,7 @@ function lineChart(title: string, metrics: readonly string[], yTitle: string, lo
  * `mpc_cost_layers.csv` (per layer, for every configuration).
  */
 export const mpcCost = defineExperiment({
-  id: 'mpc-cost',
-  description: 'Cost of 2PC private prediction vs number of users and model width: time, bytes, rounds, LAN/WAN estimates, plaintext time',
-  schema,
+  ...mpcCostOptions,
   charts: [
     { name: 'mpc_time', inputs: ['mpc_cost.csv'], build: lineChart('Private prediction: time per query', ['onlineSeconds', 'offlineSeconds', 'plaintextSeconds', 'lanSeconds', 'wanSeconds'], 'Seconds (log)', true) },
     { name: 'mpc_bytes', inputs: ['mpc_cost.csv'], build: lineChart('Private prediction: communication per query', ['onlineMB', 'offlineMB'], 'MB, both servers (log)', true) },

@@ -3,9 +3,9 @@ import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, tempDir } from '../testing/fixtures.js';
-import { main } from './main.js';
+import { runCli } from '../testing/cli.js';
 
-function capture(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string } {
+function capture(): { io: Parameters<typeof runCli>[1]; out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
@@ -28,7 +28,7 @@ describe('privedge command line', () => {
     const c = capture();
     const out = join(tmp.dir, 'results');
     // The dataset part of the smoke config (the identification part is tested in experiments/).
-    const code = await main(['run', join(projectRoot, 'configs/smoke.yaml'), '--out', out, '--set', `dataset.cache.dir=${join(tmp.dir, 'cache')}`, '--set', 'experiments=[dataset-summary]', '--quiet'], c.io);
+    const code = await runCli(['run', join(projectRoot, 'configs/smoke.yaml'), '--out', out, '--set', `dataset.cache.dir=${join(tmp.dir, 'cache')}`, '--set', 'experiments=[dataset-summary]', '--quiet'], c.io);
     expect(c.err()).toBe('');
     expect(code).toBe(0);
     const [runId] = await readdir(join(out, 'dataset-summary'));
@@ -52,7 +52,7 @@ describe('privedge command line', () => {
     const spec = await readFile(join(dir, 'images_per_user.vl.json'), 'utf8');
     await rm(join(dir, 'images_per_user.svg'));
     const f = capture();
-    expect(await main(['figures', out, '--quiet'], f.io)).toBe(0);
+    expect(await runCli(['figures', out, '--quiet'], f.io)).toBe(0);
     expect(await readFile(join(dir, 'images_per_user.vl.json'), 'utf8')).toBe(spec);
     expect((await stat(join(dir, 'images_per_user.svg'))).size).toBeGreaterThan(1000);
     expect(f.out()).toContain('2 chart(s)');
@@ -63,14 +63,14 @@ describe('privedge command line', () => {
     await writeFile(cfg, 'dataset: { source: { type: folder, root: /nonexistent/faces } }\nexperiments: [dataset-summary]\n');
     const c = capture();
     const out = join(tmp.dir, 'bad-results');
-    expect(await main(['run', cfg, '--out', out, '--quiet'], c.io)).toBe(1);
+    expect(await runCli(['run', cfg, '--out', out, '--quiet'], c.io)).toBe(1);
     expect(c.err()).toBe('error: /nonexistent/faces: dataset root folder not found\n');
     const [runId] = await readdir(join(out, 'dataset-summary'));
     const manifest = JSON.parse(await readFile(join(out, 'dataset-summary', runId!, 'run.json'), 'utf8'));
     expect(manifest.status).toBe('failed');
     expect(manifest.error).toContain('/nonexistent/faces');
     const v = capture();
-    await main(['run', cfg, '--out', out, '--quiet', '--verbose'], v.io);
+    await runCli(['run', cfg, '--out', out, '--quiet', '--verbose'], v.io);
     expect(v.err()).toContain('    at ');
   });
 
@@ -79,7 +79,7 @@ describe('privedge command line', () => {
     await writeFile(cfg, 'seeed: 3\nexperiments: [dataset-summary]\n');
     const c = capture();
     const out = join(tmp.dir, 'typo-results');
-    expect(await main(['run', cfg, '--out', out], c.io)).toBe(1);
+    expect(await runCli(['run', cfg, '--out', out], c.io)).toBe(1);
     expect(c.err()).toBe(`error: ${cfg}: seeed: unknown key (did you mean "seed"?); valid keys here: name, description, seed, backend, dataset, training, experiments, output\n`);
     expect(existsSync(out)).toBe(false);
   });
@@ -91,26 +91,26 @@ describe('privedge command line', () => {
       const original = console.log;
       console.log = (...a: unknown[]) => void logs.push(a.join(' '));
       try {
-        expect(await main(args, c.io)).toBe(0);
+        expect(await runCli(args, c.io)).toBe(0);
       } finally {
         console.log = original;
       }
       expect(logs.join('\n')).toContain('privedge');
     }
     const c = capture();
-    expect(await main(['frobnicate'], c.io)).toBe(2);
+    expect(await runCli(['frobnicate'], c.io)).toBe(2);
     expect(c.err()).toContain('error: Unknown argument: frobnicate');
-    expect(await main([], capture().io)).toBe(2);
+    expect(await runCli([], capture().io)).toBe(2);
   });
 
   it('inspects a dataset config and prints the resolved config', async () => {
     const c = capture();
     const smoke = join(projectRoot, 'configs/smoke.yaml');
-    expect(await main(['datasets', 'inspect', smoke, '--quiet', '--set', `dataset.cache.dir=${join(tmp.dir, 'cache')}`], c.io)).toBe(0);
+    expect(await runCli(['datasets', 'inspect', smoke, '--quiet', '--set', `dataset.cache.dir=${join(tmp.dir, 'cache')}`], c.io)).toBe(0);
     expect(c.out()).toContain('users          9 enrolled, 1 non-private (held out), 0 dropped');
     expect(c.out()).toContain('splits         train 1296, validation 144, test 360, non-private 200');
     const r = capture();
-    expect(await main(['config', smoke, '--set', 'seed=9'], r.io)).toBe(0);
+    expect(await runCli(['config', smoke, '--set', 'seed=9'], r.io)).toBe(0);
     expect(r.out()).toContain('seed: 9');
     expect(r.out()).toContain('kernel: lanczos3');
   });

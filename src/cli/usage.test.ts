@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { experimentRegistry } from '../../experiments/index.js';
+import { runCli } from '../testing/cli.js';
 import { projectRoot } from '../testing/fixtures.js';
-import { main } from './main.js';
 
 /** Runs the command line with captured streams and the real experiment registry. */
 async function cli(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, context: { registry: experimentRegistry } });
+  const code = await runCli(argv, { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } });
   return { code, out, err };
 }
 

@@ -68,7 +68,7 @@ describe('privedge figures', () => {
       expect(outcomes.map((o) => [o.experiment, o.status])).toEqual([['dataset-summary', 'completed'], ['identification', 'completed']]);
       const original = new Map<string, unknown>();
       for (const outcome of outcomes) {
-        const charts = experimentRegistry.get(outcome.experiment)!.charts.map((c) => c.name);
+        const charts = (await experimentRegistry.get(outcome.experiment)!.load()).charts.map((c) => c.name);
         expect(charts.length).toBeGreaterThan(0);
         for (const name of charts) {
           original.set(join(outcome.dir, name), JSON.parse(await readFile(join(outcome.dir, `${name}.vl.json`), 'utf8')));

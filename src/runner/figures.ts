@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunError } from '../errors.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
-import type { Experiment } from './experiment.js';
+import type { ExperimentRegistry } from './experiment.js';
 import { renderChart, type ChartFormat } from '../report/charts.js';
 import { readManifest } from './run-folder.js';
 
@@ -29,7 +29,7 @@ export async function findRunFolders(dir: string): Promise<string[]> {
  */
 export async function regenerateFigures(
   dir: string,
-  registry: ReadonlyMap<string, Experiment>,
+  registry: ExperimentRegistry,
   options: { formats: readonly ChartFormat[]; pngScale: number; reporter?: Reporter },
 ): Promise<{ dir: string; charts: string[] }[]> {
   const reporter = options.reporter ?? silentReporter;
@@ -38,7 +38,7 @@ export async function regenerateFigures(
   const out: { dir: string; charts: string[] }[] = [];
   for (const run of runs) {
     const manifest = await readManifest(run);
-    const experiment = registry.get(manifest.experiment);
+    const experiment = await registry.get(manifest.experiment)?.load();
     if (!experiment) throw new RunError(join(run, 'run.json'), `unknown experiment "${manifest.experiment}"`);
     if (manifest.status !== 'completed') {
       reporter.warn(`${run}: run is ${manifest.status}; rebuilding the charts whose CSV files exist`);

@@ -13,7 +13,7 @@ import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from '
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import type { Experiment, ExperimentContext } from './experiment.js';
+import type { ExperimentContext, ExperimentRegistry } from './experiment.js';
 
 /** Result of one experiment of a run. */
 export interface ExperimentOutcome {
@@ -25,7 +25,7 @@ export interface ExperimentOutcome {
 
 /** Options of {@link runConfig}. */
 export interface RunOptions {
-  readonly registry: ReadonlyMap<string, Experiment>;
+  readonly registry: ExperimentRegistry;
   /** Results root; overrides `output.dir`. */
   readonly outDir?: string;
   readonly reporter?: Reporter;
@@ -58,8 +58,9 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
 
   for (let index = 0; index < config.experiments.length; index++) {
     const entry = config.experiments[index]!;
-    const experiment = options.registry.get(entry.id);
-    if (!experiment) throw new PrivedgeError('CONFIG', `experiments[${index}]: no experiment "${entry.id}" is registered`);
+    const registered = options.registry.get(entry.id);
+    if (!registered) throw new PrivedgeError('CONFIG', `experiments[${index}]: no experiment "${entry.id}" is registered`);
+    const experiment = await registered.load();
     const runId = runIdFor(config, index);
     const dir = runFolderPath(root, entry.id, runId);
     const manifest: RunManifest = {

@@ -1,5 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadConfig } from '../../config/load.js';
 import type { CliContext, ConfigArgs } from '../context.js';
 import { configOptions } from './shared.js';
 
@@ -14,7 +13,8 @@ export function datasetsCommand(ctx: CliContext): CommandModule<object, object> 
     describe: "Print the config's users, images per user, train/validation/test sizes, image size and pixel statistics",
     builder: (y: Argv) => configOptions(y).option('all', { type: 'boolean', default: false, describe: 'List every user' }) as unknown as Argv<InspectArgs>,
     handler: async (args) => {
-      const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const [{ loadConfig }, registry] = await Promise.all([import('../../config/load.js'), ctx.experiments()]);
+      const { config } = await loadConfig(args.config, { experiments: [...registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
       const [{ formatInspection }, { prepareDataset }, { Rng }] = await Promise.all([import('../../datasets/inspect.js'), import('../../datasets/prepare.js'), import('../../util/rng.js')]);
       const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: ctx.reporter });
       ctx.stdout.write(formatInspection(data, Boolean(args.all)));

@@ -19,7 +19,7 @@ export function figuresCommand(ctx: CliContext): CommandModule<object, FiguresAr
         .option('scale', { type: 'number', default: 2, describe: 'PNG pixels per SVG pixel' }) as unknown as Argv<FiguresArgs>,
     handler: async (args) => {
       const { regenerateFigures } = await import('../../runner/figures.js');
-      const rebuilt = await regenerateFigures(args.dir, ctx.registry, {
+      const rebuilt = await regenerateFigures(args.dir, await ctx.experiments(), {
         formats: (args.formats ?? ['svg', 'png']) as ('svg' | 'png')[],
         pngScale: args.scale ?? 2,
         reporter: ctx.reporter,

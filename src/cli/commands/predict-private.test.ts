@@ -6,7 +6,7 @@ import { parseConfigText } from '../../config/load.js';
 import { parseCsvText } from '../../report/csv.js';
 import { runConfig } from '../../runner/run-config.js';
 import { tempDir, tinyIdentificationYaml } from '../../testing/fixtures.js';
-import { main } from '../main.js';
+import { runCli } from '../../testing/cli.js';
 
 const yaml = tinyIdentificationYaml(2);
 
@@ -30,7 +30,7 @@ describe('privedge predict-private', () => {
   it('replays the first K test images privately and reports agreement with the plaintext labels and dissimilarities', async () => {
     const stdout = capture();
     const stderr = capture();
-    const code = await main(['predict-private', '--run', runDir, '--queries', '3', '--order', 'first', '--quiet'], { stdout, stderr });
+    const code = await runCli(['predict-private', '--run', runDir, '--queries', '3', '--order', 'first', '--quiet'], { stdout, stderr });
     expect(stderr.text()).toBe('');
     expect(code).toBe(0);
     expect(stdout.text()).toMatch(/private labels equal plaintext labels for [0-3] of 3 queries \(\d+\.\d\d %\)/);
@@ -60,7 +60,7 @@ describe('privedge predict-private', () => {
 
   it('--validate reveals every layer and reports its error against the plaintext layer', async () => {
     const stdout = capture();
-    const code = await main(['predict-private', '--run', runDir, '--queries', '1', '--validate', '--quiet'], { stdout, stderr: capture() });
+    const code = await runCli(['predict-private', '--run', runDir, '--queries', '1', '--validate', '--quiet'], { stdout, stderr: capture() });
     expect(code).toBe(0);
     const rows = parseCsvText(await readFile(join(runDir, 'private_validation.csv'), 'utf8'));
     const steps = rows.map((r) => String(r['step']));
@@ -70,23 +70,23 @@ describe('privedge predict-private', () => {
   }, 60_000);
 
   it('--shard i/n splits the picked images, --merge checks the shards and writes the merged files and summary', async () => {
-    const run = (args: string[]) => main(['predict-private', '--run', runDir, '--queries', '4', '--order', 'first', '--quiet', ...args], { stdout: capture(), stderr: capture() });
+    const run = (args: string[]) => runCli(['predict-private', '--run', runDir, '--queries', '4', '--order', 'first', '--quiet', ...args], { stdout: capture(), stderr: capture() });
     const missing = capture();
     expect(await run(['--shard', '1/2'])).toBe(0);
     // Only shard 1 of 2 so far: merging names the missing one and writes nothing.
     await writeFile(join(runDir, 'private_predictions.csv'), 'sentinel\n');
-    expect(await main(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: missing })).toBe(1);
+    expect(await runCli(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: missing })).toBe(1);
     expect(missing.text()).toMatch(/shard\(s\) 0 of 2 missing/);
     expect(await readFile(join(runDir, 'private_predictions.csv'), 'utf8')).toBe('sentinel\n');
     // --partial summarises what is finished so far (shard 1's file; the unsharded file is not a shard's) and writes nothing.
     const sofar = capture();
-    expect(await main(['predict-private', '--run', runDir, '--merge', '--partial', '--quiet'], { stdout: sofar, stderr: capture() })).toBe(0);
+    expect(await runCli(['predict-private', '--run', runDir, '--merge', '--partial', '--quiet'], { stdout: sofar, stderr: capture() })).toBe(0);
     expect(sofar.text()).toMatch(/private labels equal plaintext labels for [0-2] of 2 queries/);
     expect(await readFile(join(runDir, 'private_predictions.csv'), 'utf8')).toBe('sentinel\n');
 
     // --partial belongs to --merge.
     const usage = capture();
-    expect(await main(['predict-private', '--run', runDir, '--partial', '--quiet'], { stdout: capture(), stderr: usage })).toBe(2); // usage errors exit 2
+    expect(await runCli(['predict-private', '--run', runDir, '--partial', '--quiet'], { stdout: capture(), stderr: usage })).toBe(2); // usage errors exit 2
     expect(usage.text()).toContain('--partial only goes with --merge');
 
     expect(await run(['--shard', '0/2'])).toBe(0);
@@ -95,7 +95,7 @@ describe('privedge predict-private', () => {
     const saved = await readFile(layers0, 'utf8');
     await rm(layers0);
     const noLayers = capture();
-    expect(await main(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: noLayers })).toBe(1);
+    expect(await runCli(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: noLayers })).toBe(1);
     expect(noLayers.text()).toContain(layers0);
     expect(noLayers.text()).toContain('shard 0 of 2 has predictions but no layer costs');
     await writeFile(layers0, saved);
@@ -108,7 +108,7 @@ describe('privedge predict-private', () => {
     expect(s1.map((r) => r['image'])).toEqual([predictions[1]!['image'], predictions[3]!['image']]);
 
     const stdout = capture();
-    expect(await main(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout, stderr: capture() })).toBe(0);
+    expect(await runCli(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout, stderr: capture() })).toBe(0);
     const merged = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
     expect(merged).toEqual([...s0, ...s1]);
     const agreed = merged.filter((r) => r['agree'] === true).length;
@@ -128,7 +128,7 @@ describe('privedge predict-private', () => {
   it('records each query in a partial file as it completes; --resume keeps those rows and runs only the rest', async () => {
     const partial = join(runDir, 'private_predictions.partial.csv');
     const args = ['predict-private', '--run', runDir, '--queries', '3', '--order', 'first', '--quiet'];
-    expect(await main(args, { stdout: capture(), stderr: capture() })).toBe(0);
+    expect(await runCli(args, { stdout: capture(), stderr: capture() })).toBe(0);
     const full = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
     await expect(readFile(partial, 'utf8')).rejects.toThrow(); // removed once the final file is written
 
@@ -139,7 +139,7 @@ describe('privedge predict-private', () => {
     const marked = first!.replace(/,[^,]*,[^,]*$/, ',123.5,0.25');
     await writeFile(partial, `${header}\n${marked}\n${second!.slice(0, 10)}`);
     const stdout = capture();
-    expect(await main([...args, '--resume', '--log'], { stdout, stderr: capture() })).toBe(0);
+    expect(await runCli([...args, '--resume', '--log'], { stdout, stderr: capture() })).toBe(0);
     const resumed = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
     expect(resumed.map((r) => r['image'])).toEqual(full.map((r) => r['image']));
     expect(resumed[0]).toMatchObject({ image: full[0]!['image'], onlineSeconds: 123.5, offlineSeconds: 0.25 });
@@ -152,10 +152,10 @@ describe('privedge predict-private', () => {
     // A partial file from other options is refused, naming it; without --resume it is replaced.
     await writeFile(partial, `${header}\n${marked.replace(String(full[0]!['image']), 'elsewhere.png')}\n`);
     const stderr = capture();
-    expect(await main([...args, '--resume'], { stdout: capture(), stderr })).toBe(1);
+    expect(await runCli([...args, '--resume'], { stdout: capture(), stderr })).toBe(1);
     expect(stderr.text()).toContain(partial);
     expect(stderr.text()).toContain("'elsewhere.png' is not among this run's queries");
-    expect(await main(args, { stdout: capture(), stderr: capture() })).toBe(0);
+    expect(await runCli(args, { stdout: capture(), stderr: capture() })).toBe(0);
     await expect(readFile(partial, 'utf8')).rejects.toThrow();
   }, 180_000);
 
@@ -163,12 +163,12 @@ describe('privedge predict-private', () => {
     const predictions = parseCsvText(await readFile(join(runDir, 'predictions.csv'), 'utf8')).filter((r) => r['system'] === 'privedge');
     const list = join(tmp.dir, 'images.txt');
     await writeFile(list, `# two of them\n${String(predictions[3]!['image'])}\n\n${String(predictions[1]!['image'])}\n`);
-    expect(await main(['predict-private', '--run', runDir, '--images', list, '--quiet'], { stdout: capture(), stderr: capture() })).toBe(0);
+    expect(await runCli(['predict-private', '--run', runDir, '--images', list, '--quiet'], { stdout: capture(), stderr: capture() })).toBe(0);
     const rows = parseCsvText(await readFile(join(runDir, 'private_predictions.images.csv'), 'utf8'));
     expect(rows.map((r) => r['image'])).toEqual([predictions[1]!['image'], predictions[3]!['image']]);
     await writeFile(list, 'not-a-test-image.png\n');
     const stderr = capture();
-    expect(await main(['predict-private', '--run', runDir, '--images', list, '--quiet'], { stdout: capture(), stderr })).toBe(1);
+    expect(await runCli(['predict-private', '--run', runDir, '--images', list, '--quiet'], { stdout: capture(), stderr })).toBe(1);
     expect(stderr.text()).toContain(list);
     expect(stderr.text()).toContain("'not-a-test-image.png'");
     for (const [file, message] of [
@@ -177,7 +177,7 @@ describe('privedge predict-private', () => {
     ] as const) {
       if (file === list) await writeFile(list, '# nothing\n\n');
       const err = capture();
-      expect(await main(['predict-private', '--run', runDir, '--images', file, '--quiet'], { stdout: capture(), stderr: err })).toBe(1);
+      expect(await runCli(['predict-private', '--run', runDir, '--images', file, '--quiet'], { stdout: capture(), stderr: err })).toBe(1);
       expect(err.text()).toContain(file);
       expect(err.text()).toContain(message);
     }
@@ -186,7 +186,7 @@ describe('privedge predict-private', () => {
   it('rejects a folder that is not an identification run, naming the path', async () => {
     const stderr = capture();
     const missing = join(tmp.dir, 'nowhere');
-    expect(await main(['predict-private', '--run', missing, '--quiet'], { stdout: capture(), stderr })).toBe(1);
+    expect(await runCli(['predict-private', '--run', missing, '--quiet'], { stdout: capture(), stderr })).toBe(1);
     expect(stderr.text()).toContain(join(missing, 'run.json'));
 
     const manifest = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'));
@@ -194,7 +194,7 @@ describe('privedge predict-private', () => {
     await mkdir(other, { recursive: true });
     await writeFile(join(other, 'run.json'), JSON.stringify({ ...manifest, experiment: 'dataset-summary' }));
     const stderr2 = capture();
-    expect(await main(['predict-private', '--run', other, '--quiet'], { stdout: capture(), stderr: stderr2 })).toBe(1);
+    expect(await runCli(['predict-private', '--run', other, '--quiet'], { stdout: capture(), stderr: stderr2 })).toBe(1);
     expect(stderr2.text()).toMatch(/not an identification run/);
     expect(stderr2.text()).toContain(join(other, 'run.json'));
   });

@@ -87,7 +87,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           resume: args.resume,
           log: args.log,
         },
-        { experiments: [...ctx.registry.values()], reporter: ctx.reporter, print },
+        { experiments: [...(await ctx.experiments()).values()], reporter: ctx.reporter, print },
       );
     },
   };

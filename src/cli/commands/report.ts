@@ -25,7 +25,7 @@ export function reportCommand(ctx: CliContext): CommandModule<object, ReportArgs
       const result = await writeHtmlReport(args.dir, {
         ...(args.out === undefined ? {} : { out: args.out }),
         maxRows,
-        experimentOrder: [...ctx.registry.keys()],
+        experimentOrder: [...(await ctx.experiments()).keys()],
       });
       ctx.stdout.write(`${result.runs} run(s) of ${result.experiments} experiment(s)  ${result.out}\n`);
     },

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadConfig } from '../../config/load.js';
 import type { CliContext, ConfigArgs } from '../context.js';
 import { configOptions, parseShard } from './shared.js';
 
@@ -23,7 +22,8 @@ export function trainCommand(ctx: CliContext): CommandModule<object, TrainArgs> 
     handler: async (args) => {
       const shard = args.shard === undefined ? undefined : parseShard(args.shard);
       const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
-      const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const [{ loadConfig }, registry] = await Promise.all([import('../../config/load.js'), ctx.experiments()]);
+      const { config } = await loadConfig(args.config, { experiments: [...registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
       const [{ prepareDataset }, { trainUsers }, { Rng }] = await Promise.all([import('../../datasets/prepare.js'), import('../../models/rec-adv/train-users.js'), import('../../util/rng.js')]);
       const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: ctx.reporter });
       const outcome = await trainUsers(config, data, { outDir: resolve(args.out ?? config.output.dir), reporter: ctx.reporter, ...(shard ? { shard } : {}) });
