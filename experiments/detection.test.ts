@@ -23,13 +23,13 @@ describe('detection experiment', () => {
   afterAll(async () => tmp.cleanup());
 
   it('declares defaults for every option', () => {
-    expect(detection.defaults).toEqual({ quantile: 0.95, otherImages: 200, evalBatchSize: 64, privateQueries: 6, fixedPointBits: 20 });
+    expect(detection.defaults).toEqual({ quantile: 0.95, otherImages: 200, evalBatchSize: 64, private: { queries: 6, fixedPointBits: 20 } });
   });
 
   it('thresholds the smallest dissimilarity: metrics, ROC and 2PC bits match a recomputation from the CSVs', async () => {
     const faces = join(sharedDatasets(), 'orl-faces');
     const entry = `    quantile: 0.9
-    privateQueries: 4
+    private: { queries: 4 }
     otherDataset: { source: { type: folder, root: '${faces}' }, users: { classes: [s1, s2], maxImagesPerUser: 4 }, cache: { enabled: false } }
     otherImages: 5`;
     const loaded = parseConfigText(yaml("{ classes: ['0', '1', '4', '7'], maxImagesPerUser: 40, nonPrivateUsers: ['7'] }", entry), 'detection.yaml', { experiments });
@@ -107,7 +107,7 @@ describe('detection experiment', () => {
   }, 90_000);
 
   it('fails with a ConfigError naming dataset.users.nonPrivateUsers when no user is held out and no other dataset is given', async () => {
-    const loaded = parseConfigText(yaml("{ classes: ['0', '1'], maxImagesPerUser: 10 }", '    privateQueries: 0'), 'no-held-out.yaml', { experiments });
+    const loaded = parseConfigText(yaml("{ classes: ['0', '1'], maxImagesPerUser: 10 }", '    private: { queries: 0 }'), 'no-held-out.yaml', { experiments });
     const run = runConfig(loaded, { registry, outDir: tmp.dir });
     await expect(run).rejects.toThrow(ConfigError);
     await expect(run).rejects.toThrow(/dataset\.users\.nonPrivateUsers: the detection experiment needs non-private queries/);

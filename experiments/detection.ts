@@ -147,10 +147,10 @@ export const detection = defineExperiment({
     }
     ctx.record('detection', headline);
 
-    if (options.privateQueries > 0) {
+    if (options.private.queries > 0) {
       const positives = queryRows.filter((r) => q.kind[r] === 'private');
       const negatives = queryRows.filter((r) => q.kind[r] !== 'private');
-      const k = options.privateQueries;
+      const k = options.private.queries;
       const picked = [
         ...pickQueries(positives.length, Math.ceil(k / 2), 'spread').map((i) => positives[i]!),
         ...pickQueries(negatives.length, Math.floor(k / 2), 'spread').map((i) => negatives[i]!),
@@ -162,7 +162,7 @@ export const detection = defineExperiment({
         (u) => loadUserModel(models.modelsDir, u),
         picked.map((r) => images.subarray(r * size, (r + 1) * size)),
         threshold,
-        { fixedPointBits: options.fixedPointBits, tick: () => task.tick() },
+        { fixedPointBits: options.private.fixedPointBits, tick: () => task.tick() },
       );
       task.done();
       const rows = picked.map((r, i) => {
@@ -208,7 +208,7 @@ export const detection = defineExperiment({
         mismatches: rows.length - agree,
         mismatchedImages: rows.filter((r) => !r.agree).map((r) => r.image),
         nearestUserAgree: nearestAgree,
-        fixedPointBits: options.fixedPointBits,
+        fixedPointBits: options.private.fixedPointBits,
         meanOnlineSeconds: Math.round(mean((r) => r.onlineSeconds) * 1000) / 1000,
         meanRounds: mean((r) => r.rounds),
         meanOnlineBytes: Math.round(mean((r) => r.onlineBytes)),

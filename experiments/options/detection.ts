@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { datasetSchema } from '../../src/config/dataset-schema.js';
 import type { ExperimentSchemaEntry } from '../../src/config/schema.js';
+import { fixedPointBitsOption } from '../shared/private-schema.js';
 
 const schema = z.strictObject({
   quantile: z
@@ -14,13 +15,18 @@ const schema = z.strictObject({
     .describe("Another dataset whose images are extra non-private queries (none by default); its images are resized to the main dataset's `image` width, height and channels; every class it enrols or holds out counts"),
   otherImages: z.number().int().min(1).default(200).describe('At most this many images of `otherDataset` (seeded choice)'),
   evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
-  privateQueries: z
-    .number()
-    .int()
-    .min(0)
-    .default(6)
-    .describe('Queries also detected by two-party computation (half private test images, half non-private queries, each spread evenly); their revealed threshold bits are compared with the plaintext decisions; 0: off'),
-  fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding of the private prediction'),
+  private: z
+    .strictObject({
+      queries: z
+        .number()
+        .int()
+        .min(0)
+        .default(6)
+        .describe('Queries also detected by two-party computation (half private test images, half non-private queries, each spread evenly); their revealed threshold bits are compared with the plaintext decisions; 0: off'),
+      fixedPointBits: fixedPointBitsOption,
+    })
+    .prefault({})
+    .describe('Private (2PC) threshold queries'),
 });
 
 /**

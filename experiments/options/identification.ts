@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baselineSpecSchema, defaultBaselines } from '../shared/baseline-schema.js';
 import type { ExperimentSchemaEntry } from '../../src/config/schema.js';
+import { fixedPointBitsOption } from '../shared/private-schema.js';
 
 const baseline = baselineSpecSchema;
 
@@ -24,9 +25,9 @@ const schema = z.strictObject({
         .union([z.number().int().min(1), z.literal('all')])
         .default(20)
         .describe('Test images predicted privately (spread evenly over the test set), or `all`; `privedge-2pc` metrics cover these images only'),
-      fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding'),
+      fixedPointBits: fixedPointBitsOption,
     })
-    .default(() => ({ queries: 20 as const, fixedPointBits: 20 as const }))
+    .prefault({})
     .describe('Settings of `mode: private`'),
 });
 

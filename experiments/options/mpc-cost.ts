@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ExperimentSchemaEntry } from '../../src/config/schema.js';
+import { fixedPointBitsOption } from '../shared/private-schema.js';
 
 const schema = z.strictObject({
   users: z
@@ -12,7 +13,7 @@ const schema = z.strictObject({
     .min(1)
     .optional()
     .describe("Reconstructor widths to measure (default: the config's training.gf)"),
-  fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding'),
+  fixedPointBits: fixedPointBitsOption,
 });
 
 /**
