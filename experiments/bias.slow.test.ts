@@ -62,7 +62,7 @@ describe('bias experiment', () => {
     const started = performance.now();
     [outcome] = (await runConfig(parseConfigText(yaml(4, options), 'bias.yaml', { experiments }), { registry, outDir: tmp.dir })) as [ExperimentOutcome];
     console.log(`bias run: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  }, 180_000);
+  });
   afterAll(async () => tmp.cleanup());
 
   it('attribute bias: metrics per condition and test-image group match the predictions; real background values; same test images', async () => {

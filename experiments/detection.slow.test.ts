@@ -104,7 +104,7 @@ describe('detection experiment', () => {
     }
     const rocSpec = JSON.parse(await readFile(join(outcome!.dir, 'roc.vl.json'), 'utf8'));
     expect(rocSpec.layer[1].data.values).toHaveLength(roc.length);
-  }, 90_000);
+  });
 
   it('fails with a ConfigError naming dataset.users.nonPrivateUsers when no user is held out and no other dataset is given', async () => {
     const loaded = parseConfigText(yaml("{ classes: ['0', '1'], maxImagesPerUser: 10 }", '    private: { queries: 0 }'), 'no-held-out.yaml', { experiments });

@@ -72,5 +72,5 @@ describe('identification experiment', () => {
     const manifest = JSON.parse(await readFile(join(outcome!.dir, 'run.json'), 'utf8'));
     expect(manifest.facts.privatePrediction.queries).toBe(4);
     expect(manifest.facts.privatePrediction.agreeWithPlaintext).toBe(priv.filter((r) => r['agree'] === true).length);
-  }, 120_000);
+  });
 });

@@ -90,7 +90,7 @@ describe('jpeg experiment', () => {
     expect(written.data.values.filter((v: { part: string }) => v.part === 'macro')).toHaveLength(3 * 3 * 2);
     expect(written.data.values.filter((v: { part: string }) => v.part === 'band')).toHaveLength(3 * 3 * 2);
     expect(manifest.files).toContain('jpeg.svg');
-  }, 90_000);
+  });
 
   it('refuses a config whose dataset already re-encodes the test split', async () => {
     const loaded = parseConfigText(yaml('  transforms: { jpeg: { quality: 50, splits: [test] } }', '    qualities: [50]'), 'jpeg-bad.yaml', { experiments });

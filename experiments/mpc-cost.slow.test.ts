@@ -48,5 +48,5 @@ describe('mpc-cost experiment', () => {
     expect(roundsN3).toBe(value(3, 'rounds'));
     const manifest = JSON.parse(await readFile(join(outcome!.dir, 'run.json'), 'utf8'));
     expect(manifest.files).toEqual(expect.arrayContaining(['mpc_time.svg', 'mpc_bytes.svg', 'mpc_rounds.svg']));
-  }, 120_000);
+  });
 });

@@ -85,5 +85,5 @@ describe('privedge figures', () => {
     } finally {
       await cleanup();
     }
-  }, 120_000);
+  });
 });

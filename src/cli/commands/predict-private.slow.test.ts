@@ -24,7 +24,7 @@ describe('privedge predict-private', () => {
     const [outcome] = await runConfig(loaded, { registry: experimentRegistry, outDir: tmp.dir });
     expect(outcome!.status).toBe('completed');
     runDir = outcome!.dir;
-  }, 180_000);
+  });
   afterAll(async () => tmp.cleanup());
 
   it('replays the first K test images privately and reports agreement with the plaintext labels and dissimilarities', async () => {
@@ -56,7 +56,7 @@ describe('privedge predict-private', () => {
     const debugRounds = layers.filter((l) => String(l['layer']).startsWith('debug')).reduce((a, l) => a + Number(l['rounds']), 0);
     const layerRounds = layers.reduce((a, l) => a + Number(l['rounds']), 0) - debugRounds;
     expect(layerRounds).toBeCloseTo(Number(rows[0]!['rounds']), 6);
-  }, 60_000);
+  });
 
   it('--validate reveals every layer and reports its error against the plaintext layer', async () => {
     const stdout = capture();
@@ -67,7 +67,7 @@ describe('privedge predict-private', () => {
     expect(steps).toEqual(expect.arrayContaining(['down0_lrelu', 'down0_norm', 'up4_conv/relu', 'up4_norm', 'reconstruction/tanh']));
     for (const r of rows) expect(Number(r['maxAbsError'])).toBeLessThan(1e-3);
     expect(stdout.text()).toContain('per-layer max |private - plaintext|');
-  }, 60_000);
+  });
 
   it('--shard i/n splits the picked images, --merge checks the shards and writes the merged files and summary', async () => {
     const run = (args: string[]) => runCli(['predict-private', '--run', runDir, '--queries', '4', '--order', 'first', '--quiet', ...args], { stdout: capture(), stderr: capture() });
@@ -123,7 +123,7 @@ describe('privedge predict-private', () => {
       expect(Number(row['onlineBytesS0'])).toBeCloseTo((Number(l0[j]!['onlineBytesS0']) + Number(l1[j]!['onlineBytesS0'])) / 2, 6);
       expect(Number(row['seconds'])).toBeCloseTo((Number(l0[j]!['seconds']) + Number(l1[j]!['seconds'])) / 2, 9);
     });
-  }, 120_000);
+  });
 
   it('records each query in a partial file as it completes; --resume keeps those rows and runs only the rest', async () => {
     const partial = join(runDir, 'private_predictions.partial.csv');
@@ -157,7 +157,7 @@ describe('privedge predict-private', () => {
     expect(stderr.text()).toContain("'elsewhere.png' is not among this run's queries");
     expect(await runCli(args, { stdout: capture(), stderr: capture() })).toBe(0);
     await expect(readFile(partial, 'utf8')).rejects.toThrow();
-  }, 180_000);
+  });
 
   it('--images queries the listed test images only (in test-set order) into .images files; unknown ids are refused', async () => {
     const predictions = parseCsvText(await readFile(join(runDir, 'predictions.csv'), 'utf8')).filter((r) => r['system'] === 'privedge');
@@ -181,7 +181,7 @@ describe('privedge predict-private', () => {
       expect(err.text()).toContain(file);
       expect(err.text()).toContain(message);
     }
-  }, 120_000);
+  });
 
   it('rejects a folder that is not an identification run, naming the path', async () => {
     const stderr = capture();

@@ -126,7 +126,7 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
     expect(m.images[0]!.natural).toBeGreaterThan(0);
     expect(m.images[0]!.height).toBeGreaterThan(0);
     expect(page.errors).toEqual([]);
-  }, 60_000);
+  });
 
   it('the browser check itself sees console errors, exceptions, failed loads and requests', async () => {
     const bad = join(tmp.dir, 'bad.html');
@@ -147,5 +147,5 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
     } finally {
       await badPage.close();
     }
-  }, 30_000);
+  });
 });
