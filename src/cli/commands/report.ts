@@ -21,7 +21,7 @@ export function reportCommand(ctx: CliContext): CommandModule<object, ReportArgs
     handler: async (args) => {
       const maxRows = args.maxRows ?? 50;
       if (!Number.isInteger(maxRows) || maxRows < 0) throw new UsageError(`--max-rows: expected a whole number >= 0, got ${String(args.maxRows)}`);
-      const { writeHtmlReport } = await import('../../report/html/report.js');
+      const { writeHtmlReport } = await import('../../html-report/report.js');
       const result = await writeHtmlReport(args.dir, {
         ...(args.out === undefined ? {} : { out: args.out }),
         maxRows,

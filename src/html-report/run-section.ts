@@ -1,5 +1,5 @@
 import { join, relative } from 'node:path';
-import { formatDuration } from '../../progress/reporter.js';
+import { formatDuration } from '../progress/reporter.js';
 import { fileHref, html, type Html } from './escape.js';
 import type { RunData } from './run-data.js';
 import { inlineSvg } from './svg.js';

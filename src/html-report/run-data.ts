@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { naturalCompare } from '../../util/natural-sort.js';
-import { readManifest, type RunManifest } from '../../runner/run-folder.js';
+import { naturalCompare } from '../util/natural-sort.js';
+import { readManifest, type RunManifest } from '../runner/run-folder.js';
 import { previewCsv, type CsvPreview } from './tables.js';
 
 /** An image of a run that is not a chart rendering (e.g. `samples.png`). */

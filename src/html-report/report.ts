@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
-import { RunError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
-import { findRunFolders } from '../../runner/figures.js';
+import { RunError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { findRunFolders } from '../runner/figures.js';
 import { reportPageHtml, type ExperimentGroup } from './page.js';
 import { readRunData, type RunData } from './run-data.js';
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse';
-import { RunError } from '../../errors.js';
+import { RunError } from '../errors.js';
 import { html, type Html } from './escape.js';
 
 /** The first rows of a CSV file, as written (cells are not cast), and how many rows it has. */

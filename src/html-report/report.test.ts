@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../testing/cli.js';
-import { tempDir } from '../../testing/fixtures.js';
+import { runCli } from '../testing/cli.js';
+import { tempDir } from '../testing/fixtures.js';
 import { escapeHtml, html } from './escape.js';
 import { writeHtmlReport } from './report.js';
 import { inlineSvg } from './svg.js';
 import { previewCsv } from './tables.js';
-import { HOSTILE, heatmapChart, labelsChart, writeSmallPng, writeSyntheticRun } from '../../testing/report-fixtures.js';
+import { HOSTILE, heatmapChart, labelsChart, writeSmallPng, writeSyntheticRun } from '../testing/report-fixtures.js';
 
 describe('HTML escaping', () => {
   it('escapes every interpolated value, in text and in attributes, and keeps markup fragments', () => {
