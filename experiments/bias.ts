@@ -5,7 +5,7 @@ import type { PreparedDataset } from '../src/datasets/prepare.js';
 import type { AttributeValue } from '../src/datasets/types.js';
 import { ConfigError, RunError } from '../src/errors.js';
 import { classificationReport, confusionMatrix, type ClassificationReport, type UndefinedPolicy } from '../src/metrics/confusion.js';
-import { chartTheme, type Tables } from '../src/report/charts.js';
+import { vegaLite, type Tables } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { naturalCompare } from '../src/util/natural-sort.js';
@@ -176,14 +176,13 @@ async function samplePart(runner: ConditionRunner, base: PreparedDataset, datase
 }
 
 function placeholder(title: string): TopLevelSpec {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values: [{ text: 'not run (disabled in the config)' }] }, mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'text', type: 'nominal' } }, width: 260, height: 30, config: chartTheme };
+  return vegaLite({ title, data: { values: [{ text: 'not run (disabled in the config)' }] }, mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'text', type: 'nominal' } }, width: 260, height: 30 });
 }
 
 function attributeChart(t: Tables): TopLevelSpec {
   const rows = (t['bias_attribute_metrics.csv'] ?? []).filter((r) => r['metric'] === 'precision' || r['metric'] === 'recall');
   if (rows.length === 0) return placeholder('Attribute bias');
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return vegaLite({
     title: 'Attribute bias: macro precision and recall by test-image attribute values',
     data: { values: rows as Record<string, unknown>[] },
     facet: { row: { field: 'metric', type: 'nominal', title: null }, column: { field: 'group', type: 'nominal', title: 'Test images' } },
@@ -198,15 +197,13 @@ function attributeChart(t: Tables): TopLevelSpec {
         color: { field: 'condition', type: 'nominal', title: 'Training images', legend: { labelLimit: 400 } },
       },
     },
-    config: chartTheme,
-  };
+  });
 }
 
 function sampleChart(t: Tables): TopLevelSpec {
   const rows = (t['bias_sample_metrics.csv'] ?? []).filter((r) => (r['group'] === 'reduced' || r['group'] === 'full') && (r['metric'] === 'precision' || r['metric'] === 'recall'));
   if (rows.length === 0) return placeholder('Sample-size bias');
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return vegaLite({
     title: 'Sample-size bias: precision and recall of reduced and full users',
     data: { values: rows as Record<string, unknown>[] },
     facet: { column: { field: 'metric', type: 'nominal', title: null } },
@@ -222,8 +219,7 @@ function sampleChart(t: Tables): TopLevelSpec {
         shape: { field: 'group', type: 'nominal', title: 'Users' },
       },
     },
-    config: chartTheme,
-  };
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { pixelStats } from '../src/datasets/stats.js';
 import { splitIndices, type SplitName } from '../src/datasets/prepare.js';
 import type { Row } from '../src/report/csv.js';
-import { chartTheme } from '../src/report/charts.js';
+import { vegaLite } from '../src/report/charts.js';
 import { imageGridPng } from '../src/report/image-grid.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { datasetSummaryOptions } from './options/dataset-summary.js';
@@ -22,8 +22,7 @@ export const datasetSummary = defineExperiment({
       build: (tables) => {
         const rows = tables['images_per_user.csv']!;
         const many = new Set(rows.map((r) => r['user'])).size > 60;
-        return {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        return vegaLite({
         title: 'Images per user and split',
         data: { values: rows as Record<string, unknown>[] },
         mark: 'bar',
@@ -36,15 +35,13 @@ export const datasetSummary = defineExperiment({
           order: { field: 'splitOrder', type: 'quantitative' },
           tooltip: [{ field: 'user' }, { field: 'split' }, { field: 'images' }],
         },
-        config: chartTheme,
-        };
+        });
       },
     },
     {
       name: 'pixel_stats',
       inputs: ['pixel_stats.csv'],
-      build: (tables) => ({
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      build: (tables) => vegaLite({
         title: 'Pixel mean ± std per split (model range [-1, 1])',
         data: { values: tables['pixel_stats.csv'] as Record<string, unknown>[] },
         transform: [
@@ -62,7 +59,6 @@ export const datasetSummary = defineExperiment({
           { mark: 'rule', encoding: { y: { field: 'low', type: 'quantitative', title: 'Pixel value', scale: { domain: [-1, 1] } }, y2: { field: 'high' } } },
           { mark: { type: 'point', filled: true, size: 50 }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
         ],
-        config: chartTheme,
       }),
     },
   ],

@@ -3,7 +3,7 @@ import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { classificationReport, confusionMatrix, confusionRows, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
 import { dissimilarityMatrix } from '../src/models/rec-adv/dissimilarity.js';
 import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
-import { chartTheme } from '../src/report/charts.js';
+import { vegaLite } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
@@ -31,8 +31,7 @@ export const identification = defineExperiment({
     {
       name: 'identification',
       inputs: ['metrics.csv'],
-      build: (t) => ({
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      build: (t) => vegaLite({
         title: 'User identification: macro precision and recall',
         data: { values: (t['metrics.csv'] as Record<string, unknown>[]).filter((r) => r['label'] === 'macro' && (r['metric'] === 'precision' || r['metric'] === 'recall')) },
         mark: { type: 'bar', tooltip: true },
@@ -44,14 +43,12 @@ export const identification = defineExperiment({
           y: { field: 'value', type: 'quantitative', title: 'Macro average', scale: { domain: [0, 1] } },
           color: { field: 'metric', type: 'nominal', title: 'Metric' },
         },
-        config: chartTheme,
       }),
     },
     {
       name: 'training_users',
       inputs: ['training_users.csv'],
-      build: (t) => ({
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      build: (t) => vegaLite({
         title: 'Per-user training: best validation MSE (checkpoint)',
         data: { values: t['training_users.csv'] as Record<string, unknown>[] },
         mark: { type: 'bar', tooltip: true },
@@ -62,14 +59,12 @@ export const identification = defineExperiment({
           y: { field: 'bestValMse', type: 'quantitative', title: 'Validation MSE' },
           color: { field: 'checkpointed', type: 'nominal', title: 'Checkpoint met the rule' },
         },
-        config: chartTheme,
       }),
     },
     {
       name: 'confusion_privedge',
       inputs: ['confusion.csv'],
-      build: (t) => ({
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      build: (t) => vegaLite({
         title: 'PrivEdge confusion matrix (test images)',
         data: { values: (t['confusion.csv'] as Record<string, unknown>[]).filter((r) => r['system'] === 'privedge') },
         mark: { type: 'rect', tooltip: true },
@@ -80,7 +75,6 @@ export const identification = defineExperiment({
           y: { field: 'true', type: 'nominal', sort: null, title: 'True user' },
           color: { field: 'count', type: 'quantitative', title: 'Images', scale: { scheme: 'blues' } },
         },
-        config: chartTheme,
       }),
     },
   ],

@@ -1,7 +1,7 @@
 import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { chartTheme, type ChartDefinition } from '../src/report/charts.js';
+import { vegaLite, type ChartDefinition } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { mpcCostOptions } from './options/mpc-cost.js';
@@ -9,8 +9,7 @@ import { mpcCostOptions } from './options/mpc-cost.js';
 const METRICS = ['onlineSeconds', 'offlineSeconds', 'plaintextSeconds', 'lanSeconds', 'wanSeconds', 'onlineMB', 'offlineMB', 'rounds'] as const;
 
 function lineChart(title: string, metrics: readonly string[], yTitle: string, log: boolean): ChartDefinition['build'] {
-  return (t): TopLevelSpec => ({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return (t): TopLevelSpec => vegaLite({
     title,
     data: { values: (t['mpc_cost.csv'] ?? []).filter((r) => metrics.includes(String(r['metric']))) as Record<string, unknown>[] },
     mark: { type: 'line', point: true, tooltip: true },
@@ -22,7 +21,6 @@ function lineChart(title: string, metrics: readonly string[], yTitle: string, lo
       color: { field: 'metric', type: 'nominal', title: 'Measure' },
       strokeDash: { field: 'gf', type: 'nominal', title: 'gf' },
     },
-    config: chartTheme,
   });
 }
 

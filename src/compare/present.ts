@@ -1,8 +1,7 @@
-import { chartTheme, type ChartDefinition } from '../report/charts.js';
+import { vegaLite, type ChartDefinition } from '../report/charts.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Cell, Row } from '../report/csv.js';
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 type Rows = readonly Record<string, unknown>[];
 
 const num = (v: Cell | undefined, digits: number): string => (v === null || v === undefined || Number.isNaN(Number(v)) ? 'n/a' : Number(v).toFixed(digits));
@@ -47,8 +46,7 @@ export const compareCharts: readonly ChartDefinition[] = [
   {
     name: 'comparison',
     inputs: ['comparison.csv'],
-    build: (t) => ({
-      $schema: SCHEMA,
+    build: (t) => vegaLite({
       title: 'Accuracy and macro precision / recall per system (same test split)',
       data: { values: t['comparison.csv'] as Rows },
       transform: [
@@ -68,7 +66,6 @@ export const compareCharts: readonly ChartDefinition[] = [
         },
       },
       resolve: { scale: { y: 'independent' } },
-      config: chartTheme,
     }),
   },
   {
@@ -87,8 +84,7 @@ export const compareCharts: readonly ChartDefinition[] = [
           color: { field: 'dataset', type: 'nominal', title: 'Dataset' },
         },
       });
-      return {
-        $schema: SCHEMA,
+      return vegaLite({
         title: 'Training and prediction cost per system (log scales; a system without a point: not measured, or 0)',
         data: { values: t['comparison.csv'] as Rows },
         hconcat: [
@@ -98,8 +94,7 @@ export const compareCharts: readonly ChartDefinition[] = [
           panel('predictBytesPerImage', 'prediction: bytes per image', false),
         ],
         resolve: { scale: { y: 'shared' } },
-        config: chartTheme,
-      } as TopLevelSpec;
+      } as TopLevelSpec);
     },
   },
 ];
