@@ -30,7 +30,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: sources.map((s) => `${s}*.test.ts`), exclude: [...configDefaults.exclude, ...slow], testTimeout: 60_000, hookTimeout: 60_000 },
       },
-      { extends: true, test: { name: 'slow', include: slow, testTimeout: 360_000, hookTimeout: 360_000 } },
+      { extends: true, test: { name: 'slow', include: slow, testTimeout: 600_000, hookTimeout: 600_000 } },
     ],
   },
 });
