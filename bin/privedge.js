@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
+// The composition root: the CLI (src/) gets the experiments (experiments/) from here, so src/
+// never imports experiments/. Commands import the registry and their work on use, so `--help`
+// loads neither.
 import { main } from '../dist/src/cli/main.js';
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), { experiments: async () => (await import('../dist/experiments/index.js')).experimentRegistry });

@@ -5,66 +5,13 @@ import type { PreparedDataset } from '../src/datasets/prepare.js';
 import type { AttributeValue } from '../src/datasets/types.js';
 import { ConfigError, RunError } from '../src/errors.js';
 import { classificationReport, confusionMatrix, type ClassificationReport, type UndefinedPolicy } from '../src/metrics/confusion.js';
-import { chartTheme, type Tables } from '../src/report/charts.js';
+import { vegaLite, type Tables } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { naturalCompare } from '../src/util/natural-sort.js';
-import { baselinesOption } from './shared/trained-baselines.js';
 import { ConditionRunner, type ConditionResult } from './shared/condition-runs.js';
-
-const KEY = 'experiments.bias';
-const attributeValue = z.union([z.string(), z.number()]);
-const splitSchema = z.strictObject({
-  train: z.array(attributeValue).min(1).describe('Attribute values of the images every user trains (and validates) on'),
-  test: z.array(attributeValue).min(1).describe('Attribute values of the test images scored (normally the values not trained on)'),
-});
-
-const schema = z.strictObject({
-  attributeBias: z
-    .strictObject({
-      enabled: z.boolean().default(true).describe('Run the attribute-bias part'),
-      attribute: z
-        .string()
-        .min(1)
-        .default('background')
-        .describe('Per-image attribute the bias is on, as the dataset exposes it (letters: `background`, 0..3, kept by `dataset.source.attributeColumns`)'),
-      splits: z
-        .array(splitSchema)
-        .min(1)
-        .default([
-          { train: [0, 1], test: [2, 3] },
-          { train: [2, 3], test: [0, 1] },
-        ])
-        .describe('Biased conditions `{ train: [values], test: [values] }` (default `[{ train: [0, 1], test: [2, 3] }, { train: [2, 3], test: [0, 1] }]`): users train (and validate) only on images whose attribute takes a `train` value and are scored on test images with the `test` values, against training on all values (`train all`) scored on the same images'),
-    })
-    .prefault({})
-    .describe('Attribute bias: every user trains on images with some attribute values only, and is tested on the others'),
-  sampleBias: z
-    .strictObject({
-      enabled: z.boolean().default(true).describe('Run the sample-size part'),
-      fraction: z.number().gt(0).lt(1).default(0.5).describe('Fraction of enrolled users whose training images are reduced (seeded choice, as `dataset.transforms.sampleBias.users`); the others keep all theirs'),
-      percents: z
-        .array(z.number().gt(0).max(100))
-        .min(1)
-        .default([10, 25, 50, 100])
-        .describe('Percent of their training images the reduced users keep, one condition each (100: no reduction, the reference)'),
-    })
-    .prefault({})
-    .describe('Sample-size bias: a fraction of the users keep only part of their training images; precision and recall per group (reduced, full)'),
-  iterations: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe('Training iterations per user in every condition (default: `training.iterations`). Each condition retrains every user: one unbiased condition, one per distinct attribute-split `train` set and one per percent below 100, each in its own models folder (reused by a later run); only a user whose training images are unchanged from an earlier condition (the full-data users of a sample-size condition) gets that model copied instead'),
-  baselines: baselinesOption.describe("Centralised multi-class baselines, retrained in every condition on that condition's pooled (biased) training images (`kind: vgg | resnet`)"),
-  undefinedPrecision: z
-    .enum(['zero', 'exclude'])
-    .default('zero')
-    .describe('How a user never predicted (undefined precision) enters macro and group averages: as 0, or left out'),
-  evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
-});
-type Options = z.infer<typeof schema>;
+import { biasOptions, KEY, attributeValue } from './options/bias.js';
+type Options = z.infer<typeof biasOptions.schema>;
 
 const ATTRIBUTE_COLUMNS = ['condition', 'system', 'group', 'relation', 'metric', 'value'];
 const ATTRIBUTE_PREDICTION_COLUMNS = ['condition', 'system', 'image', 'user', 'predicted', 'attributeValue'];
@@ -229,14 +176,13 @@ async function samplePart(runner: ConditionRunner, base: PreparedDataset, datase
 }
 
 function placeholder(title: string): TopLevelSpec {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values: [{ text: 'not run (disabled in the config)' }] }, mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'text', type: 'nominal' } }, width: 260, height: 30, config: chartTheme };
+  return vegaLite({ title, data: { values: [{ text: 'not run (disabled in the config)' }] }, mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'text', type: 'nominal' } }, width: 260, height: 30 });
 }
 
 function attributeChart(t: Tables): TopLevelSpec {
   const rows = (t['bias_attribute_metrics.csv'] ?? []).filter((r) => r['metric'] === 'precision' || r['metric'] === 'recall');
   if (rows.length === 0) return placeholder('Attribute bias');
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return vegaLite({
     title: 'Attribute bias: macro precision and recall by test-image attribute values',
     data: { values: rows as Record<string, unknown>[] },
     facet: { row: { field: 'metric', type: 'nominal', title: null }, column: { field: 'group', type: 'nominal', title: 'Test images' } },
@@ -251,15 +197,13 @@ function attributeChart(t: Tables): TopLevelSpec {
         color: { field: 'condition', type: 'nominal', title: 'Training images', legend: { labelLimit: 400 } },
       },
     },
-    config: chartTheme,
-  };
+  });
 }
 
 function sampleChart(t: Tables): TopLevelSpec {
   const rows = (t['bias_sample_metrics.csv'] ?? []).filter((r) => (r['group'] === 'reduced' || r['group'] === 'full') && (r['metric'] === 'precision' || r['metric'] === 'recall'));
   if (rows.length === 0) return placeholder('Sample-size bias');
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return vegaLite({
     title: 'Sample-size bias: precision and recall of reduced and full users',
     data: { values: rows as Record<string, unknown>[] },
     facet: { column: { field: 'metric', type: 'nominal', title: null } },
@@ -275,8 +219,7 @@ function sampleChart(t: Tables): TopLevelSpec {
         shape: { field: 'group', type: 'nominal', title: 'Users' },
       },
     },
-    config: chartTheme,
-  };
+  });
 }
 
 /**
@@ -289,9 +232,7 @@ function sampleChart(t: Tables): TopLevelSpec {
  * `bias_attribute_*.csv` and `bias_sample_*.csv` (a disabled part writes header-only files).
  */
 export const bias = defineExperiment({
-  id: 'bias',
-  description: 'Robustness to biased training data: attribute bias (train on some attribute values, test on the others) and sample-size bias (some users keep p % of their images), PrivEdge vs centralised baselines',
-  schema,
+  ...biasOptions,
   charts: [
     { name: 'bias_attribute', inputs: ['bias_attribute_metrics.csv'], build: attributeChart },
     { name: 'bias_sample', inputs: ['bias_sample_metrics.csv'], build: sampleChart },

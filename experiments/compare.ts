@@ -1,38 +1,15 @@
 import { basename, join, resolve } from 'node:path';
-import { z } from 'zod';
-import { collabDatasets, collabRows, collabTestSet } from '../src/collab/compare/collab-rows.js';
-import { heMismatch, heRows } from '../src/collab/compare/he-rows.js';
-import { identificationMismatch, identificationRows } from '../src/collab/compare/identification-rows.js';
-import { compareCharts, comparisonMarkdown } from '../src/collab/compare/present.js';
-import { COMPARISON_COLUMNS, exposureRows, tableRow, type SystemRow } from '../src/collab/compare/rows.js';
-import { candidateRuns, readRun, resolveRun, type RunFolder } from '../src/collab/compare/runs.js';
+import { collabDatasets, collabRows, collabTestSet } from '../src/compare/collab-rows.js';
+import { heMismatch, heRows } from '../src/compare/he-rows.js';
+import { identificationMismatch, identificationRows } from '../src/compare/identification-rows.js';
+import { compareCharts, comparisonMarkdown } from '../src/compare/present.js';
+import { COMPARISON_COLUMNS, exposureRows, tableRow, type SystemRow } from '../src/compare/rows.js';
+import { candidateRuns, readRun, resolveRun, type RunFolder } from '../src/compare/runs.js';
 import { RunError } from '../src/errors.js';
 import type { Row } from '../src/report/csv.js';
 import { runIdFor } from '../src/runner/run-config.js';
 import { defineExperiment, type ExperimentContext } from '../src/runner/experiment.js';
-
-const KEY = 'experiments.compare';
-const runRef = z.union([z.literal('auto'), z.string().min(1)]);
-
-const datasetEntry = z.strictObject({
-  name: z.string().min(1).optional().describe('Dataset of the collab run the table is on (default: its first)'),
-  partitions: z.array(z.string().min(1)).min(1).nullable().default(null).describe('Collab partitions (labels such as `iid`, `skew-0.8`) giving weight-transmission rows (null: all)'),
-  identification: runRef.nullable().default('auto').describe('PrivEdge and centralised baselines: an identification run folder, `auto` (this config\'s run, else the newest completed one under the results root on the same test images), or null (leave out)'),
-  heBaseline: runRef.nullable().default('auto').describe('2P-DNN: a he-baseline run folder, `auto` (as for identification), or null (leave out; it is an MNIST baseline)'),
-  privatePrediction: z.boolean().default(true).describe('Require PrivEdge private (2PC) predictions in the identification run (private_predictions*.csv)'),
-});
-
-const schema = z.strictObject({
-  collab: runRef.default('auto').describe('The collab run: `auto` (this config\'s collab entry, else the newest completed collab run under the results root) or a folder'),
-  datasets: z
-    .array(datasetEntry)
-    .min(1)
-    .default(() => [datasetEntry.parse({})])
-    .describe(
-      'One table section per dataset, each `{ name, partitions, identification, heBaseline, privatePrediction }`: `name` a dataset of the collab run (default: its first); `partitions` the collab partitions shown (null: all); `identification` (PrivEdge, centralised CNNs) and `heBaseline` (2P-DNN): a run folder, `auto` (default: this config\'s run, else the newest completed one under the results root testing on the same images) or null (leave out); `privatePrediction` (default true) requires PrivEdge 2PC rows',
-    ),
-  undefinedPrecision: z.enum(['zero', 'exclude']).default('zero').describe('How a class never predicted enters macro precision: as 0, or left out'),
-});
+import { compareOptions, KEY } from './options/compare.js';
 
 async function collabRun(ctx: ExperimentContext, ref: string): Promise<RunFolder> {
   if (ref !== 'auto') return readRun(resolve(ref), 'collab');
@@ -61,9 +38,7 @@ async function collabRun(ctx: ExperimentContext, ref: string): Promise<RunFolder
  * `comparison.md`.
  */
 export const compare = defineExperiment({
-  id: 'compare',
-  description: 'Cross-system table on the same data: PrivEdge (plaintext, 2PC), centralised CNNs, 2P-DNN, weight transmission: scores, training and prediction cost, who learns what',
-  schema,
+  ...compareOptions,
   charts: compareCharts,
   async run(ctx, o) {
     const collab = await collabRun(ctx, o.collab);

@@ -1,15 +1,10 @@
-import { z } from 'zod';
 import { pixelStats } from '../src/datasets/stats.js';
 import { splitIndices, type SplitName } from '../src/datasets/prepare.js';
 import type { Row } from '../src/report/csv.js';
-import { chartTheme } from '../src/report/charts.js';
+import { vegaLite } from '../src/report/charts.js';
 import { imageGridPng } from '../src/report/image-grid.js';
 import { defineExperiment } from '../src/runner/experiment.js';
-
-const schema = z.strictObject({
-  samplesPerUser: z.number().int().min(0).max(64).default(8).describe('Training images per user in samples.png (0: no sample sheet)'),
-  maxUsersInSamples: z.number().int().min(1).max(200).default(40).describe('Users (rows) shown in samples.png'),
-});
+import { datasetSummaryOptions } from './options/dataset-summary.js';
 
 const SPLITS: readonly SplitName[] = ['train', 'validation', 'test', 'nonPrivate'];
 
@@ -19,9 +14,7 @@ const SPLITS: readonly SplitName[] = ['train', 'validation', 'test', 'nonPrivate
  * every smoke run: it checks the data before anything is trained on it.
  */
 export const datasetSummary = defineExperiment({
-  id: 'dataset-summary',
-  description: 'Images per user and split, pixel statistics and sample images of the configured dataset',
-  schema,
+  ...datasetSummaryOptions,
   charts: [
     {
       name: 'images_per_user',
@@ -29,8 +22,7 @@ export const datasetSummary = defineExperiment({
       build: (tables) => {
         const rows = tables['images_per_user.csv']!;
         const many = new Set(rows.map((r) => r['user'])).size > 60;
-        return {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        return vegaLite({
         title: 'Images per user and split',
         data: { values: rows as Record<string, unknown>[] },
         mark: 'bar',
@@ -43,15 +35,13 @@ export const datasetSummary = defineExperiment({
           order: { field: 'splitOrder', type: 'quantitative' },
           tooltip: [{ field: 'user' }, { field: 'split' }, { field: 'images' }],
         },
-        config: chartTheme,
-        };
+        });
       },
     },
     {
       name: 'pixel_stats',
       inputs: ['pixel_stats.csv'],
-      build: (tables) => ({
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      build: (tables) => vegaLite({
         title: 'Pixel mean ± std per split (model range [-1, 1])',
         data: { values: tables['pixel_stats.csv'] as Record<string, unknown>[] },
         transform: [
@@ -69,7 +59,6 @@ export const datasetSummary = defineExperiment({
           { mark: 'rule', encoding: { y: { field: 'low', type: 'quantitative', title: 'Pixel value', scale: { domain: [-1, 1] } }, y2: { field: 'high' } } },
           { mark: { type: 'point', filled: true, size: 50 }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
         ],
-        config: chartTheme,
       }),
     },
   ],

@@ -3,9 +3,9 @@ import { datasetSchema } from '../src/config/dataset-schema.js';
 import { prepareDataset, usedIndices, type PreparedDataset } from '../src/datasets/prepare.js';
 import { toFloatImages } from '../src/datasets/tensors.js';
 import { ConfigError } from '../src/errors.js';
-import { argminRows } from '../src/metrics/argmin.js';
+import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { aucTrapezoid, calibrateThreshold, detectionAt, detectionOfDecisions, rocCurve, type DetectionCounts } from '../src/metrics/detection.js';
-import { pickQueries } from '../src/mpc-sim/models/fidelity.js';
+import { pickQueries } from '../src/mpc-sim/private-reconstructor/fidelity.js';
 import { loadUserModel } from '../src/models/rec-adv/train-users.js';
 import type { Row } from '../src/report/csv.js';
 import type { ExperimentContext } from '../src/runner/experiment.js';
@@ -14,27 +14,7 @@ import { deepFreeze } from '../src/util/deep-freeze.js';
 import { rocChart, scoresChart } from './shared/detection-charts.js';
 import { privateThresholdPredictions } from './shared/private-detection.js';
 import { concatImages, privedgeDissimilarities, trainPrivedge } from './shared/privedge.js';
-
-const schema = z.strictObject({
-  quantile: z
-    .number()
-    .min(0)
-    .max(1)
-    .default(0.95)
-    .describe("Threshold = this quantile (linear interpolation) of the smallest dissimilarities of the enrolled users' VALIDATION images (their separate CALIBRATION images when dataset.split.calibrationFraction > 0); a query is declared private when its smallest dissimilarity is strictly below it"),
-  otherDataset: datasetSchema
-    .optional()
-    .describe("Another dataset whose images are extra non-private queries (none by default); its images are resized to the main dataset's `image` width, height and channels; every class it enrols or holds out counts"),
-  otherImages: z.number().int().min(1).default(200).describe('At most this many images of `otherDataset` (seeded choice)'),
-  evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
-  privateQueries: z
-    .number()
-    .int()
-    .min(0)
-    .default(6)
-    .describe('Queries also detected by two-party computation (half private test images, half non-private queries, each spread evenly); their revealed threshold bits are compared with the plaintext decisions; 0: off'),
-  fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding of the private prediction'),
-});
+import { detectionOptions } from './options/detection.js';
 
 type Kind = 'private' | 'held-out-user' | 'other-dataset';
 /** Images scored by the detector: validation images for calibration, then the queries. */
@@ -96,9 +76,7 @@ function confusionRows(system: string, negatives: string, d: DetectionCounts): R
  * few queries against the plaintext decisions.
  */
 export const detection = defineExperiment({
-  id: 'detection',
-  description: 'Private vs non-private images: threshold on the smallest dissimilarity (precision, recall, ROC, AUC; 2PC threshold bits)',
-  schema,
+  ...detectionOptions,
   charts: [rocChart, scoresChart],
   async run(ctx, options) {
     const configured = ctx.config.dataset.users.nonPrivateUsers;
@@ -171,10 +149,10 @@ export const detection = defineExperiment({
     }
     ctx.record('detection', headline);
 
-    if (options.privateQueries > 0) {
+    if (options.private.queries > 0) {
       const positives = queryRows.filter((r) => q.kind[r] === 'private');
       const negatives = queryRows.filter((r) => q.kind[r] !== 'private');
-      const k = options.privateQueries;
+      const k = options.private.queries;
       const picked = [
         ...pickQueries(positives.length, Math.ceil(k / 2), 'spread').map((i) => positives[i]!),
         ...pickQueries(negatives.length, Math.floor(k / 2), 'spread').map((i) => negatives[i]!),
@@ -186,7 +164,7 @@ export const detection = defineExperiment({
         (u) => loadUserModel(models.modelsDir, u),
         picked.map((r) => images.subarray(r * size, (r + 1) * size)),
         threshold,
-        { fixedPointBits: options.fixedPointBits, tick: () => task.tick() },
+        { fixedPointBits: options.private.fixedPointBits, tick: () => task.tick() },
       );
       task.done();
       const rows = picked.map((r, i) => {
@@ -232,7 +210,7 @@ export const detection = defineExperiment({
         mismatches: rows.length - agree,
         mismatchedImages: rows.filter((r) => !r.agree).map((r) => r.image),
         nearestUserAgree: nearestAgree,
-        fixedPointBits: options.fixedPointBits,
+        fixedPointBits: options.private.fixedPointBits,
         meanOnlineSeconds: Math.round(mean((r) => r.onlineSeconds) * 1000) / 1000,
         meanRounds: mean((r) => r.rounds),
         meanOnlineBytes: Math.round(mean((r) => r.onlineBytes)),

@@ -1,59 +1,181 @@
+import type { z } from 'zod';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { ProtocolError } from '../src/errors.js';
 import { heCharts } from '../src/he/charts.js';
-import { accuracyOf, firstImages, heData } from '../src/he/data.js';
-import { checkKeySize, generateKeyPair, MIN_SECURE_KEY_BITS } from '../src/he/keys.js';
-import { lenetPredictions, lenetWeights, trainLenet } from '../src/he/lenet.js';
-import { lenetPlan } from '../src/he/network.js';
+import { accuracyOf, firstImages, heData, type ByteSplit, type HeData } from '../src/he/data.js';
+import { generateKeyPair } from '../src/he/keys.js';
+import { lenetPredictions, lenetWeights, trainLenet } from '../src/models/lenet/lenet.js';
+import { lenetPlan, type FloatWeights, type NetworkPlan } from '../src/models/lenet/network.js';
 import { perImageCost, runEncryptedInference, type EncryptedInferenceResult } from '../src/he/protocol.js';
-import { quantiseModel } from '../src/he/quantise.js';
+import { quantiseModel, type QuantisedModel } from '../src/he/quantise.js';
 import { integerForward, integerPredictions } from '../src/he/reference.js';
 import { costRows, layerRows, privedgeRows } from '../src/he/results.js';
 import type { Row } from '../src/report/csv.js';
-import { defineExperiment } from '../src/runner/experiment.js';
+import { defineExperiment, type ExperimentContext } from '../src/runner/experiment.js';
+import { heBaselineOptions, KEY_PATH } from './options/he-baseline.js';
 
-const KEY_PATH = 'experiments.he-baseline.paillier.keyBits';
+type Options = z.infer<typeof heBaselineOptions.schema>;
 
-const schema = z.strictObject({
-  training: z
-    .strictObject({
-      epochs: z.number().int().min(1).default(20).describe('LeNet-5 training epochs (Adam, best validation epoch kept)'),
-      batchSize: z.number().int().min(1).default(32).describe('Mini-batch size'),
-      learningRate: z.number().positive().default(1e-3).describe('Adam learning rate'),
-    })
-    .prefault({})
-    .describe('Plaintext LeNet-5 training with TF.js on the training split'),
-  quantisation: z
-    .strictObject({
-      weightBits: z.number().int().min(2).max(16).default(8).describe('Signed bits per weight (per-layer scale: the largest |w| -> 2^(b-1) - 1)'),
-      activationBits: z.number().int().min(1).max(16).default(8).describe('Unsigned bits per activation (scale calibrated on training images)'),
-      calibrationImages: z.number().int().min(1).default(1000).describe('Training images used to calibrate the activation scales'),
-    })
-    .prefault({})
-    .describe('Integer quantisation of the trained model'),
-  paillier: z
-    .strictObject({
-      keyBits: z.number().int().default(MIN_SECURE_KEY_BITS).describe('Paillier modulus bits (at least 2048 unless insecureKeySize)'),
-      insecureKeySize: z.boolean().default(false).describe('Allow keys below 2048 bits (CI smoke runs only)'),
-      safePrimes: z.boolean().default(true).describe('Safe primes, enabling the fixed-base randomness precomputation'),
-    })
-    .superRefine((v, ctx) => {
-      try {
-        checkKeySize(v.keyBits, v.insecureKeySize, KEY_PATH);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', path: ['keyBits'], message: (error as Error).message.replace(`${KEY_PATH}: `, '') });
-      }
-    })
-    .prefault({})
-    .describe('Paillier keys'),
-  testImages: z.number().int().min(1).nullable().default(null).describe('Test images run encrypted (users interleaved; null: the whole test split)'),
-  slots: z.number().int().min(1).nullable().default(null).describe('At most this many images per ciphertext (null: as many slots as fit)'),
-  workers: z.number().int().min(0).default(0).describe('Threads per party for the optimised implementation (0: one per CPU core)'),
-  naiveImages: z.number().int().min(0).default(1).describe('Test images also run through the naive implementation, for the time comparison (0: none)'),
-  privedgeRun: z.string().nullable().default(null).describe('An identification run folder whose private predictions join comparison.csv (null: none)'),
-});
+/** What the float phase leaves: the trained model's test predictions and weights. */
+interface FloatModel {
+  readonly predictions: Int32Array;
+  readonly weights: FloatWeights;
+  readonly backend: string;
+  readonly trainSeconds: number;
+  readonly bestEpoch: number;
+}
+
+/** Phase 1: LeNet-5 trained with TF.js (`training.csv`), its float test predictions and weights. */
+async function trainFloatModel(ctx: ExperimentContext, data: HeData, plan: NetworkPlan, o: Options): Promise<FloatModel> {
+  const backend = await ctx.tensorflow();
+  const seed = ctx.rng.child('he-baseline');
+  const epochs = ctx.reporter.task(`LeNet-5: ${o.training.epochs} epochs on ${data.train.count} images`, o.training.epochs);
+  const curve: Row[] = [];
+  const { model, trained } = await trainLenet(
+    plan,
+    data.classes.length,
+    { train: data.train, validation: data.validation },
+    { ...o.training, seed: seed.child('init').nextUint32() % 1_000_000, rng: seed.child('train'), onEpoch: (e) => (curve.push({ ...e }), epochs.tick()) },
+  );
+  epochs.done();
+  await ctx.writeCsv('training.csv', curve, ['epoch', 'loss', 'accuracy', 'valAccuracy']);
+  const predictions = await lenetPredictions(model, plan, data.test.pixels);
+  const weights = lenetWeights(model, plan);
+  model.dispose();
+  return { predictions, weights, backend: backend.name, trainSeconds: trained.seconds, bestEpoch: trained.bestEpoch };
+}
+
+/** What the quantisation phase leaves: the integer model, its test predictions, the images run encrypted. */
+interface Quantised {
+  readonly model: QuantisedModel;
+  readonly predictions: ReturnType<typeof integerPredictions>;
+  readonly selected: ByteSplit;
+}
+
+/** Phase 2: the integer model (activation scales calibrated on training images) and the test images to encrypt. */
+function quantise(ctx: ExperimentContext, data: HeData, plan: NetworkPlan, float: FloatModel, o: Options): Quantised {
+  const size = plan.input[0] * plan.input[1] * plan.input[2];
+  const calibration = data.train.pixels.subarray(0, Math.min(o.quantisation.calibrationImages, data.train.count) * size);
+  const model = quantiseModel(plan, float.weights, calibration, o.quantisation);
+  const predictions = integerPredictions(model, data.test.pixels, data.test.count);
+  const selected = firstImages(data.test, o.testImages ?? data.test.count);
+  ctx.record('model', { backend: float.backend, trainSeconds: float.trainSeconds, bestEpoch: float.bestEpoch, slotBits: model.slotBits, bounds: model.layers.map((l) => l.bound) });
+  return { model, predictions, selected };
+}
+
+/** What the encrypted phase leaves. */
+interface Encrypted {
+  readonly optimised: EncryptedInferenceResult;
+  readonly naive: EncryptedInferenceResult | undefined;
+  readonly keygenSeconds: number;
+  readonly workers: number;
+}
+
+/** Phase 3: Paillier keys, the optimised protocol on every selected image and the naive one on a few. */
+async function encryptedInference(ctx: ExperimentContext, quantised: QuantisedModel, selected: ByteSplit, o: Options): Promise<Encrypted> {
+  const n = selected.count;
+  const started = performance.now();
+  const keys = await generateKeyPair({ bits: o.paillier.keyBits, insecureKeySize: o.paillier.insecureKeySize, safePrimes: o.paillier.safePrimes, keyPath: KEY_PATH });
+  const keygenSeconds = (performance.now() - started) / 1000;
+  const workers = o.workers || availableParallelism();
+  const batches = ctx.reporter.task(`2P-DNN optimised: ${n} images, ${o.paillier.keyBits}-bit keys, ${workers} thread(s) per party`, n);
+  const optimised = await runEncryptedInference(quantised, keys, selected.pixels, n, {
+    implementation: 'optimised',
+    workers,
+    ...(o.slots ? { maxSlots: o.slots } : {}),
+    onBatch: (b) => batches.tick(b.images),
+  });
+  batches.done();
+  let naive: EncryptedInferenceResult | undefined;
+  if (o.naiveImages > 0) {
+    const k = Math.min(o.naiveImages, n);
+    const task = ctx.reporter.task(`2P-DNN naive: ${k} image(s)`, k);
+    naive = await runEncryptedInference(quantised, keys, selected.pixels, k, { implementation: 'naive', onBatch: (b) => task.tick(b.images) });
+    task.done();
+  }
+  return { optimised, naive, keygenSeconds, workers };
+}
+
+/** Phase 4, exactness: the selected images whose decrypted logits differ from the integer reference model's. */
+function exactnessMismatches(quantised: QuantisedModel, selected: ByteSplit, encrypted: Encrypted, plan: NetworkPlan): number[] {
+  const { optimised, naive } = encrypted;
+  const size = plan.input[0] * plan.input[1] * plan.input[2];
+  const sameLogits = (a: ArrayLike<number> | undefined, b: ArrayLike<number>) => a !== undefined && a.length === b.length && Array.from(b).every((v, j) => a[j] === v);
+  const mismatches: number[] = [];
+  for (let i = 0; i < selected.count; i++) {
+    const ref = integerForward(quantised, selected.pixels.subarray(i * size, (i + 1) * size)).logits;
+    if (!sameLogits(optimised.logits[i], ref) || (naive && i < naive.logits.length && !sameLogits(naive.logits[i], ref))) mismatches.push(i);
+  }
+  return mismatches;
+}
+
+/** Phase 5: predictions, accuracy, cost, layers and comparison CSV files and the `he` facts. */
+async function writeResults(ctx: ExperimentContext, data: HeData, float: FloatModel, quantised: Quantised, encrypted: Encrypted, mismatches: readonly number[], o: Options): Promise<void> {
+  const { selected } = quantised;
+  const { optimised, naive, workers, keygenSeconds } = encrypted;
+  const floatAll = float.predictions;
+  const intAll = quantised.predictions;
+  const n = selected.count;
+  const intSel = intAll.subarray(0, n);
+  await ctx.writeCsv(
+    'predictions.csv',
+    selected.ids.map((id, i) => ({
+      image: id,
+      label: data.classes[selected.labels[i]!]!,
+      float: data.classes[floatAll[i]!]!,
+      quantised: data.classes[intSel[i]!]!,
+      encrypted: data.classes[optimised.predictions[i]!]!,
+      naive: naive && i < naive.predictions.length ? data.classes[naive.predictions[i]!]! : null,
+      encryptedEqualsQuantised: !mismatches.includes(i),
+    })),
+  );
+  const accRow = (system: string, scope: string, predicted: ArrayLike<number>, labels: ArrayLike<number>): Row => ({ system, scope, images: predicted.length, accuracy: accuracyOf(predicted, labels) });
+  const labelsSel = selected.labels;
+  const accuracy: Row[] = [
+    accRow('float', 'evaluated', floatAll.subarray(0, n), labelsSel),
+    accRow('quantised', 'evaluated', intSel, labelsSel),
+    accRow('encrypted', 'evaluated', optimised.predictions, labelsSel),
+    accRow('float', 'test split', floatAll, data.test.labels),
+    accRow('quantised', 'test split', intAll, data.test.labels),
+  ];
+  if (naive) accuracy.push(accRow('encrypted-naive', 'naive subset', naive.predictions, labelsSel.subarray(0, naive.predictions.length)));
+  await ctx.writeCsv('accuracy.csv', accuracy, ['system', 'scope', 'images', 'accuracy']);
+  const cost = [...costRows(optimised, o.paillier.keyBits, workers), ...(naive ? costRows(naive, o.paillier.keyBits, 1) : [])];
+  await ctx.writeCsv('cost.csv', cost, ['implementation', 'keyBits', 'images', 'slots', 'workers', 'metric', 'value', 'unit']);
+  await ctx.writeCsv('layers.csv', layerRows(quantised.model, optimised));
+
+  const opt = perImageCost(optimised);
+  const comparison: Row[] = [
+    {
+      system: '2p-dnn',
+      protocol: `Paillier ${o.paillier.keyBits}-bit, LeNet-5, ${optimised.layout.slots} images per ciphertext`,
+      testImages: n,
+      accuracy: accuracyOf(optimised.predictions, labelsSel),
+      secondsPerImage: opt.totalSeconds,
+      bytesPerImage: opt.bytesClientToServer + opt.bytesServerToClient,
+      roundTrips: opt.roundTripsPerBatch,
+      source: 'this run',
+    },
+  ];
+  if (o.privedgeRun) {
+    const p = await privedgeRows(resolve(o.privedgeRun));
+    comparison.push(...p.rows);
+    if (p.note) ctx.reporter.warn(p.note);
+  }
+  await ctx.writeCsv('comparison.csv', comparison, ['system', 'protocol', 'testImages', 'accuracy', 'secondsPerImage', 'bytesPerImage', 'roundTrips', 'source']);
+  ctx.record('he', {
+    keyBits: o.paillier.keyBits,
+    keygenSeconds,
+    slots: optimised.layout.slots,
+    slotBits: optimised.layout.slotBits,
+    workers,
+    optimised: opt,
+    naive: naive ? perImageCost(naive) : null,
+    onlineResidues: optimised.onlineResidues,
+    mismatches: mismatches.length,
+  });
+}
 
 /**
  * `he-baseline`: 2P-DNN, LeNet-5 inference on Paillier-encrypted MNIST. Trains LeNet-5 with
@@ -63,124 +185,18 @@ const schema = z.strictObject({
  * time and bytes per image, per-layer costs and a cross-system comparison row.
  */
 export const heBaseline = defineExperiment({
-  id: 'he-baseline',
-  description: '2P-DNN baseline: LeNet-5 on Paillier-encrypted MNIST (float, quantised and encrypted accuracy; naive vs optimised time and bytes per image)',
-  schema,
+  ...heBaselineOptions,
   charts: heCharts,
   async run(ctx, o) {
     const data = heData(await ctx.dataset());
     const plan = lenetPlan(data.shape[0], data.shape[1], data.shape[2], data.classes.length);
-    const backend = await ctx.tensorflow();
-    const seed = ctx.rng.child('he-baseline');
-    const epochs = ctx.reporter.task(`LeNet-5: ${o.training.epochs} epochs on ${data.train.count} images`, o.training.epochs);
-    const curve: Row[] = [];
-    const { model, trained } = await trainLenet(
-      plan,
-      data.classes.length,
-      { train: data.train, validation: data.validation },
-      { ...o.training, seed: seed.child('init').nextUint32() % 1_000_000, rng: seed.child('train'), onEpoch: (e) => (curve.push({ ...e }), epochs.tick()) },
-    );
-    epochs.done();
-    await ctx.writeCsv('training.csv', curve, ['epoch', 'loss', 'accuracy', 'valAccuracy']);
-    const floatAll = await lenetPredictions(model, plan, data.test.pixels);
-    const weights = lenetWeights(model, plan);
-    model.dispose();
-
-    const size = plan.input[0] * plan.input[1] * plan.input[2];
-    const calibration = data.train.pixels.subarray(0, Math.min(o.quantisation.calibrationImages, data.train.count) * size);
-    const quantised = quantiseModel(plan, weights, calibration, o.quantisation);
-    const intAll = integerPredictions(quantised, data.test.pixels, data.test.count);
-    const selected = firstImages(data.test, o.testImages ?? data.test.count);
-    const n = selected.count;
-    ctx.record('model', { backend: backend.name, trainSeconds: trained.seconds, bestEpoch: trained.bestEpoch, slotBits: quantised.slotBits, bounds: quantised.layers.map((l) => l.bound) });
-
-    const started = performance.now();
-    const keys = await generateKeyPair({ bits: o.paillier.keyBits, insecureKeySize: o.paillier.insecureKeySize, safePrimes: o.paillier.safePrimes, keyPath: KEY_PATH });
-    const keygenSeconds = (performance.now() - started) / 1000;
-    const workers = o.workers || availableParallelism();
-    const batches = ctx.reporter.task(`2P-DNN optimised: ${n} images, ${o.paillier.keyBits}-bit keys, ${workers} thread(s) per party`, n);
-    const optimised = await runEncryptedInference(quantised, keys, selected.pixels, n, {
-      implementation: 'optimised',
-      workers,
-      ...(o.slots ? { maxSlots: o.slots } : {}),
-      onBatch: (b) => batches.tick(b.images),
-    });
-    batches.done();
-    let naive: EncryptedInferenceResult | undefined;
-    if (o.naiveImages > 0) {
-      const k = Math.min(o.naiveImages, n);
-      const task = ctx.reporter.task(`2P-DNN naive: ${k} image(s)`, k);
-      naive = await runEncryptedInference(quantised, keys, selected.pixels, k, { implementation: 'naive', onBatch: (b) => task.tick(b.images) });
-      task.done();
-    }
-
-    // Exactness: every decrypted logit equals the integer reference model's, image by image.
-    const intSel = intAll.subarray(0, n);
-    const sameLogits = (a: ArrayLike<number> | undefined, b: ArrayLike<number>) => a !== undefined && a.length === b.length && Array.from(b).every((v, j) => a[j] === v);
-    const mismatches: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const ref = integerForward(quantised, selected.pixels.subarray(i * size, (i + 1) * size)).logits;
-      if (!sameLogits(optimised.logits[i], ref) || (naive && i < naive.logits.length && !sameLogits(naive.logits[i], ref))) mismatches.push(i);
-    }
-    await ctx.writeCsv(
-      'predictions.csv',
-      selected.ids.map((id, i) => ({
-        image: id,
-        label: data.classes[selected.labels[i]!]!,
-        float: data.classes[floatAll[i]!]!,
-        quantised: data.classes[intSel[i]!]!,
-        encrypted: data.classes[optimised.predictions[i]!]!,
-        naive: naive && i < naive.predictions.length ? data.classes[naive.predictions[i]!]! : null,
-        encryptedEqualsQuantised: !mismatches.includes(i),
-      })),
-    );
-    const accRow = (system: string, scope: string, predicted: ArrayLike<number>, labels: ArrayLike<number>): Row => ({ system, scope, images: predicted.length, accuracy: accuracyOf(predicted, labels) });
-    const labelsSel = selected.labels;
-    const accuracy: Row[] = [
-      accRow('float', 'evaluated', floatAll.subarray(0, n), labelsSel),
-      accRow('quantised', 'evaluated', intSel, labelsSel),
-      accRow('encrypted', 'evaluated', optimised.predictions, labelsSel),
-      accRow('float', 'test split', floatAll, data.test.labels),
-      accRow('quantised', 'test split', intAll, data.test.labels),
-    ];
-    if (naive) accuracy.push(accRow('encrypted-naive', 'naive subset', naive.predictions, labelsSel.subarray(0, naive.predictions.length)));
-    await ctx.writeCsv('accuracy.csv', accuracy, ['system', 'scope', 'images', 'accuracy']);
-    const cost = [...costRows(optimised, o.paillier.keyBits, workers), ...(naive ? costRows(naive, o.paillier.keyBits, 1) : [])];
-    await ctx.writeCsv('cost.csv', cost, ['implementation', 'keyBits', 'images', 'slots', 'workers', 'metric', 'value', 'unit']);
-    await ctx.writeCsv('layers.csv', layerRows(quantised, optimised));
-
-    const opt = perImageCost(optimised);
-    const comparison: Row[] = [
-      {
-        system: '2p-dnn',
-        protocol: `Paillier ${o.paillier.keyBits}-bit, LeNet-5, ${optimised.layout.slots} images per ciphertext`,
-        testImages: n,
-        accuracy: accuracyOf(optimised.predictions, labelsSel),
-        secondsPerImage: opt.totalSeconds,
-        bytesPerImage: opt.bytesClientToServer + opt.bytesServerToClient,
-        roundTrips: opt.roundTripsPerBatch,
-        source: 'this run',
-      },
-    ];
-    if (o.privedgeRun) {
-      const p = await privedgeRows(resolve(o.privedgeRun));
-      comparison.push(...p.rows);
-      if (p.note) ctx.reporter.warn(p.note);
-    }
-    await ctx.writeCsv('comparison.csv', comparison, ['system', 'protocol', 'testImages', 'accuracy', 'secondsPerImage', 'bytesPerImage', 'roundTrips', 'source']);
-    ctx.record('he', {
-      keyBits: o.paillier.keyBits,
-      keygenSeconds,
-      slots: optimised.layout.slots,
-      slotBits: optimised.layout.slotBits,
-      workers,
-      optimised: opt,
-      naive: naive ? perImageCost(naive) : null,
-      onlineResidues: optimised.onlineResidues,
-      mismatches: mismatches.length,
-    });
+    const float = await trainFloatModel(ctx, data, plan, o);
+    const quantised = quantise(ctx, data, plan, float, o);
+    const encrypted = await encryptedInference(ctx, quantised.model, quantised.selected, o);
+    const mismatches = exactnessMismatches(quantised.model, quantised.selected, encrypted, plan);
+    await writeResults(ctx, data, float, quantised, encrypted, mismatches, o);
     if (mismatches.length > 0) {
-      throw new ProtocolError('he-baseline', `${mismatches.length} encrypted result(s) differ from the integer reference model's logits (first: test image ${selected.ids[mismatches[0]!]})`);
+      throw new ProtocolError('he-baseline', `${mismatches.length} encrypted result(s) differ from the integer reference model's logits (first: test image ${quantised.selected.ids[mismatches[0]!]})`);
     }
   },
 });

@@ -1,38 +1,18 @@
-import { z } from 'zod';
 import type { PrivedgeConfig } from '../src/config/schema.js';
 import { prepareDataset, type PreparedDataset } from '../src/datasets/prepare.js';
 import { toFloatImages } from '../src/datasets/tensors.js';
 import { withJpeg } from '../src/datasets/transforms/jpeg.js';
 import { ConfigError, RunError } from '../src/errors.js';
-import { argminRows } from '../src/metrics/argmin.js';
+import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { classificationReport, confusionMatrix, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
 import { quantile } from '../src/metrics/detection.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment, type ExperimentContext } from '../src/runner/experiment.js';
 import { deepFreeze, type DeepReadonly } from '../src/util/deep-freeze.js';
-import { baselinesOption, predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
+import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
 import { jpegChart } from './shared/jpeg-chart.js';
 import { privedgeDissimilarities, trainPrivedge, type PrivedgeModels } from './shared/privedge.js';
-
-const schema = z.strictObject({
-  qualities: z
-    .array(z.number().int().min(1).max(100))
-    .min(1)
-    .default([100, 90, 80, 70, 60, 50, 40, 30, 20, 10])
-    .describe('JPEG quality factors the test images are re-encoded at (each evaluated separately)'),
-  chromaSubsampling: z.enum(['4:4:4', '4:2:0']).default('4:4:4').describe('Chroma subsampling of the re-encoding (and of `trainOnCompressed`)'),
-  baselines: baselinesOption,
-  undefinedPrecision: z
-    .enum(['zero', 'exclude'])
-    .default('zero')
-    .describe('How a user never predicted (undefined precision) enters the macro average and the spread: as 0, or left out'),
-  evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
-  band: z.enum(['iqr', 'minmax']).default('iqr').describe("Spread across users drawn around each line: interquartile range (linear-interpolation quartiles) or min-max of the per-user values"),
-  trainOnCompressed: z
-    .union([z.literal(false), z.number().int().min(1).max(100)])
-    .default(false)
-    .describe('A quality factor: also train PrivEdge on training and validation images JPEG-compressed at it (own models folder) and report it as system `privedge-train-q<quality>`; false: off'),
-});
+import { jpegOptions } from './options/jpeg.js';
 
 interface System {
   readonly name: string;
@@ -76,9 +56,7 @@ function perUser(report: ClassificationReport, metric: 'precision' | 'recall', p
  * quality, their spread across users, per-image predictions and the pixel error of each quality.
  */
 export const jpeg = defineExperiment({
-  id: 'jpeg',
-  description: 'Robustness to JPEG compression of the test images: macro precision and recall per quality for PrivEdge and the baselines',
-  schema,
+  ...jpegOptions,
   charts: [jpegChart],
   async run(ctx, options) {
     if (ctx.config.dataset.transforms.jpeg?.splits.includes('test')) {

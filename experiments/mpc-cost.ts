@@ -1,31 +1,15 @@
-import { z } from 'zod';
-import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/bench/measure-query.js';
-import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
+import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { chartTheme, type ChartDefinition } from '../src/report/charts.js';
+import { vegaLite, type ChartDefinition } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
-
-const schema = z.strictObject({
-  users: z
-    .array(z.union([z.number().int().min(1), z.literal('all')]))
-    .min(1)
-    .default([1, 2, 4, 8, 'all'])
-    .describe("Numbers of enrolled users N to measure; `all` is the dataset's number of users"),
-  gf: z
-    .array(z.number().int().min(1))
-    .min(1)
-    .optional()
-    .describe("Reconstructor widths to measure (default: the config's training.gf)"),
-  fixedPointBits: z.union([z.literal(16), z.literal(20)]).default(20).describe('Fractional bits of the fixed-point encoding'),
-});
+import { mpcCostOptions } from './options/mpc-cost.js';
 
 const METRICS = ['onlineSeconds', 'offlineSeconds', 'plaintextSeconds', 'lanSeconds', 'wanSeconds', 'onlineMB', 'offlineMB', 'rounds'] as const;
 
 function lineChart(title: string, metrics: readonly string[], yTitle: string, log: boolean): ChartDefinition['build'] {
-  return (t): TopLevelSpec => ({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return (t): TopLevelSpec => vegaLite({
     title,
     data: { values: (t['mpc_cost.csv'] ?? []).filter((r) => metrics.includes(String(r['metric']))) as Record<string, unknown>[] },
     mark: { type: 'line', point: true, tooltip: true },
@@ -37,7 +21,6 @@ function lineChart(title: string, metrics: readonly string[], yTitle: string, lo
       color: { field: 'metric', type: 'nominal', title: 'Measure' },
       strokeDash: { field: 'gf', type: 'nominal', title: 'gf' },
     },
-    config: chartTheme,
   });
 }
 
@@ -52,9 +35,7 @@ function lineChart(title: string, metrics: readonly string[], yTitle: string, lo
  * `mpc_cost_layers.csv` (per layer, for every configuration).
  */
 export const mpcCost = defineExperiment({
-  id: 'mpc-cost',
-  description: 'Cost of 2PC private prediction vs number of users and model width: time, bytes, rounds, LAN/WAN estimates, plaintext time',
-  schema,
+  ...mpcCostOptions,
   charts: [
     { name: 'mpc_time', inputs: ['mpc_cost.csv'], build: lineChart('Private prediction: time per query', ['onlineSeconds', 'offlineSeconds', 'plaintextSeconds', 'lanSeconds', 'wanSeconds'], 'Seconds (log)', true) },
     { name: 'mpc_bytes', inputs: ['mpc_cost.csv'], build: lineChart('Private prediction: communication per query', ['onlineMB', 'offlineMB'], 'MB, both servers (log)', true) },
@@ -78,7 +59,7 @@ export const mpcCost = defineExperiment({
           shape: [height, width, channels],
           gf,
           users,
-          encoding: options.fixedPointBits === 16 ? FIXED16 : FIXED20,
+          fixedPointBits: options.fixedPointBits,
           seed: ctx.rng.child(`mpc-cost:${gf}:${users}`).nextUint32() % 1_000_000,
         });
         const values: Record<(typeof METRICS)[number], number> = {

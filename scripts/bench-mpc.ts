@@ -6,7 +6,7 @@
  * bytes / bandwidth) and, for the largest N of each width, the per-layer breakdown.
  * Targets (gf = 32, N = 33, 2 cores): online <= 2 s, online bytes <= 150 MB, <= 250 rounds.
  *
- *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--fixed 20] [--out results/bench]
+ *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--fixed-point-bits 20] [--out results/bench]
  *
  * See `measurePrivateQuery` for how offline and online work are separated. Weights are seeded
  * and untrained: costs do not depend on their values.
@@ -14,8 +14,7 @@
 import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { FIXED16, FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
-import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/bench/measure-query.js';
+import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import { initTensorflow } from '../src/models/runtime.js';
 import { writeCsv } from '../src/report/csv.js';
@@ -34,8 +33,8 @@ const flag = (name: string): string | undefined => {
 
 const widths = listFlag('--gf', [32, 8]);
 const counts = listFlag('--users', [1, 8, 33]);
-const fixed = Number(flag('--fixed') ?? 20);
-if (fixed !== 16 && fixed !== 20) throw new Error('--fixed must be 16 or 20');
+const fixed = Number(flag('--fixed-point-bits') ?? 20);
+if (fixed !== 16 && fixed !== 20) throw new Error('--fixed-point-bits must be 16 or 20');
 const out = flag('--out');
 
 const backend = await initTensorflow('wasm');
@@ -50,7 +49,7 @@ console.log(header.join('\t'));
 const rows: QueryMeasurement[] = [];
 for (const gf of widths) {
   for (const users of counts) {
-    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, encoding: fixed === 16 ? FIXED16 : FIXED20, seed: 7 });
+    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7 });
     rows.push(m);
     const bytes = m.onlineBytes[0] + m.onlineBytes[1];
     console.log(

@@ -5,7 +5,7 @@
  *   node scripts/build-ring-kernel.mjs [--force]
  *
  * No node-gyp (it downloads Node's headers); the Node-API headers come from the node-api-headers
- * package. One binary serves every x86-64 CPU: the addon picks AVX-512, AVX2 or scalar code at
+ * package. ring_kernel.c includes the files of native/ring-kernel/parts/. One binary serves every x86-64 CPU: the addon picks AVX-512, AVX2 or scalar code at
  * load time. The build is skipped when the binary is newer than its source and this script.
  *
  * Never fails: without a compiler, or if compiling or loading the result fails, it prints one
@@ -13,7 +13,7 @@
  * and PRIVEDGE_BUILD_VERBOSE=1 to see the compiler's output on failure.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,9 @@ import { fileURLToPath } from 'node:url';
 const script = fileURLToPath(import.meta.url);
 const root = dirname(dirname(script));
 const source = join(root, 'native', 'ring-kernel', 'ring_kernel.c');
+// ring_kernel.c includes its parts (one translation unit): a change to any of them rebuilds.
+const partsDir = join(root, 'native', 'ring-kernel', 'parts');
+const parts = existsSync(partsDir) ? readdirSync(partsDir).map((name) => join(partsDir, name)) : [];
 const buildDir = join(root, 'native', 'ring-kernel', 'build');
 const target = join(buildDir, 'ring_kernel.node');
 const force = process.argv.includes('--force');
@@ -52,7 +55,7 @@ function firstError(text) {
 }
 
 if (!existsSync(source)) giveUp(`${relative(root, source)} is missing`);
-if (!force && existsSync(target) && mtime(target) >= Math.max(mtime(source), mtime(script))) {
+if (!force && existsSync(target) && mtime(target) >= Math.max(mtime(source), mtime(script), ...parts.map(mtime))) {
   process.exit(0);
 }
 if (process.platform === 'win32') giveUp('building on Windows is not supported');

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/main.js';
+import { experimentRegistry } from '../experiments/index.js';
 
 const USAGE = 'usage: node --import tsx scripts/regenerate-figures.ts <results dir> [--out report.html] [--scale 2] [--quiet]';
 
@@ -33,7 +34,7 @@ if (!args) {
   console.log(USAGE);
 } else {
   const quiet = args.quiet ? ['--quiet'] : [];
-  let code = await main(['figures', args.dir, ...(args.scale ? ['--scale', args.scale] : []), ...quiet]);
-  if (code === 0) code = await main(['report', args.dir, ...(args.out ? ['--out', args.out] : []), ...quiet]);
+  let code = await main(['figures', args.dir, ...(args.scale ? ['--scale', args.scale] : []), ...quiet], { experiments: async () => experimentRegistry });
+  if (code === 0) code = await main(['report', args.dir, ...(args.out ? ['--out', args.out] : []), ...quiet], { experiments: async () => experimentRegistry });
   process.exitCode = code;
 }

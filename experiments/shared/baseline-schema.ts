@@ -38,3 +38,9 @@ export type BaselineSpec = z.infer<typeof baselineSpecSchema>;
 export function defaultBaselines(): BaselineSpec[] {
   return [vggBaselineSchema.parse({ kind: 'vgg' }), resnetBaselineSchema.parse({ kind: 'resnet' })];
 }
+
+/** The `baselines` option: a list of baselines, by default one VGG-style and one ResNet-style CNN. */
+export const baselinesOption = z
+  .array(baselineSpecSchema)
+  .default(defaultBaselines)
+  .describe("Centralised multi-class baselines trained on all users' pooled training images (`kind: vgg | resnet`), trained once on uncompressed images");

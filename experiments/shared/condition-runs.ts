@@ -5,7 +5,7 @@ import { prepareDataset, type PreparedDataset } from '../../src/datasets/prepare
 import type { Partition } from '../../src/datasets/partition.js';
 import { toFloatImages } from '../../src/datasets/tensors.js';
 import type { AttributeValue } from '../../src/datasets/types.js';
-import { argminRows } from '../../src/metrics/argmin.js';
+import { argminRows } from '../../src/models/rec-adv/argmin.js';
 import { readUserSummary, userModelDir } from '../../src/models/rec-adv/artifacts.js';
 import { dissimilarityMatrix } from '../../src/models/rec-adv/dissimilarity.js';
 import { loadUserModel, modelsFolder, requireUserModels, trainUsers } from '../../src/models/rec-adv/train-users.js';

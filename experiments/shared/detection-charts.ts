@@ -1,5 +1,5 @@
 import type { ChartDefinition, Tables } from '../../src/report/charts.js';
-import { chartTheme } from '../../src/report/charts.js';
+import { vegaLite } from '../../src/report/charts.js';
 
 type Rows = Record<string, unknown>[];
 
@@ -26,8 +26,7 @@ export const rocChart: ChartDefinition = {
     };
     const values = (t['roc.csv'] as Rows).map((r) => ({ negatives: label(String(r['negatives'])), step: r['step'], fpr: r['fpr'], tpr: r['tpr'] }));
     const at = { fpr: metric(t, 'all', 'falsePositiveRate'), tpr: metric(t, 'all', 'recall') };
-    return {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    return vegaLite({
       title: { text: 'Private-image detection: ROC', subtitle: 'private when the smallest dissimilarity < threshold; diamond: the calibrated threshold' },
       width: 300,
       height: 300,
@@ -53,8 +52,7 @@ export const rocChart: ChartDefinition = {
           encoding: { x: { field: 'fpr', type: 'quantitative' }, y: { field: 'tpr', type: 'quantitative' } },
         },
       ],
-      config: chartTheme,
-    };
+    });
   },
 };
 
@@ -70,8 +68,7 @@ export const scoresChart: ChartDefinition = {
     const group = (r: Record<string, unknown>): string => (r['set'] === 'calibration' ? GROUP_ORDER[0]! : (kinds[String(r['kind'])] ?? String(r['kind'])));
     const threshold = metric(t, 'all', 'threshold') ?? null;
     const values = (t['scores.csv'] as Rows).map((r) => ({ group: group(r), minMse: r['minMse'], threshold }));
-    return {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    return vegaLite({
       title: 'Smallest dissimilarity per image; dashed: the calibrated threshold',
       data: { values },
       facet: { row: { field: 'group', type: 'nominal', title: null, sort: GROUP_ORDER, header: { labelAngle: 0, labelAlign: 'left' } } },
@@ -94,7 +91,6 @@ export const scoresChart: ChartDefinition = {
         ],
       },
       resolve: { scale: { y: 'independent' } },
-      config: chartTheme,
-    };
+    });
   },
 };

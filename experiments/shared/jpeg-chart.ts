@@ -1,5 +1,5 @@
 import type { ChartDefinition } from '../../src/report/charts.js';
-import { chartTheme } from '../../src/report/charts.js';
+import { vegaLite } from '../../src/report/charts.js';
 
 type Rows = Record<string, unknown>[];
 
@@ -20,8 +20,7 @@ export const jpegChart: ChartDefinition = {
     const band = spread.map((r) => ({ part: 'band', system: r['system'], quality: r['quality'], metric: r['metric'], low: r['low'], high: r['high'] }));
     const x = { field: 'quality', type: 'quantitative', title: 'JPEG quality of the test images', scale: { reverse: true, zero: false } } as const;
     const color = { field: 'system', type: 'nominal', title: 'System' } as const;
-    return {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    return vegaLite({
       title: { text: 'Robustness to JPEG compression of the test images', subtitle: `lines: macro average; bands: ${bandKind} across users` },
       data: { values: [...band, ...macro] },
       facet: { column: { field: 'metric', type: 'nominal', title: null } },
@@ -41,7 +40,6 @@ export const jpegChart: ChartDefinition = {
           },
         ],
       },
-      config: chartTheme,
-    };
+    });
   },
 };

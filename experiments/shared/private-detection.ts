@@ -1,9 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { CryptoDealer } from '../../src/mpc-sim/dealer/stream-dealer.js';
-import { FIXED16, FIXED20 } from '../../src/mpc-sim/encoding/fixed-point.js';
-import { enrolUser, privatePredict, type EnrolledUser } from '../../src/mpc-sim/models/private-predict.js';
-import { readReconstructorWeights } from '../../src/mpc-sim/models/reconstructor.js';
-import { createInProcessSession } from '../../src/mpc-sim/parties/in-process.js';
+import type { FixedPointBits } from '../../src/mpc-sim/encoding/fixed-point.js';
+import { privatePredict } from '../../src/mpc-sim/private-reconstructor/private-predict.js';
+import { enrolUsers, openPrivateSession } from '../../src/mpc-sim/private-reconstructor/private-session.js';
 
 /** What the servers reveal for one private query with a threshold, and its cost. */
 export interface PrivateThresholdResult {
@@ -29,20 +27,11 @@ export async function privateThresholdPredictions(
   load: (user: string) => Promise<tf.LayersModel>,
   queries: readonly Float32Array[],
   threshold: number,
-  options: { fixedPointBits: 16 | 20; tick?: () => void },
+  options: { fixedPointBits: FixedPointBits; tick?: () => void },
 ): Promise<PrivateThresholdResult[]> {
   const tick = options.tick ?? (() => {});
-  const session = createInProcessSession({ encoding: options.fixedPointBits === 16 ? FIXED16 : FIXED20, dealer: new CryptoDealer() });
-  const enrolled: EnrolledUser[] = [];
-  for (const user of users) {
-    const model = await load(user);
-    try {
-      enrolled.push((await enrolUser(session, readReconstructorWeights(model), user)).user);
-    } finally {
-      model.dispose();
-    }
-    tick();
-  }
+  const session = openPrivateSession(options.fixedPointBits);
+  const { enrolled } = await enrolUsers(session, users, load, { tick });
   const out: PrivateThresholdResult[] = [];
   for (const query of queries) {
     const p = await privatePredict(session, enrolled, query, { threshold });

@@ -1,22 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import type { PreparedDataset } from '../../src/datasets/prepare.js';
 import { toFloatImages } from '../../src/datasets/tensors.js';
 import { buildResnetClassifier } from '../../src/models/baselines/resnet.js';
 import { predictClasses, trainClassifier } from '../../src/models/baselines/train-classifier.js';
 import { buildVggClassifier } from '../../src/models/baselines/vgg.js';
 import type { ExperimentContext } from '../../src/runner/experiment.js';
-import { baselineSpecSchema as sharedSpecSchema, defaultBaselines, type BaselineSpec } from './baseline-schema.js';
+import { baselineSpecSchema as sharedSpecSchema, type BaselineSpec } from './baseline-schema.js';
 
 /** One centralised baseline's settings (`kind: vgg | resnet`). */
 export const baselineSpecSchema = sharedSpecSchema;
 export type { BaselineSpec };
-
-/** The `baselines` option: a list of baselines, by default one VGG-style and one ResNet-style CNN. */
-export const baselinesOption = z
-  .array(baselineSpecSchema)
-  .default(defaultBaselines)
-  .describe("Centralised multi-class baselines trained on all users' pooled training images (`kind: vgg | resnet`), trained once on uncompressed images");
 
 /** Pooled images (float NHWC in [-1, 1]) and user-index labels of one split over all enrolled users. */
 function pooledSplit(data: PreparedDataset, split: 'train' | 'validation'): { images: Float32Array; labels: Int32Array } {

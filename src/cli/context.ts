@@ -1,11 +1,12 @@
-import type { Experiment } from '../runner/experiment.js';
+import type { ExperimentRegistry } from '../runner/experiment.js';
 import type { Reporter } from '../progress/reporter.js';
 
-/** What every command handler gets: injected output streams, reporter and experiment registry. */
+/** What every command handler gets: injected output streams, reporter and the experiments. */
 export interface CliContext {
   readonly stdout: { write(text: string): unknown };
   readonly reporter: Reporter;
-  readonly registry: ReadonlyMap<string, Experiment>;
+  /** The experiment registry, imported on first use (so `--help` loads no option schema). */
+  experiments(): Promise<ExperimentRegistry>;
 }
 
 /** Options shared by commands that read a config. */

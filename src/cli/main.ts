@@ -1,5 +1,4 @@
 import yargs from 'yargs';
-import { experimentRegistry } from '../../experiments/index.js';
 import { PrivedgeError, UsageError } from '../errors.js';
 import { consoleReporter, silentReporter } from '../progress/reporter.js';
 import { configCommand } from './commands/config.js';
@@ -10,10 +9,12 @@ import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { slurmCommand } from './commands/slurm.js';
 import { trainCommand } from './commands/train.js';
+import type { ExperimentRegistry } from '../runner/experiment.js';
 import type { CliContext } from './context.js';
 
-/** Streams and registry `main` uses; injected by tests. */
+/** The experiments and streams `main` uses (the bin passes `experiments/index.ts`'s registry, imported on use; tests inject streams). */
 export interface MainIo {
+  readonly experiments: () => Promise<ExperimentRegistry>;
   readonly stdout?: { write(text: string): unknown };
   readonly stderr?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   readonly context?: Partial<CliContext>;
@@ -23,7 +24,7 @@ export interface MainIo {
  * Runs the command line and returns the exit code: 0 on success, 1 when a command failed, 2 on
  * wrong usage. Errors print one line (`error: ...`); `--verbose` adds the stack trace.
  */
-export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
+export async function main(argv: readonly string[], io: MainIo): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const verbose = argv.includes('--verbose');
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const ctx: CliContext = {
     stdout,
     reporter: quiet ? silentReporter : consoleReporter({ sink: stderr }),
-    registry: experimentRegistry,
+    experiments: once(io.experiments),
     ...io.context,
   };
   try {
@@ -71,4 +72,10 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     if (verbose && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
     return 1;
   }
+}
+
+/** `load`, called at most once. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
 }

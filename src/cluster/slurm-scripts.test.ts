@@ -121,10 +121,10 @@ describe('stageScript', () => {
     const commandOf = (name: string) => stageScript(p, stage(name, p)).split('\n').find((l) => l.startsWith('privedge '));
     expect(commandOf('train')).toBe('privedge train /r/slurm/smoke-abc/config.resolved.yaml --out /r --shard "$shard/4"');
     expect(commandOf('evaluate')).toBe('privedge run /r/slurm/smoke-abc/config.resolved.yaml --out /r');
-    expect(commandOf('predict')).toBe('privedge predict-private --run /r/identification/0a2491ab2e --queries 12 --order spread --fixed 20 --shard "$shard/3" --log --resume');
+    expect(commandOf('predict')).toBe('privedge predict-private --run /r/identification/0a2491ab2e --queries 12 --order spread --fixed-point-bits 20 --shard "$shard/3" --log --resume');
     expect(commandOf('merge')).toBe('privedge predict-private --run /r/identification/0a2491ab2e --merge');
     const all = pipeline({ predict: { shards: 2, runDir: '/r/id', queries: 'all', order: 'first', fixed: 16 } });
-    expect(stageScript(all, stage('predict', all))).toContain('predict-private --run /r/id --all --order first --fixed 16 --shard "$shard/2"');
+    expect(stageScript(all, stage('predict', all))).toContain('predict-private --run /r/id --all --order first --fixed-point-bits 16 --shard "$shard/2"');
     expect(stageScript(p, stage('train', p))).toContain('module load cuda/11.8\nprivedge() { node /opt/privedge/bin/privedge.js "$@"; }\n');
     expect(stageScript(p, stage('train', p))).not.toContain('SLURM_ARRAY_TASK_COUNT');
   });

@@ -189,7 +189,7 @@ function stageCommand(p: SlurmPipeline, stage: Stage): string {
     case 'predict': {
       const d = p.predict!;
       const which = d.queries === 'all' ? '--all' : `--queries ${d.queries}`;
-      return `${privedge} predict-private --run ${q(d.runDir)} ${which} --order ${d.order} --fixed ${d.fixed} --shard "$shard/${stage.shards}" --log --resume`;
+      return `${privedge} predict-private --run ${q(d.runDir)} ${which} --order ${d.order} --fixed-point-bits ${d.fixed} --shard "$shard/${stage.shards}" --log --resume`;
     }
     case 'merge':
       return `${privedge} predict-private --run ${q(p.predict!.runDir)} --merge`;

@@ -1,6 +1,5 @@
-import { chartTheme, type ChartDefinition } from '../report/charts.js';
+import { vegaLite, type ChartDefinition } from '../report/charts.js';
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 type Rows = readonly Record<string, unknown>[];
 
 /** Display names of the systems, in legend order. */
@@ -18,8 +17,7 @@ export const collabCharts: readonly ChartDefinition[] = [
   {
     name: 'accuracy',
     inputs: ['accuracy.csv'],
-    build: (t) => ({
-      $schema: SCHEMA,
+    build: (t) => vegaLite({
       title: 'Test accuracy vs rounds (both weight-transmission topologies compute the same model)',
       data: { values: label((t['accuracy.csv'] as Rows).filter((r) => r['metric'] === 'accuracy' && (r['owner'] === null || r['owner'] === undefined))) },
       facet: { row: { field: 'dataset', type: 'nominal', title: 'Dataset' }, column: { field: 'partition', type: 'nominal', title: 'Partition' } },
@@ -35,14 +33,12 @@ export const collabCharts: readonly ChartDefinition[] = [
           strokeDash: { field: 'systemLabel', type: 'nominal', title: 'System', sort: Object.values(SYSTEM_LABELS), legend: { labelLimit: 400 } },
         },
       },
-      config: chartTheme,
     }),
   },
   {
     name: 'traffic',
     inputs: ['traffic.csv'],
-    build: (t) => ({
-      $schema: SCHEMA,
+    build: (t) => vegaLite({
       title: 'Bytes sent + received per round (training phase, mean over rounds)',
       data: { values: (t['traffic.csv'] as Rows).filter((r) => r['phase'] === 'training') },
       transform: [
@@ -63,14 +59,12 @@ export const collabCharts: readonly ChartDefinition[] = [
         },
       },
       resolve: { scale: { y: 'independent' } },
-      config: chartTheme,
     }),
   },
   {
     name: 'crypto_time',
     inputs: ['turns.csv'],
-    build: (t) => ({
-      $schema: SCHEMA,
+    build: (t) => vegaLite({
       title: 'Mean seconds per owner turn: local training vs AES-256-GCM vs (de)serialisation',
       data: { values: t['turns.csv'] as Rows },
       transform: [
@@ -91,14 +85,12 @@ export const collabCharts: readonly ChartDefinition[] = [
         color: { field: 'part', type: 'nominal', title: 'Part', sort: ['local training', 'AES-256-GCM', 'serialise + load'] },
         column: { field: 'topology', type: 'nominal', title: 'Topology' },
       },
-      config: chartTheme,
     }),
   },
   {
     name: 'partition',
     inputs: ['partition.csv'],
-    build: (t) => ({
-      $schema: SCHEMA,
+    build: (t) => vegaLite({
       title: 'Training images per owner and class',
       data: { values: t['partition.csv'] as Rows },
       facet: { row: { field: 'dataset', type: 'nominal', title: 'Dataset' }, column: { field: 'partition', type: 'nominal', title: 'Partition' } },
@@ -113,7 +105,6 @@ export const collabCharts: readonly ChartDefinition[] = [
         },
       },
       resolve: { scale: { y: 'independent' } },
-      config: chartTheme,
     }),
   },
 ];

@@ -75,90 +75,145 @@ export async function runCondition(data: CollabData, spec: ConditionSpec, rng: R
   const condRng = rng.child(`partition:${partitionLabel(spec.partition)}`);
   const parts = partitionOwners(data.train.labels, data.classes.length, spec.owners, spec.partition, condRng.child('owners'), spec.partitionKey);
   const initSeed = rng.child('init').nextUint32() % 1_000_000;
-  const newModel = () => buildCollabModel(spec.model, data.train.shape, data.classes.length, initSeed);
-  const ownerRng = (k: number) => condRng.child(`order:owner:${k}`);
-  const curves: CurvePoint[] = [];
-  const predictions = new Map<string, Int32Array>();
-  const trainSeconds = new Map<string, number>();
-  let evalSeconds = 0;
-  let evalImages = 0;
-  const score = async (system: string, owner: number | null, round: number, model: tf.LayersModel) => {
-    const e = await evaluate(model, data.test, data.classes, spec.evalBatchSize);
-    curves.push({ system, owner, round, accuracy: e.accuracy, macroPrecision: e.macroPrecision, macroRecall: e.macroRecall });
-    if (round === spec.rounds) {
-      predictions.set(owner === null ? system : `${system}:${owner}`, e.predicted);
-      evalSeconds += e.seconds;
-      evalImages += e.predicted.length;
-    }
+  const run: ConditionRun = {
+    data,
+    spec,
+    condRng,
+    reporter,
+    label,
+    newModel: () => buildCollabModel(spec.model, data.train.shape, data.classes.length, initSeed),
+    ownerRng: (k: number) => condRng.child(`order:owner:${k}`),
+    curves: [],
+    predictions: new Map(),
+    trainSeconds: new Map(),
+    eval: { seconds: 0, images: 0 },
   };
-  const initial = newModel();
+  const parameters = await scoreInitialModel(run);
+  const transmissions: ConditionResult['transmissions'][number][] = [];
+  let equivalence: ConditionResult['equivalence'] = null;
+  for (const topology of spec.topologies) {
+    const t = await transmitWeights(run, parts, topology, equivalence === null);
+    transmissions.push(t.transmission);
+    equivalence ??= t.equivalence;
+  }
+  await trainReferences(run, parts);
+  const { eval: e } = run;
+  return { parts, curves: run.curves, transmissions, predictions: run.predictions, trainSeconds: run.trainSeconds, predictSecondsPerImage: e.images > 0 ? e.seconds / e.images : Number.NaN, parameters, equivalence };
+}
+
+/** The state the phases of {@link runCondition} share: inputs, a model factory, and what they record. */
+interface ConditionRun {
+  readonly data: CollabData;
+  readonly spec: ConditionSpec;
+  readonly condRng: Rng;
+  readonly reporter: Reporter;
+  readonly label: string;
+  readonly newModel: () => tf.LayersModel;
+  readonly ownerRng: (k: number) => Rng;
+  readonly curves: CurvePoint[];
+  readonly predictions: Map<string, Int32Array>;
+  readonly trainSeconds: Map<string, number>;
+  /** Evaluation time and images of the final round (prediction cost per image). */
+  readonly eval: { seconds: number; images: number };
+}
+
+/** Scores `model` after `round` into the curves; the final round's predictions and time are kept. */
+async function score(run: ConditionRun, system: string, owner: number | null, round: number, model: tf.LayersModel): Promise<void> {
+  const { data, spec } = run;
+  const e = await evaluate(model, data.test, data.classes, spec.evalBatchSize);
+  run.curves.push({ system, owner, round, accuracy: e.accuracy, macroPrecision: e.macroPrecision, macroRecall: e.macroRecall });
+  if (round === spec.rounds) {
+    run.predictions.set(owner === null ? system : `${system}:${owner}`, e.predicted);
+    run.eval.seconds += e.seconds;
+    run.eval.images += e.predicted.length;
+  }
+}
+
+/** Phase 1: the initial model's scores as round 0 of every system; returns its parameter count. */
+async function scoreInitialModel(run: ConditionRun): Promise<number> {
+  const { data, spec } = run;
+  const initial = run.newModel();
   const parameters = initial.countParams();
   const systems = [...spec.topologies.map(SYSTEM.wt), ...(spec.centralised ? [SYSTEM.centralised] : []), ...(spec.alone ? [SYSTEM.alone] : [])];
   const e0 = await evaluate(initial, data.test, data.classes, spec.evalBatchSize);
   initial.dispose();
-  for (const system of systems) curves.push({ system, owner: null, round: 0, accuracy: e0.accuracy, macroPrecision: e0.macroPrecision, macroRecall: e0.macroRecall });
+  for (const system of systems) run.curves.push({ system, owner: null, round: 0, accuracy: e0.accuracy, macroPrecision: e0.macroPrecision, macroRecall: e0.macroRecall });
+  return parameters;
+}
 
-  const transmissions: ConditionResult['transmissions'][number][] = [];
+/**
+ * Phase 2, per topology: weight transmission among the owners, scored after every round; with
+ * `checkEquivalence` (and `wantEquivalence`), round 1 replayed as sequential SGD on the same batches.
+ */
+async function transmitWeights(
+  run: ConditionRun,
+  parts: readonly (readonly number[])[],
+  topology: Topology,
+  wantEquivalence: boolean,
+): Promise<{ transmission: ConditionResult['transmissions'][number]; equivalence: ConditionResult['equivalence'] }> {
+  const { data, spec } = run;
+  const system = SYSTEM.wt(topology);
+  const task = run.reporter.task(`${run.label}: ${system}, ${spec.owners} owners x ${spec.rounds} rounds`, spec.rounds * spec.owners);
+  const key = SharedKey.generate();
+  const owners = parts.map((indices, k) => new DataOwner(k, key, run.newModel(), data.train, indices, spec.batchSize, run.ownerRng(k), spec.optimizer));
+  let afterRound1: NamedArray[] | undefined;
   let equivalence: ConditionResult['equivalence'] = null;
-  for (const topology of spec.topologies) {
-    const system = SYSTEM.wt(topology);
-    const task = reporter.task(`${label}: ${system}, ${spec.owners} owners x ${spec.rounds} rounds`, spec.rounds * spec.owners);
-    const key = SharedKey.generate();
-    const owners = parts.map((indices, k) => new DataOwner(k, key, newModel(), data.train, indices, spec.batchSize, ownerRng(k), spec.optimizer));
-    let afterRound1: NamedArray[] | undefined;
-    try {
-      const result = await runWeightTransmission(owners, {
-        topology,
-        rounds: spec.rounds,
-        local: spec.local,
-        order: spec.order,
-        orderRng: condRng.child('owner-order'),
-        onTurn: () => task.tick(),
-        onRound: async (round, holder) => {
-          if (round === 1) afterRound1 = readWeights(holder.model);
-          await score(system, null, round, holder.model);
-        },
-      });
-      task.done();
-      const finals = owners.map((o) => readWeights(o.model));
-      const identicalFinalModels = finals.every((w) => maxAbsDifference(w, finals[0]!) === 0);
-      transmissions.push({ topology, turns: result.turns, ledger: result.ledger, orders: result.orders, identicalFinalModels });
-      trainSeconds.set(system, result.turns.reduce((a, t) => a + t.trainSeconds + t.decryptSeconds + t.loadSeconds + t.serialiseSeconds + t.encryptSeconds, 0));
-      if (spec.checkEquivalence && equivalence === null && afterRound1) {
-        const batches = result.turns.filter((t) => t.round === 1).flatMap((t) => t.batches);
-        const replay = newModel();
-        const variables = namedVariables(replay);
-        const opt = new StatefulOptimizer(spec.optimizer, variables);
-        await trainOnBatches(replay, opt, variables, data.train, batches);
-        equivalence = { steps: batches.length, maxAbsDifference: maxAbsDifference(readWeights(replay), afterRound1) };
-        opt.dispose();
-        replay.dispose();
-      }
-    } finally {
-      owners.forEach((o) => o.model.dispose());
+  try {
+    const result = await runWeightTransmission(owners, {
+      topology,
+      rounds: spec.rounds,
+      local: spec.local,
+      order: spec.order,
+      orderRng: run.condRng.child('owner-order'),
+      onTurn: () => task.tick(),
+      onRound: async (round, holder) => {
+        if (round === 1) afterRound1 = readWeights(holder.model);
+        await score(run, system, null, round, holder.model);
+      },
+    });
+    task.done();
+    const finals = owners.map((o) => readWeights(o.model));
+    const identicalFinalModels = finals.every((w) => maxAbsDifference(w, finals[0]!) === 0);
+    run.trainSeconds.set(system, result.turns.reduce((a, t) => a + t.trainSeconds + t.decryptSeconds + t.loadSeconds + t.serialiseSeconds + t.encryptSeconds, 0));
+    if (spec.checkEquivalence && wantEquivalence && afterRound1) {
+      const batches = result.turns.filter((t) => t.round === 1).flatMap((t) => t.batches);
+      const replay = run.newModel();
+      const variables = namedVariables(replay);
+      const opt = new StatefulOptimizer(spec.optimizer, variables);
+      await trainOnBatches(replay, opt, variables, data.train, batches);
+      equivalence = { steps: batches.length, maxAbsDifference: maxAbsDifference(readWeights(replay), afterRound1) };
+      opt.dispose();
+      replay.dispose();
     }
+    return { transmission: { topology, turns: result.turns, ledger: result.ledger, orders: result.orders, identicalFinalModels }, equivalence };
+  } finally {
+    owners.forEach((o) => o.model.dispose());
   }
+}
 
+/** Phase 3: the references, centralised SGD on the pooled data and each owner alone (and their mean curve). */
+async function trainReferences(run: ConditionRun, parts: readonly (readonly number[])[]): Promise<void> {
+  const { data, spec, curves } = run;
   const references: { system: string; owner: number | null; indices: readonly number[]; rng: Rng; batchesPerRound: (c: BatchCursor) => number }[] = [];
   const pooled = parts.flat().sort((a, b) => a - b);
   if (spec.centralised) {
     const perRound = (c: BatchCursor) => (spec.local.unit === 'epochs' ? spec.local.amount * c.batchesPerEpoch : spec.local.amount * spec.owners);
-    references.push({ system: SYSTEM.centralised, owner: null, indices: pooled, rng: condRng.child('centralised'), batchesPerRound: perRound });
+    references.push({ system: SYSTEM.centralised, owner: null, indices: pooled, rng: run.condRng.child('centralised'), batchesPerRound: perRound });
   }
-  if (spec.alone) parts.forEach((indices, k) => references.push({ system: SYSTEM.alone, owner: k, indices, rng: ownerRng(k), batchesPerRound: (c) => c.turnBatches(spec.local) }));
+  if (spec.alone) parts.forEach((indices, k) => references.push({ system: SYSTEM.alone, owner: k, indices, rng: run.ownerRng(k), batchesPerRound: (c) => c.turnBatches(spec.local) }));
   const aloneCurves = new Map<number, CurvePoint[]>();
   for (const ref of references) {
-    const model = newModel();
+    const model = run.newModel();
     const variables = namedVariables(model);
     const opt = new StatefulOptimizer(spec.optimizer, variables);
     const cursor = new BatchCursor(ref.indices, spec.batchSize, ref.rng);
-    const task = reporter.task(`${label}: ${ref.system}${ref.owner === null ? '' : ` (owner ${ref.owner})`}, ${spec.rounds} rounds`, spec.rounds);
+    const task = run.reporter.task(`${run.label}: ${ref.system}${ref.owner === null ? '' : ` (owner ${ref.owner})`}, ${spec.rounds} rounds`, spec.rounds);
     try {
       for (let round = 1; round <= spec.rounds; round++) {
         const r = await trainOnBatches(model, opt, variables, data.train, cursor.take(ref.batchesPerRound(cursor)));
-        trainSeconds.set(ref.system, (trainSeconds.get(ref.system) ?? 0) + r.seconds);
+        run.trainSeconds.set(ref.system, (run.trainSeconds.get(ref.system) ?? 0) + r.seconds);
         const before = curves.length;
-        await score(ref.system, ref.owner, round, model);
+        await score(run, ref.system, ref.owner, round, model);
         if (ref.owner !== null) aloneCurves.set(round, [...(aloneCurves.get(round) ?? []), curves[before]!]);
         task.tick();
       }
@@ -172,5 +227,4 @@ export async function runCondition(data: CollabData, spec: ConditionSpec, rng: R
     const mean = (k: 'accuracy' | 'macroPrecision' | 'macroRecall') => points.reduce((a, p) => a + p[k], 0) / points.length;
     curves.push({ system: SYSTEM.alone, owner: null, round, accuracy: mean('accuracy'), macroPrecision: mean('macroPrecision'), macroRecall: mean('macroRecall') });
   }
-  return { parts, curves, transmissions, predictions, trainSeconds, predictSecondsPerImage: evalImages > 0 ? evalSeconds / evalImages : Number.NaN, parameters, equivalence };
 }

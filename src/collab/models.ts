@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
-import { buildLenet } from '../he/lenet.js';
-import { lenetPlan } from '../he/network.js';
+import { buildLenet } from '../models/lenet/lenet.js';
+import { lenetPlan } from '../models/lenet/network.js';
 import { buildVggClassifier } from '../models/baselines/vgg.js';
 import type { NamedVariable } from './optimizer.js';
 import type { NamedArray, OptimizerKind, StateLayout } from './serialise.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.js';
+import { runCli } from '../testing/cli.js';
 import { writeCedarPages } from '../testing/cedar-pages.js';
 import { datasetConfig, sharedDatasets, tempDir } from '../testing/fixtures.js';
 import { Rng } from '../util/rng.js';
@@ -11,9 +11,9 @@ import { inspectionReport } from './inspect.js';
 import { prepareDataset } from './prepare.js';
 
 const rng = Rng.fromSeed(42).child('data');
-const quiet = { stdout: { write: () => true }, stderr: { write: () => true } } as unknown as Parameters<typeof main>[1];
+const quiet = { stdout: { write: () => true }, stderr: { write: () => true } } as unknown as Parameters<typeof runCli>[1];
 
-function capture(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string } {
+function capture(): { io: Parameters<typeof runCli>[1]; out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return { io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } }, out: () => out, err: () => err };
@@ -95,7 +95,7 @@ experiments: [dataset-summary]
 `,
       );
       const c = capture();
-      expect(await main(['datasets', 'inspect', config, '--quiet', '--splits', join(dir, 'splits.csv')], c.io)).toBe(0);
+      expect(await runCli(['datasets', 'inspect', config, '--quiet', '--splits', join(dir, 'splits.csv')], c.io)).toBe(0);
       expect(c.err()).toBe('');
       expect(c.out()).toMatch(/patches {8}\d+ patches of 64 x 64 from 12 source images \(0 gave none\); per source image min \d, median \d(\.5)?, max 6/);
       expect(c.out()).toContain('groups         by source (per user): train 6, validation 3, test 3, non-private 0');
@@ -109,7 +109,7 @@ experiments: [dataset-summary]
         expect(image!.startsWith(`${group}#`)).toBe(true);
         expect(group!.startsWith(`w${user}/`)).toBe(true);
       }
-      expect(await main(['run', config, '--quiet', '--out', join(dir, 'results')], quiet)).toBe(0);
+      expect(await runCli(['run', config, '--quiet', '--out', join(dir, 'results')], quiet)).toBe(0);
       const [runId] = await readdir(join(dir, 'results/dataset-summary'));
       const runDir = join(dir, 'results/dataset-summary', runId!);
       expect(await readFile(join(runDir, 'splits.csv'), 'utf8')).toBe(inspected);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeCsv, type Row } from '../report/csv.js';
-import { mapConcurrent } from '../util/pool.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
 import type { PreparedDataset, SplitName } from './prepare.js';
 
 /** Splits a model learns from, and splits it is judged on. */

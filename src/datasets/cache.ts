@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { mapConcurrent } from '../util/pool.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
 import type { DecodedImages } from './types.js';
 
 /** Bump when the cache file layout or decoding semantics change. */

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../cli/main.js';
+import { runCli } from '../testing/cli.js';
 import { writeCedarPages } from '../testing/cedar-pages.js';
 import { projectRoot, sharedDatasets, tempDir } from '../testing/fixtures.js';
 
@@ -60,7 +60,7 @@ describe('docs/bring-your-own-dataset.md: every example runs as written', () => 
     let out = '';
     let err = '';
     const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } };
-    const code = await main(['datasets', 'inspect', name, '--quiet', '--set', `dataset.cache.dir=${join(tmp.dir, 'cache')}`, '--splits', `${name}.splits.csv`], io);
+    const code = await runCli(['datasets', 'inspect', name, '--quiet', '--set', `dataset.cache.dir=${join(tmp.dir, 'cache')}`, '--splits', `${name}.splits.csv`], io);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).not.toContain('warning');

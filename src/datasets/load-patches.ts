@@ -2,7 +2,7 @@ import type { DatasetConfig, PatchesConfig } from '../config/dataset-schema.js';
 import { ConfigError, DatasetError } from '../errors.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
 import { sha256Hex, stableStringify } from '../util/hash.js';
-import { mapConcurrent } from '../util/pool.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
 import { conformImage, decodeRawImageFile } from './decode/image.js';
 import { withCache, type LoadedImages } from './load.js';
 import type { FileItem, SourcePlan } from './sources/types.js';

@@ -3,7 +3,7 @@ import type { DatasetConfig } from '../config/dataset-schema.js';
 import { DatasetError } from '../errors.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
 import { sha256Hex, stableStringify } from '../util/hash.js';
-import { mapConcurrent } from '../util/pool.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
 import { cacheFolder, cacheKey, readCachedImages, writeCachedImages } from './cache.js';
 import { conformImage, decodeImageFileSized } from './decode/image.js';
 import type { ArrayImages, FileItem, SourcePlan } from './sources/types.js';

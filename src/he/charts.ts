@@ -1,6 +1,4 @@
-import { chartTheme, type ChartDefinition } from '../report/charts.js';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+import { vegaLite, type ChartDefinition } from '../report/charts.js';
 
 const TIME_PARTS: Record<string, string> = {
   secondsPerImage: 'total',
@@ -20,8 +18,7 @@ function costParts(rows: readonly Record<string, unknown>[], labels: Record<stri
 
 /** A grouped bar chart on a log scale (bars cannot start at 0 there: no stacking). */
 function logBars(title: string, values: Record<string, unknown>[], parts: readonly string[], yTitle: string): ReturnType<ChartDefinition['build']> {
-  return {
-    $schema: SCHEMA,
+  return vegaLite({
     title,
     data: { values },
     mark: { type: 'bar', tooltip: true },
@@ -33,8 +30,7 @@ function logBars(title: string, values: Record<string, unknown>[], parts: readon
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { type: 'log' }, stack: null },
       color: { field: 'part', type: 'nominal', title: 'Part', sort: [...parts] },
     },
-    config: chartTheme,
-  };
+  });
 }
 
 /** Charts of the `he-baseline` experiment, built from its CSV files only. */
@@ -42,8 +38,7 @@ export const heCharts: readonly ChartDefinition[] = [
   {
     name: 'accuracy',
     inputs: ['accuracy.csv'],
-    build: (t) => ({
-      $schema: SCHEMA,
+    build: (t) => vegaLite({
       title: 'LeNet-5 on MNIST test images: float, quantised, Paillier-encrypted',
       data: { values: (t['accuracy.csv'] as Record<string, unknown>[]).filter((r) => r['scope'] === 'evaluated') },
       width: { step: 80 },
@@ -56,7 +51,6 @@ export const heCharts: readonly ChartDefinition[] = [
         { mark: { type: 'bar', tooltip: true }, encoding: { color: { field: 'system', type: 'nominal', legend: null } } },
         { mark: { type: 'text', dy: -8 }, encoding: { text: { field: 'accuracy', type: 'quantitative', format: '.4f' } } },
       ],
-      config: chartTheme,
     }),
   },
   {
@@ -72,8 +66,7 @@ export const heCharts: readonly ChartDefinition[] = [
   {
     name: 'server_layers',
     inputs: ['layers.csv'],
-    build: (t) => ({
-      $schema: SCHEMA,
+    build: (t) => vegaLite({
       title: 'Optimised server: seconds per batch and layer',
       data: { values: t['layers.csv'] as Record<string, unknown>[] },
       mark: { type: 'bar', tooltip: true },
@@ -83,7 +76,6 @@ export const heCharts: readonly ChartDefinition[] = [
         x: { field: 'layer', type: 'nominal', sort: null, title: 'Layer', axis: { labelAngle: 0 } },
         y: { field: 'serverSecondsPerBatch', type: 'quantitative', title: 'Seconds per batch' },
       },
-      config: chartTheme,
     }),
   },
 ];

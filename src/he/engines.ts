@@ -6,7 +6,7 @@ import { onesVector, type SlotLayout } from './packing.js';
 import { encryptWith, plaintextTerm } from './paillier.js';
 import { chunks, HePool } from './pool.js';
 import type { RandomnessMethod } from './randomness.js';
-import { layerOutputs } from './network.js';
+import { layerOutputs } from '../models/lenet/network.js';
 
 /** The server's homomorphic arithmetic: one linear layer (bias included) on ciphertexts. */
 export interface ServerEngine {

@@ -1,4 +1,4 @@
-import type { ConvPoolSpec, LayerSpec } from './network.js';
+import type { ConvPoolSpec, LayerSpec } from '../models/lenet/network.js';
 
 /**
  * A convolution followed by 2 x 2 sum pooling is one stride-2 convolution with a (K+1) x (K+1)

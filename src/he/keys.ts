@@ -1,15 +1,12 @@
 import { generatePrime } from 'node:crypto';
 import { promisify } from 'node:util';
 import { PrivateKey as LibPrivateKey, PublicKey as LibPublicKey } from 'paillier-bigint';
-import { ConfigError } from '../errors.js';
 import { bitLength, modInv, modPow } from './bigint-math.js';
+import { MIN_SECURE_KEY_BITS, checkKeySize } from './key-size.js';
 
 const generatePrimeAsync = promisify(generatePrime) as unknown as (bits: number, options: { bigint: true; safe?: boolean }) => Promise<bigint>;
 
-/** Smallest key size used without `insecureKeySize: true` (NIST SP 800-57: 112-bit security). */
-export const MIN_SECURE_KEY_BITS = 2048;
-/** Smallest key size accepted at all, even insecure (tests and CI smoke runs). */
-export const MIN_INSECURE_KEY_BITS = 256;
+export { MIN_INSECURE_KEY_BITS, MIN_SECURE_KEY_BITS, checkKeySize } from './key-size.js';
 
 /**
  * A Paillier public key with generator g = n + 1 (so g^m = 1 + m n mod n^2). Plain data: it
@@ -56,18 +53,6 @@ export interface KeyOptions {
   readonly safePrimes?: boolean;
   /** Config key path named by a refusal, e.g. `experiments.he-baseline.paillier.keyBits`. */
   readonly keyPath?: string;
-}
-
-/**
- * The key-size policy: at least 2048 bits unless `insecureKeySize` is set, never below 256
- * bits, always even. Throws a ConfigError naming `keyPath`.
- */
-export function checkKeySize(bits: number, insecureKeySize = false, keyPath = 'paillier.keyBits'): void {
-  if (!Number.isInteger(bits) || bits % 2 !== 0) throw new ConfigError(keyPath, `Paillier key size must be an even number of bits, got ${bits}`);
-  if (bits < MIN_INSECURE_KEY_BITS) throw new ConfigError(keyPath, `${bits}-bit Paillier keys are too small even for tests (minimum ${MIN_INSECURE_KEY_BITS})`);
-  if (bits < MIN_SECURE_KEY_BITS && !insecureKeySize) {
-    throw new ConfigError(keyPath, `${bits}-bit Paillier keys are refused: use at least ${MIN_SECURE_KEY_BITS} bits, or set insecureKeySize: true (CI smoke runs only)`);
-  }
 }
 
 /** Public key of a modulus n (g = n + 1). */

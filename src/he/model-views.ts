@@ -1,4 +1,4 @@
-import { layerInputs, layerOutputs, type LayerSpec } from './network.js';
+import { layerInputs, layerOutputs, type LayerSpec } from '../models/lenet/network.js';
 import type { QuantisedModel, Requant } from './quantise.js';
 
 /** What the server holds: the integer layers (weights and biases). Never any key material. */

@@ -2,7 +2,7 @@ import { Rng } from '../util/rng.js';
 import { libraryKeys, type PaillierKeyPair } from './keys.js';
 import { serverModel } from './model-views.js';
 import { naiveOutput } from './naive.js';
-import { layerInputs, layerOutputs, textbookProducts } from './network.js';
+import { layerInputs, layerOutputs, textbookProducts } from '../models/lenet/network.js';
 import { centred, decryptCrt, encryptWith } from './paillier.js';
 import { requantise, type QuantisedModel } from './quantise.js';
 import { residueSource } from './randomness.js';

@@ -3,7 +3,7 @@ import { modInv } from './bigint-math.js';
 import type { ClientEngine, ServerEngine } from './engines.js';
 import { libraryKeys, type PaillierKeyPair } from './keys.js';
 import type { ServerModel } from './model-views.js';
-import type { ConvPoolSpec, DenseSpec } from './network.js';
+import type { ConvPoolSpec, DenseSpec } from '../models/lenet/network.js';
 
 /**
  * The naive implementation, for the speed comparison: the textbook protocol on paillier-bigint

@@ -5,7 +5,7 @@ import { optimisedClientEngine, optimisedServerEngine, type ClientEngine, type S
 import type { PaillierKeyPair } from './keys.js';
 import { clientView, serverModel } from './model-views.js';
 import { naiveClientEngine, naiveServerEngine } from './naive.js';
-import { argmax } from './network.js';
+import { argmax } from '../models/lenet/network.js';
 import { slotLayout, type SlotLayout } from './packing.js';
 import type { QuantisedModel } from './quantise.js';
 import type { RandomnessMethod } from './randomness.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng.js';
 import { layerGraph } from './graph.js';
-import { convPoolSum, denseSum, floatForward, lenetPlan, textbookProducts, type ConvPoolSpec, type DenseSpec } from './network.js';
+import { convPoolSum, denseSum, floatForward, lenetPlan, textbookProducts, type ConvPoolSpec, type DenseSpec } from '../models/lenet/network.js';
 import { layerBound, quantiseModel, requantise } from './quantise.js';
 import { integerForward } from './reference.js';
 import { mnistBytes, randomFloatWeights } from '../testing/he-fixtures.js';

@@ -1,7 +1,7 @@
 import { ProtocolError } from '../errors.js';
 import { bitLength } from './bigint-math.js';
 import { foldedKernel } from './graph.js';
-import { floatForward, layerOutputs, type FloatWeights, type LayerSpec, type NetworkPlan } from './network.js';
+import { INPUT_SCALE, floatForward, layerOutputs, type FloatWeights, type LayerSpec, type NetworkPlan } from '../models/lenet/network.js';
 
 /** Quantisation settings. */
 export interface QuantOptions {
@@ -55,8 +55,6 @@ export interface QuantisedModel {
   readonly slotBits: number;
 }
 
-/** Pixel integers are the bytes 0..255; the float model sees byte / 255. */
-export const INPUT_SCALE = 255;
 const INPUT_MAX = 255;
 const EXACT = 2 ** 53;
 

@@ -1,5 +1,5 @@
 import { ProtocolError } from '../errors.js';
-import { argmax, linearSum } from './network.js';
+import { argmax, linearSum } from '../models/lenet/network.js';
 import { requantise, type QuantisedModel } from './quantise.js';
 
 /** What the integer model computes for one image. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readCsv, type Row } from '../report/csv.js';
 import { layerGraph } from './graph.js';
-import { layerInputs, layerOutputs, textbookProducts } from './network.js';
+import { layerInputs, layerOutputs, textbookProducts } from '../models/lenet/network.js';
 import { perImageCost, type EncryptedInferenceResult } from './protocol.js';
 import type { QuantisedModel } from './quantise.js';
 

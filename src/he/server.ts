@@ -2,7 +2,7 @@ import { decodeCiphertexts, encodeCiphertexts } from './channel.js';
 import type { ServerEngine } from './engines.js';
 import type { PaillierPublicKey } from './keys.js';
 import type { ServerModel } from './model-views.js';
-import { layerInputs } from './network.js';
+import { layerInputs } from '../models/lenet/network.js';
 
 /**
  * The 2P-DNN server: holds the public key and the integer model, receives ciphertexts (bytes),

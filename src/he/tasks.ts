@@ -2,7 +2,7 @@ import { decryptCrt } from './paillier.js';
 import { layerGraph, type LayerGraph } from './graph.js';
 import { accumulateChunk, type PartialAccumulators } from './kernels.js';
 import { privateKeyOf } from './keys.js';
-import type { LayerSpec } from './network.js';
+import type { LayerSpec } from '../models/lenet/network.js';
 import { residueSource, type RandomnessMethod, type ResidueSource } from './randomness.js';
 
 /**

@@ -37,6 +37,14 @@ export const chartTheme = {
   view: { stroke: null },
 } as const;
 
+/** The Vega-Lite version every spec is written for. */
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** A chart spec of the harness: `spec` with the Vega-Lite `$schema` first and the shared {@link chartTheme} as `config`. */
+export function vegaLite(spec: TopLevelSpec): TopLevelSpec {
+  return { $schema: VEGA_LITE_SCHEMA, ...spec, config: chartTheme };
+}
+
 /** Renders a Vega-Lite spec headless to SVG (vega `View.toSVG`, no canvas). The spec is not modified. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   // vega tags inline data objects as it ingests them: render a copy.

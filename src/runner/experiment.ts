@@ -30,7 +30,19 @@ export interface ExperimentContext {
   record(key: string, value: unknown): void;
 }
 
-/** One experiment module: `{ id, schema, defaults, charts, run }`. */
+/**
+ * An experiment as the registry lists it: what config validation and `--help` need (id,
+ * description, option schema) and `load()`, which imports the implementation (TF.js and the
+ * rest) only when the experiment runs or its charts are rebuilt.
+ */
+export interface ExperimentEntry extends ExperimentSchemaEntry {
+  load(): Promise<Experiment>;
+}
+
+/** The experiments by id, as commands and the runner take them. */
+export type ExperimentRegistry = ReadonlyMap<string, ExperimentEntry>;
+
+/** One experiment module: `{ id, schema, defaults, charts, run }` (an entry that is already loaded). */
 export interface Experiment<S extends z.ZodObject = z.ZodObject> extends ExperimentSchemaEntry {
   readonly schema: S;
   /** The options an empty entry resolves to (`schema.parse({})`). */
@@ -38,9 +50,12 @@ export interface Experiment<S extends z.ZodObject = z.ZodObject> extends Experim
   /** Charts rebuilt from the run's CSV files after the run and by `privedge figures`. */
   readonly charts: readonly ChartDefinition[];
   run(ctx: ExperimentContext, options: z.infer<S>): Promise<void>;
+  /** Itself: an experiment is its own loaded registry entry. */
+  load(): Promise<Experiment>;
 }
 
 /** Defines an experiment, deriving `defaults` from its schema. */
-export function defineExperiment<S extends z.ZodObject>(spec: Omit<Experiment<S>, 'defaults'>): Experiment<S> {
-  return { ...spec, defaults: spec.schema.parse({}) as z.infer<S> };
+export function defineExperiment<S extends z.ZodObject>(spec: Omit<Experiment<S>, 'defaults' | 'load'>): Experiment<S> {
+  const experiment: Experiment<S> = { ...spec, defaults: spec.schema.parse({}) as z.infer<S>, load: () => Promise.resolve(experiment) };
+  return experiment;
 }

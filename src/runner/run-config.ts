@@ -9,12 +9,12 @@ import { initTensorflow } from '../models/runtime.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
 import { renderChart } from '../report/charts.js';
 import { writeCsv } from '../report/csv.js';
-import { gitState, hostInfo, libraryVersions } from '../report/environment.js';
-import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from '../report/run-folder.js';
+import { gitState, hostInfo, libraryVersions } from './environment.js';
+import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from './run-folder.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import type { Experiment, ExperimentContext } from './experiment.js';
+import type { ExperimentContext, ExperimentRegistry } from './experiment.js';
 
 /** Each image's split (image, user, split, group), written into every run folder whose experiment loads the dataset. */
 const SPLITS_CSV = 'splits.csv';
@@ -29,7 +29,7 @@ export interface ExperimentOutcome {
 
 /** Options of {@link runConfig}. */
 export interface RunOptions {
-  readonly registry: ReadonlyMap<string, Experiment>;
+  readonly registry: ExperimentRegistry;
   /** Results root; overrides `output.dir`. */
   readonly outDir?: string;
   readonly reporter?: Reporter;
@@ -62,8 +62,9 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
 
   for (let index = 0; index < config.experiments.length; index++) {
     const entry = config.experiments[index]!;
-    const experiment = options.registry.get(entry.id);
-    if (!experiment) throw new PrivedgeError('CONFIG', `experiments[${index}]: no experiment "${entry.id}" is registered`);
+    const registered = options.registry.get(entry.id);
+    if (!registered) throw new PrivedgeError('CONFIG', `experiments[${index}]: no experiment "${entry.id}" is registered`);
+    const experiment = await registered.load();
     const runId = runIdFor(config, index);
     const dir = runFolderPath(root, entry.id, runId);
     const manifest: RunManifest = {

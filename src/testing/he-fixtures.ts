@@ -1,6 +1,6 @@
 import { planMnist } from '../datasets/sources/mnist.js';
 import type { Rng } from '../util/rng.js';
-import { kernelSize, type FloatWeights, type NetworkPlan } from '../he/network.js';
+import { kernelSize, type FloatWeights, type NetworkPlan } from '../models/lenet/network.js';
 
 /**
  * Test helpers (used by the `*.test.ts` files of this folder only).

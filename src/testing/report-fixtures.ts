@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { renderChart, type ChartDefinition } from '../report/charts.js';
 import { writeCsv, type Row } from '../report/csv.js';
-import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from '../report/run-folder.js';
+import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from '../runner/run-folder.js';
 
 /** Text that would become markup (and run script) if the report forgot to escape it. */
 export const HOSTILE = `<script>document.title='pwned'</script></td></tr></table><b id="pwned">x</b><img src=x onerror="document.title='pwned'">`;

@@ -1,6 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../config/load.js';
 import type { CliContext, ConfigArgs } from '../context.js';
 import { configOptions } from './shared.js';
 
@@ -11,7 +9,8 @@ export function configCommand(ctx: CliContext): CommandModule<object, ConfigArgs
     describe: 'Validate a config and print it resolved (defaults filled in, overrides applied)',
     builder: (y: Argv) => configOptions(y) as unknown as Argv<ConfigArgs>,
     handler: async (args) => {
-      const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const [{ loadConfig }, { stringify }, registry] = await Promise.all([import('../../config/load.js'), import('yaml'), ctx.experiments()]);
+      const { config } = await loadConfig(args.config, { experiments: [...registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
       ctx.stdout.write(stringify(config, { aliasDuplicateObjects: false }));
     },
   };

@@ -1,10 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadConfig } from '../../config/load.js';
-import { resolve } from 'node:path';
-import { writeSplitsCsv } from '../../datasets/audit.js';
-import { inspectionReport } from '../../datasets/inspect.js';
-import { prepareDataset } from '../../datasets/prepare.js';
-import { Rng } from '../../util/rng.js';
 import type { CliContext, ConfigArgs } from '../context.js';
 import { configOptions } from './shared.js';
 
@@ -27,7 +21,15 @@ export function datasetsCommand(ctx: CliContext): CommandModule<object, object> 
         .option('all', { type: 'boolean', default: false, describe: 'List every user' })
         .option('splits', { type: 'string', describe: 'Write each used image\'s split to this CSV (image, user, split, group)' }) as unknown as Argv<InspectArgs>,
     handler: async (args) => {
-      const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const [{ loadConfig }, registry] = await Promise.all([import('../../config/load.js'), ctx.experiments()]);
+      const { config } = await loadConfig(args.config, { experiments: [...registry.values()], overrides: args.set ?? [], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const [{ inspectionReport }, { writeSplitsCsv }, { prepareDataset }, { Rng }, { resolve }] = await Promise.all([
+        import('../../datasets/inspect.js'),
+        import('../../datasets/audit.js'),
+        import('../../datasets/prepare.js'),
+        import('../../util/rng.js'),
+        import('node:path'),
+      ]);
       // Warnings are part of the printed report; do not print them twice.
       const reporter = { ...ctx.reporter, warn: () => undefined };
       const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter });

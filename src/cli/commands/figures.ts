@@ -1,5 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { regenerateFigures } from '../../report/figures.js';
 import type { CliContext } from '../context.js';
 
 interface FiguresArgs {
@@ -19,7 +18,8 @@ export function figuresCommand(ctx: CliContext): CommandModule<object, FiguresAr
         .option('formats', { type: 'string', array: true, choices: ['svg', 'png'], default: ['svg', 'png'], describe: 'Formats to render besides .vl.json' })
         .option('scale', { type: 'number', default: 2, describe: 'PNG pixels per SVG pixel' }) as unknown as Argv<FiguresArgs>,
     handler: async (args) => {
-      const rebuilt = await regenerateFigures(args.dir, ctx.registry, {
+      const { regenerateFigures } = await import('../../runner/figures.js');
+      const rebuilt = await regenerateFigures(args.dir, await ctx.experiments(), {
         formats: (args.formats ?? ['svg', 'png']) as ('svg' | 'png')[],
         pngScale: args.scale ?? 2,
         reporter: ctx.reporter,

@@ -1,5 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { writeHtmlReport } from '../../report/html/report.js';
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
@@ -22,10 +21,11 @@ export function reportCommand(ctx: CliContext): CommandModule<object, ReportArgs
     handler: async (args) => {
       const maxRows = args.maxRows ?? 50;
       if (!Number.isInteger(maxRows) || maxRows < 0) throw new UsageError(`--max-rows: expected a whole number >= 0, got ${String(args.maxRows)}`);
+      const { writeHtmlReport } = await import('../../html-report/report.js');
       const result = await writeHtmlReport(args.dir, {
         ...(args.out === undefined ? {} : { out: args.out }),
         maxRows,
-        experimentOrder: [...ctx.registry.keys()],
+        experimentOrder: [...(await ctx.experiments()).keys()],
       });
       ctx.stdout.write(`${result.runs} run(s) of ${result.experiments} experiment(s)  ${result.out}\n`);
     },

@@ -1,6 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadConfig } from '../../config/load.js';
-import { runConfig } from '../../runner/run-config.js';
 import type { CliContext, ConfigArgs } from '../context.js';
 import { configOptions } from './shared.js';
 
@@ -20,8 +18,10 @@ export function runCommand(ctx: CliContext): CommandModule<object, RunArgs> {
         .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (overrides the config key backend)' }) as unknown as Argv<RunArgs>,
     handler: async (args) => {
       const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
-      const loaded = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
-      const outcomes = await runConfig(loaded, { registry: ctx.registry, reporter: ctx.reporter, ...(args.out ? { outDir: args.out } : {}) });
+      const [{ loadConfig }, registry] = await Promise.all([import('../../config/load.js'), ctx.experiments()]);
+      const loaded = await loadConfig(args.config, { experiments: [...registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const { runConfig } = await import('../../runner/run-config.js');
+      const outcomes = await runConfig(loaded, { registry, reporter: ctx.reporter, ...(args.out ? { outDir: args.out } : {}) });
       for (const o of outcomes) ctx.stdout.write(`${o.status.padEnd(9)} ${o.experiment.padEnd(20)} ${o.dir}\n`);
     },
   };

@@ -12,7 +12,7 @@ interface SlurmArgs extends ConfigArgs {
   queries: number;
   all: boolean;
   order: 'spread' | 'first';
-  fixed: number;
+  fixedPointBits: number;
   cpusPerTask: number;
   mem: string;
   time: string;
@@ -51,7 +51,7 @@ export function slurmCommand(ctx: CliContext): CommandModule<object, SlurmArgs> 
         .option('queries', { type: 'number', default: 10, describe: 'Private stage: test images to query' })
         .option('all', { type: 'boolean', default: false, describe: 'Private stage: query every test image' })
         .option('order', { choices: ['spread', 'first'] as const, default: 'spread' as const, describe: 'Private stage: which K test images' })
-        .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Private stage: fixed-point fractional bits' })
+        .option('fixed-point-bits', { type: 'number', choices: [16, 20], default: 20, describe: 'Private stage: fixed-point fractional bits' })
         .option('cpus-per-task', { type: 'number', default: 2, describe: 'sbatch --cpus-per-task of each task' })
         .option('mem', { type: 'string', default: '8G', describe: 'sbatch --mem of each task' })
         .option('time', { type: 'string', default: '4:00:00', describe: 'sbatch --time of each task' })
@@ -77,14 +77,15 @@ export function slurmCommand(ctx: CliContext): CommandModule<object, SlurmArgs> 
       const { shellQuote } = await import('../../cluster/slurm-scripts.js');
       const { slurmPipeline, submitPipeline, systemSbatch, writeJobFolder } = await import('../../cluster/slurm-job.js');
       const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
-      const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const registry = await ctx.experiments();
+      const { config } = await loadConfig(args.config, { experiments: [...registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
       const pipeline = slurmPipeline(config, args.config, {
         outDir: args.out ?? config.output.dir,
         workDir: process.cwd(),
         privedge: args.privedge ?? thisPrivedge(shellQuote),
         setup: args.setup ?? [],
         trainShards: shards,
-        ...(privateShards > 0 ? { predict: { shards: privateShards, queries: args.all ? ('all' as const) : args.queries, order: args.order, fixed: args.fixed === 16 ? (16 as const) : (20 as const) } } : {}),
+        ...(privateShards > 0 ? { predict: { shards: privateShards, queries: args.all ? ('all' as const) : args.queries, order: args.order, fixed: args.fixedPointBits === 16 ? (16 as const) : (20 as const) } } : {}),
         resources: {
           cpusPerTask: cpus,
           mem: args.mem,

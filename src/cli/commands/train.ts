@@ -1,11 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadConfig } from '../../config/load.js';
-import { prepareDataset } from '../../datasets/prepare.js';
-import { parseShard, trainUsers } from '../../models/rec-adv/train-users.js';
-import { Rng } from '../../util/rng.js';
 import type { CliContext, ConfigArgs } from '../context.js';
-import { configOptions } from './shared.js';
+import { configOptions, parseShard } from './shared.js';
 
 interface TrainArgs extends ConfigArgs {
   out?: string;
@@ -24,9 +20,11 @@ export function trainCommand(ctx: CliContext): CommandModule<object, TrainArgs> 
         .option('shard', { type: 'string', describe: 'Train only users i, i+n, i+2n, ... (e.g. 0/4 .. 3/4 for a 4-job array)' })
         .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (overrides the config key backend)' }) as unknown as Argv<TrainArgs>,
     handler: async (args) => {
+      const shard = args.shard === undefined ? undefined : parseShard(args.shard);
       const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
-      const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
-      const shard = args.shard ? parseShard(args.shard) : undefined;
+      const [{ loadConfig }, registry] = await Promise.all([import('../../config/load.js'), ctx.experiments()]);
+      const { config } = await loadConfig(args.config, { experiments: [...registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const [{ prepareDataset }, { trainUsers }, { Rng }] = await Promise.all([import('../../datasets/prepare.js'), import('../../models/rec-adv/train-users.js'), import('../../util/rng.js')]);
       const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: ctx.reporter });
       const outcome = await trainUsers(config, data, { outDir: resolve(args.out ?? config.output.dir), reporter: ctx.reporter, ...(shard ? { shard } : {}) });
       ctx.stdout.write(`models: ${outcome.modelsDir}\ntrained ${outcome.trained.length}, already trained ${outcome.skipped.length}, left to other shards ${outcome.otherShards.length}\n`);

@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { mapConcurrent } from '../../util/pool.js';
+import { mapConcurrent } from '../../util/map-concurrent.js';
 import { imageExtensions, sniffImageFile } from '../decode/sniff.js';
 
 /** How many files a scan looked at and why it skipped some. */

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { DatasetError } from '../../errors.js';
-import { mapConcurrent } from '../../util/pool.js';
+import { mapConcurrent } from '../../util/map-concurrent.js';
 import type { DecodedImages } from '../types.js';
 
 /** JPEG re-encoding settings. */

@@ -16,19 +16,10 @@ import { readUserSummary, userModelDir, type UserTrainingSummary } from './artif
 import type { UserTrainingJob, WorkerMessage } from './job.js';
 import { runTrainingJob } from './run-job.js';
 
-/** `--shard i/n`: train only users whose index modulo n is i. */
+/** `--shard i/n` (parsed by the CLI's `parseShard`): train only users whose index modulo n is i. */
 export interface Shard {
   readonly index: number;
   readonly count: number;
-}
-
-/** Parses `i/n` (0 <= i < n). */
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index >= count) throw new PrivedgeError('USAGE', `--shard takes i/n with 0 <= i < n, got "${text}"`);
-  return { index, count };
 }
 
 /**

@@ -9,7 +9,7 @@ import { reconstruct } from '../sharing/share.js';
 import { comparisonKeyElements, comparisonLayout, dealComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
 import { connectDealer } from './connect.js';
 import { RecordingDealer } from './recording-dealer.js';
-import { CryptoDealer } from './stream-dealer.js';
+import { CryptoDealer } from './crypto-dealer.js';
 
 const DEFAULT: ComparisonKeyOptions = { bits: 64, chunkBits: 4, product: false, fuseLastAnd: true };
 

@@ -9,7 +9,7 @@ import { connectDealer } from './connect.js';
 import { layerInputShape, maskedShape, patchMap, toMasked, toPatches } from './conv-material.js';
 import type { Dealer } from './dealer.js';
 import { RecordingDealer } from './recording-dealer.js';
-import { CryptoDealer, DeterministicDealer } from './stream-dealer.js';
+import { CryptoDealer, DeterministicDealer } from './crypto-dealer.js';
 
 const DEALERS: [string, () => Dealer][] = [
   ['CryptoDealer', () => new CryptoDealer()],

@@ -7,7 +7,7 @@ import { reconstruct } from '../sharing/share.js';
 import { connectDealer } from './connect.js';
 import type { Dealer } from './dealer.js';
 import { RecordingDealer } from './recording-dealer.js';
-import { CryptoDealer, DeterministicDealer, createDealer, type DeterministicDealerOptions } from './stream-dealer.js';
+import { CryptoDealer, DeterministicDealer, createDealer, type DeterministicDealerOptions } from './crypto-dealer.js';
 
 const DEALERS: [string, () => Dealer][] = [
   ['CryptoDealer', () => new CryptoDealer()],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../errors.js';
 import { reconstruct } from '../sharing/share.js';
 import { ReplayDealer } from './replay-dealer.js';
-import { DeterministicDealer } from './stream-dealer.js';
+import { DeterministicDealer } from './crypto-dealer.js';
 
 describe('ReplayDealer', () => {
   it('records generated material and replays each answer once per matching request, first in first out', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, ShapeError } from '../../errors.js';
 import { toSigned } from '../ring/ring-tensor.js';
-import { FIXED16, FIXED20, FIXED_POINT_PRESETS, decode, encode, encodeScalar, encodingBounds, fixedPoint } from './fixed-point.js';
+import { FIXED16, FIXED20, FIXED_POINT_BITS, FIXED_POINT_PRESETS, decode, encode, encodeScalar, encodingBounds, fixedPoint, fixedPointEncoding } from './fixed-point.js';
 
 describe('fixed-point encoding', () => {
   it('states its bounds: |x| < 2^(63 - 2f - g), encoded below 2^(63 - f - g)', () => {
@@ -9,6 +9,13 @@ describe('fixed-point encoding', () => {
     expect(encodingBounds(FIXED20)).toEqual({ maxEncoded: 1n << 31n, maxAbs: 2 ** 11, ulp: 2 ** -20 });
     expect(FIXED_POINT_PRESETS.fixed16).toBe(FIXED16);
     expect(fixedPoint({ fracBits: 12, guardBits: 24 })).toEqual({ fracBits: 12, guardBits: 24 });
+  });
+
+  it('maps the fixedPointBits setting to its preset (f = the setting, g = 32 - f)', () => {
+    expect(FIXED_POINT_BITS).toEqual([16, 20]);
+    for (const bits of FIXED_POINT_BITS) expect(fixedPointEncoding(bits)).toEqual({ fracBits: bits, guardBits: 32 - bits });
+    expect(fixedPointEncoding(16)).toBe(FIXED16);
+    expect(fixedPointEncoding(20)).toBe(FIXED20);
   });
 
   it('round-trips within half an ulp and exactly on the grid, including negative values', () => {

@@ -66,6 +66,17 @@ export const FIXED20: FixedPointEncoding = fixedPoint({ fracBits: 20 });
 /** The named presets, for configs. */
 export const FIXED_POINT_PRESETS = Object.freeze({ fixed16: FIXED16, fixed20: FIXED20 });
 
+/** The fixed-point setting of configs and the CLI (`fixedPointBits`, `--fixed-point-bits`): f = 16 or 20. */
+export type FixedPointBits = 16 | 20;
+
+/** The allowed values of {@link FixedPointBits}, for schemas and option choices. */
+export const FIXED_POINT_BITS: readonly FixedPointBits[] = Object.freeze([16, 20] as const);
+
+/** The preset of a `fixedPointBits` setting: {@link FIXED16} or {@link FIXED20}. */
+export function fixedPointEncoding(bits: FixedPointBits): FixedPointEncoding {
+  return bits === 16 ? FIXED16 : FIXED20;
+}
+
 /** The bounds of `enc`. */
 export function encodingBounds(enc: FixedPointEncoding): EncodingBounds {
   const e = 63 - enc.fracBits - enc.guardBits;

@@ -2,7 +2,7 @@ import { CostMeter, costDiff, type CostReport } from '../channel/cost-meter.js';
 import { createInProcessChannels } from '../channel/in-process.js';
 import { connectDealer } from '../dealer/connect.js';
 import type { Dealer } from '../dealer/dealer.js';
-import { CryptoDealer } from '../dealer/stream-dealer.js';
+import { CryptoDealer } from '../dealer/crypto-dealer.js';
 import type { FixedPointEncoding } from '../encoding/fixed-point.js';
 import type { PartyId } from '../party.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';

@@ -4,7 +4,7 @@ import { FIXED16, FIXED20, decode, encode, encodeScalar } from '../encoding/fixe
 import { RingTensor, fromSigned, toSigned } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { argmin, argminLevels, mse } from './argmin.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 /** Online bytes per party of one comparison (l = 64, d = 4, no product) of k elements. */
 const compareBytes = (k: number): number => 8 * comparisonLayout(k, { bits: 64, chunkBits: 4, product: false, fuseLastAnd: true }).onlineWordsPerParty;

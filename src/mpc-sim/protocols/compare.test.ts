@@ -5,7 +5,7 @@ import { randomTensor } from '../ring/random.js';
 import { fromSigned, toSigned } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { compare, lessThan, lessThanPublic } from './compare.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const { maxEncoded } = encodingBounds(FIXED16);
 const LARGEST = maxEncoded - 1n;

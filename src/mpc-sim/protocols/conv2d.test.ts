@@ -11,7 +11,7 @@ import { randomTensor } from '../ring/random.js';
 import type { RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share, type SharedTensor } from '../sharing/share.js';
 import { conv2d, conv2dOnline, conv2dSizes, enrolConv2d, prepareConv2d, type ConvTruncation, type EnrolledConv2d } from './conv2d.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 import { upsample } from './upsample.js';
 
 /** One layer: input [h, w, c] -> (upsample u) -> conv k4 stride s 'same' -> n channels. */

@@ -6,7 +6,7 @@ import { xorWords } from '../sharing/binary-share.js';
 import { share } from '../sharing/share.js';
 import type { PartyContext } from './context.js';
 import { relu } from './relu.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 interface Exchange {
   readonly label: string;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../errors.js';
 import { comparisonLayout, dealComparisonKey, type ComparisonKeyOptions } from '../dealer/comparison-key.js';
-import { StreamDealer } from '../dealer/stream-dealer.js';
+import { StreamDealer } from '../dealer/crypto-dealer.js';
 import { loadRingKernel } from '../ring/native-kernel.js';
 import { CryptoRandom, randomTensor, type RingRandom } from '../ring/random.js';
 import { RingTensor, fromSigned, toSigned, type Shape } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { drelu } from './drelu.js';
 import { relu } from './relu.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const MIN = -(1n << 63n);
 const MAX = (1n << 63n) - 1n;

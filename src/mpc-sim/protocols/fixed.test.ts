@@ -3,7 +3,7 @@ import { FIXED16, FIXED20, decode, encode, encodingBounds, type FixedPointEncodi
 import { toSigned } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { matmulFixed, mulFixed, type TruncationMode } from './fixed.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const ENCODINGS: [string, FixedPointEncoding][] = [
   ['FIXED16', FIXED16],

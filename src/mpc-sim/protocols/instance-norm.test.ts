@@ -5,7 +5,7 @@ import { reconstruct, share } from '../sharing/share.js';
 import { lessThanPublic } from './compare.js';
 import { instanceNorm, normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { NORM_GRID_THRESHOLDS, NORM_VARIANCE_RANGE, SCALE_FRAC_BITS, normScale, normScaleTables } from './norm-scale.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 function gaussian(name: string, n: number, mean: number, sd: number): Float64Array {
   const r = testRandom(name);

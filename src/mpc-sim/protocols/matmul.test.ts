@@ -5,7 +5,7 @@ import { randomTensor } from '../ring/random.js';
 import { RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { matmul } from './matmul.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 describe.each(TEST_DEALERS)('Beaver matmul (%s)', (_, makeDealer) => {
   it.each([

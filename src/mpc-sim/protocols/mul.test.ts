@@ -5,7 +5,7 @@ import { randomTensor } from '../ring/random.js';
 import { RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { mul } from './mul.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const M = 1n << 64n;
 

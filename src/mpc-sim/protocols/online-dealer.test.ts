@@ -3,7 +3,7 @@ import { ProtocolError } from '../../errors.js';
 import { fromSigned } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { onlineContext } from './online-dealer.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 import { truncateWithDealer } from './truncate.js';
 
 describe.each(TEST_DEALERS)('onlineContext (%s)', (_, makeDealer) => {

@@ -7,7 +7,7 @@ import { randomTensor } from '../ring/random.js';
 import { fromSigned, toSigned, type RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { leakyRelu, relu } from './relu.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const ENCODINGS: [string, FixedPointEncoding][] = [
   ['FIXED16', FIXED16],

@@ -4,7 +4,7 @@ import { otherParty } from '../party.js';
 import { RingTensor } from '../ring/ring-tensor.js';
 import { share } from '../sharing/share.js';
 import { reveal } from './reveal.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 describe.each(TEST_DEALERS)('reveal (%s)', (_, makeDealer) => {
   it('opens the secret to both parties at 1 round, 8n bytes per party, one counted reveal', async () => {

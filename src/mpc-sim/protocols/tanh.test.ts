@@ -4,7 +4,7 @@ import { FIXED16, FIXED20, encodingBounds, type FixedPointEncoding } from '../en
 import { fromSigned, toSigned } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { TANH_MAX_ERROR, TANH_THRESHOLDS, tanh, tanhApproximation, tanhPieces } from './tanh.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 describe('tanh approximation (plaintext)', () => {
   it('is within 5.01e-7 of tanh on a 2^-14 grid over [-9, 9] and at the edges, with 21 thresholds', () => {

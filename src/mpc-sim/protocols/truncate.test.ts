@@ -4,7 +4,7 @@ import { loadRingKernel } from '../ring/native-kernel.js';
 import { fromSigned, toSigned, type RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { mul } from './mul.js';
-import { TEST_DEALERS, testRandom, testSession } from './test-support.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 import { truncate, truncateWithDealer, truncationFailureBound } from './truncate.js';
 
 const floorDiv = (v: bigint, f: number): bigint => v >> BigInt(f); // BigInt >> is floor division

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../src/config/load.js';
+import { parseCsvText } from '../src/report/csv.js';
+import { runConfig } from '../src/runner/run-config.js';
+import { tempDir, tinyIdentificationYaml } from '../src/testing/fixtures.js';
+import { experimentRegistry, experiments } from './index.js';
+
+const yaml = tinyIdentificationYaml(4);
+
+describe('identification experiment', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    tmp = await tempDir();
+  });
+  afterAll(async () => tmp.cleanup());
+
+  it('writes the dissimilarity matrix, predictions that are its row-wise argmin, and metrics that match them', async () => {
+    const loaded = parseConfigText(yaml, 'ident.yaml', { experiments });
+    const [outcome] = await runConfig(loaded, { registry: experimentRegistry, outDir: tmp.dir });
+    expect(outcome!.status).toBe('completed');
+    const read = async (f: string) => parseCsvText(await readFile(join(outcome!.dir, f), 'utf8'));
+    const dissimilarity = await read('dissimilarity.csv');
+    const predictions = await read('predictions.csv');
+    // 3 users x 8 test images each; one row per (image, user).
+    expect(predictions).toHaveLength(24);
+    expect(dissimilarity).toHaveLength(72);
+    for (const p of predictions) {
+      const rows = dissimilarity.filter((d) => d['image'] === p['image']);
+      const best = rows.reduce((a, b) => ((b['mse'] as number) < (a['mse'] as number) ? b : a));
+      expect(String(p['predicted'])).toBe(String(best['user']));
+      expect(p['minMse']).toBe(best['mse']);
+    }
+    // Macro precision and recall recomputed by hand from predictions.csv.
+    const users = ['0', '1', '4'];
+    const precision = users.map((u) => {
+      const predictedU = predictions.filter((p) => String(p['predicted']) === u);
+      return predictedU.length === 0 ? 0 : predictedU.filter((p) => String(p['trueUser']) === u).length / predictedU.length;
+    });
+    const recall = users.map((u) => predictions.filter((p) => String(p['trueUser']) === u && String(p['predicted']) === u).length / 8);
+    const metrics = await read('metrics.csv');
+    const macro = (metric: string) => metrics.find((m) => m['system'] === 'privedge' && m['label'] === 'macro' && m['metric'] === metric)!['value'] as number;
+    expect(macro('precision')).toBeCloseTo(precision.reduce((a, b) => a + b) / 3, 12);
+    expect(macro('recall')).toBeCloseTo(recall.reduce((a, b) => a + b) / 3, 12);
+    expect(metrics.some((m) => m['system'] === 'vgg')).toBe(true);
+    const manifest = JSON.parse(await readFile(join(outcome!.dir, 'run.json'), 'utf8'));
+    expect(manifest.backend.name).toBe('wasm');
+    expect(manifest.files).toEqual(expect.arrayContaining(['identification.svg', 'confusion_privedge.png', 'training_users.csv']));
+  });
+
+  it('mode: private predicts K spread test images by 2PC and scores them as privedge-2pc', async () => {
+    const privateYaml = tinyIdentificationYaml(2).replace('  - id: identification\n', '  - id: identification\n    mode: private\n    private: { queries: 4 }\n');
+    const loaded = parseConfigText(privateYaml, 'ident-private.yaml', { experiments });
+    const [outcome] = await runConfig(loaded, { registry: experimentRegistry, outDir: tmp.dir });
+    expect(outcome!.status).toBe('completed');
+    const read = async (f: string) => parseCsvText(await readFile(join(outcome!.dir, f), 'utf8'));
+    const priv = await read('private_predictions.csv');
+    const predictions = await read('predictions.csv');
+    expect(priv).toHaveLength(4);
+    // Spread over the 24 test images: indices 0, 6, 12, 18.
+    expect(priv.map((r) => r['image'])).toEqual([0, 6, 12, 18].map((q) => predictions[q]!['image']));
+    priv.forEach((r, i) => {
+      expect(r['plaintextPredicted']).toBe(predictions[[0, 6, 12, 18][i]!]!['predicted']);
+      expect(r['agree']).toBe(String(r['plaintextPredicted']) === String(r['privatePredicted']));
+      expect(r['maxDissimilarityError']).toBeLessThan(1e-4);
+    });
+    // privedge-2pc's accuracy is recomputed by hand from private_predictions.csv.
+    const metrics = await read('metrics.csv');
+    const accuracy = metrics.find((m) => m['system'] === 'privedge-2pc' && m['label'] === 'overall' && m['metric'] === 'accuracy');
+    expect(accuracy?.['value']).toBeCloseTo(priv.filter((r) => String(r['trueUser']) === String(r['privatePredicted'])).length / 4, 12);
+    const manifest = JSON.parse(await readFile(join(outcome!.dir, 'run.json'), 'utf8'));
+    expect(manifest.facts.privatePrediction.queries).toBe(4);
+    expect(manifest.facts.privatePrediction.agreeWithPlaintext).toBe(priv.filter((r) => r['agree'] === true).length);
+  });
+});

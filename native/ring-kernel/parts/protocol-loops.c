@@ -1,0 +1,208 @@
+/* Protocol loops: elementwise ring arithmetic and the local steps of the comparison
+ * (drelu.ts) and of dealer-assisted truncation (truncate.ts), bit for bit like their TypeScript.
+ * Part of ring_kernel.c: included there, in order, into one translation unit (every function
+ * stays static and the build compiles that one file); not compiled on its own. */
+
+/* elementwise(op, a, b, out): see the header comment. */
+static napi_value js_elementwise(napi_env env, napi_callback_info info) {
+  size_t argc = 4, na, nb, nout, op;
+  napi_value argv[4];
+  uint64_t *a, *b, *out;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (op, a, b, out)");
+    return NULL;
+  }
+  if (get_dim(env, argv[0], "op", &op) || get_words(env, argv[1], "a", &a, &na) ||
+      get_words(env, argv[2], "b", &b, &nb) || get_words(env, argv[3], "out", &out, &nout)) {
+    return NULL;
+  }
+  if (op > 2) {
+    napi_throw_range_error(env, NULL, "ring_kernel: op must be 0 (add), 1 (sub) or 2 (mul)");
+    return NULL;
+  }
+  if (nout != na || (nb != na && nb != 1)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: elementwise needs out and b of a's length (b may have length 1)");
+    return NULL;
+  }
+  if ((out != a && overlaps(out, nout, a, na)) || (out != b && overlaps(out, nout, b, nb))) {
+    napi_throw_range_error(env, NULL, "ring_kernel: out must be a or b itself or not overlap them");
+    return NULL;
+  }
+  if (nb == 1 && na > 0) {
+    const uint64_t s = b[0];
+    if (op == 0) for (size_t i = 0; i < na; i++) out[i] = a[i] + s;
+    else if (op == 1) for (size_t i = 0; i < na; i++) out[i] = a[i] - s;
+    else for (size_t i = 0; i < na; i++) out[i] = a[i] * s;
+  } else {
+    if (op == 0) for (size_t i = 0; i < na; i++) out[i] = a[i] + b[i];
+    else if (op == 1) for (size_t i = 0; i < na; i++) out[i] = a[i] - b[i];
+    else for (size_t i = 0; i < na; i++) out[i] = a[i] * b[i];
+  }
+  return NULL;
+}
+
+
+/* comparisonLeaves(c, code, params, g, eq, topFlip): see the header comment. For element e and
+ * chunk j with value v = bits [start_j, start_j + width_j) of c[e] and at = e codeBits + offset_j:
+ * greater = v = 2^width_j - 1 ? 0 : code bit at + v; below = v = 0 ? one : code bit at + v - 1;
+ * bit e of plane j of g is greater, of eq is below XOR greater; bit e of topFlip is 1 XOR bit
+ * topBit of c[e]. The output planes are overwritten. */
+static napi_value js_comparison_leaves(napi_env env, napi_callback_info info) {
+  size_t argc = 6, nc, ncode, nparams, ng, neq, nflip;
+  napi_value argv[6];
+  uint64_t *c;
+  uint32_t *code, *g, *eq, *flip, *raw;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (c, code, params, g, eq, topFlip)");
+    return NULL;
+  }
+  if (get_words(env, argv[0], "c", &c, &nc) ||
+      get_u32(env, argv[1], "code", &code, &ncode, napi_uint32_array) ||
+      get_u32(env, argv[2], "params", &raw, &nparams, napi_int32_array) ||
+      get_u32(env, argv[3], "g", &g, &ng, napi_uint32_array) ||
+      get_u32(env, argv[4], "eq", &eq, &neq, napi_uint32_array) ||
+      get_u32(env, argv[5], "topFlip", &flip, &nflip, napi_uint32_array)) {
+    return NULL;
+  }
+  const int32_t *params = (const int32_t *)raw;
+  if (nparams < 6) goto bad;
+  const int32_t n = params[0], code_bits = params[1], top_bit = params[2], one = params[3],
+                w2 = params[4], k = params[5];
+  if (n < 0 || code_bits < 1 || top_bit < 0 || top_bit > 63 || (one != 0 && one != 1) || w2 < 0 ||
+      k < 1 || k > 64 || nparams != 6 + 3 * (size_t)k || (size_t)n > nc ||
+      (size_t)w2 * 32 < (size_t)n || ng < (size_t)k * w2 || neq < (size_t)k * w2 ||
+      nflip < (size_t)w2 || (size_t)ncode * 32 < (size_t)n * (size_t)code_bits) {
+    goto bad;
+  }
+  const int32_t *starts = params + 6, *widths = starts + k, *offsets = widths + k;
+  for (int32_t j = 0; j < k; j++) {
+    if (widths[j] < 1 || widths[j] > 16 || starts[j] < 0 || starts[j] + widths[j] > 64 ||
+        offsets[j] < 0 || offsets[j] + (1 << widths[j]) - 1 > code_bits) {
+      goto bad;
+    }
+  }
+  memset(g, 0, (size_t)k * w2 * sizeof(uint32_t));
+  memset(eq, 0, (size_t)k * w2 * sizeof(uint32_t));
+  memset(flip, 0, (size_t)w2 * sizeof(uint32_t));
+  /* 32 elements at a time: each output word of every plane is built in registers, stored once. */
+  for (int32_t e0 = 0; e0 < n; e0 += 32) {
+    const int32_t e1 = n - e0 < 32 ? n : e0 + 32;
+    const size_t word = (size_t)e0 >> 5;
+    uint32_t top = 0;
+    for (int32_t j = 0; j < k; j++) {
+      const uint32_t max = (1u << widths[j]) - 1u;
+      const unsigned start = (unsigned)starts[j];
+      uint32_t gw = 0, ew = 0;
+      for (int32_t e = e0; e < e1; e++) {
+        const uint32_t v = (uint32_t)(c[e] >> start) & max;
+        const size_t at = (size_t)e * (size_t)code_bits + (size_t)offsets[j] + v;
+        const uint32_t greater = v == max ? 0u : (code[at >> 5] >> (at & 31u)) & 1u;
+        const uint32_t below = v == 0 ? (uint32_t)one : (code[(at - 1) >> 5] >> ((at - 1) & 31u)) & 1u;
+        const unsigned shift = (unsigned)(e - e0);
+        gw |= greater << shift;
+        ew |= (below ^ greater) << shift;
+      }
+      g[(size_t)j * (size_t)w2 + word] = gw;
+      eq[(size_t)j * (size_t)w2 + word] = ew;
+    }
+    for (int32_t e = e0; e < e1; e++) {
+      top |= (1u ^ (uint32_t)((c[e] >> top_bit) & 1u)) << (unsigned)(e - e0);
+    }
+    flip[word] = top;
+  }
+  return NULL;
+bad:
+  napi_throw_range_error(env, NULL, "ring_kernel: comparisonLeaves arguments do not fit together");
+  return NULL;
+}
+
+
+/* comparisonFinish(opened, params, s, bit, c, rs, r, y): see the header comment. */
+static napi_value js_comparison_finish(napi_env env, napi_callback_info info) {
+  size_t argc = 8, nopened, nparams, ns, nbit, nc, nrs, nr, ny;
+  napi_value argv[8];
+  uint32_t *opened, *raw;
+  uint64_t *s, *bit, *c, *rs, *r, *y;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 8) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (opened, params, s, bit, c, rs, r, y)");
+    return NULL;
+  }
+  if (get_u32(env, argv[0], "opened", &opened, &nopened, napi_uint32_array) ||
+      get_u32(env, argv[1], "params", &raw, &nparams, napi_int32_array) ||
+      get_words(env, argv[2], "s", &s, &ns) || get_words(env, argv[3], "bit", &bit, &nbit) ||
+      get_words(env, argv[4], "c", &c, &nc) || get_words(env, argv[5], "rs", &rs, &nrs) ||
+      get_words(env, argv[6], "r", &r, &nr) || get_words(env, argv[7], "y", &y, &ny)) {
+    return NULL;
+  }
+  const int32_t *params = (const int32_t *)raw;
+  if (nparams != 5) goto bad;
+  const int32_t n = params[0], fused = params[1], first = params[2], q_at = params[3],
+                a_at = params[4];
+  const size_t values = fused ? 4 : 1, bits = nopened * 32;
+  const int product = ny != 0;
+  if (n < 0 || (fused != 0 && fused != 1) || (first != 0 && first != 1) || q_at < 0 ||
+      a_at < 0 || nbit != (size_t)n || ns < values * n || (size_t)a_at + n > bits ||
+      (fused && (size_t)q_at + n > bits) ||
+      (product && (ny != (size_t)n || nc < (size_t)n || nr < (size_t)n || nrs < values * n))) {
+    goto bad;
+  }
+  if ((product && overlaps(y, ny, bit, nbit)) || overlaps(bit, nbit, s, ns)) goto bad;
+  const uint64_t one = (uint64_t)first;
+#define RK_BIT(pos) ((opened[(size_t)(pos) >> 5] >> ((size_t)(pos) & 31u)) & 1u)
+  for (int32_t e = 0; e < n; e++) {
+    const size_t v = fused ? 2u * RK_BIT(e) + RK_BIT((size_t)q_at + e) : 0u;
+    const size_t at = v * (size_t)n + (size_t)e;
+    const uint32_t a = RK_BIT((size_t)a_at + e);
+    const uint64_t si = s[at];
+    bit[e] = a ? one - si : si;
+    if (product) {
+      const uint64_t ce = c[e], cs = ce * si;
+      y[e] = a ? (first ? ce : 0u) - cs - r[e] + rs[at] : cs - rs[at];
+    }
+  }
+#undef RK_BIT
+  return NULL;
+bad:
+  napi_throw_range_error(env, NULL, "ring_kernel: comparisonFinish arguments do not fit together");
+  return NULL;
+}
+
+
+/* truncationFinish(mine, other, rMsb, rHigh, first, f, y): see the header comment. */
+static napi_value js_truncation_finish(napi_env env, napi_callback_info info) {
+  size_t argc = 7, n, no, nm, nh, ny, first, f;
+  napi_value argv[7];
+  uint64_t *mine, *other, *msb, *high, *y;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (mine, other, rMsb, rHigh, first, f, y)");
+    return NULL;
+  }
+  if (get_words(env, argv[0], "mine", &mine, &n) || get_words(env, argv[1], "other", &other, &no) ||
+      get_words(env, argv[2], "rMsb", &msb, &nm) || get_words(env, argv[3], "rHigh", &high, &nh) ||
+      get_dim(env, argv[4], "first", &first) || get_dim(env, argv[5], "f", &f) ||
+      get_words(env, argv[6], "y", &y, &ny)) {
+    return NULL;
+  }
+  if (no != n || nm != n || nh != n || ny != n || first > 1 || f > 62) {
+    napi_throw_range_error(env, NULL, "ring_kernel: truncationFinish arguments do not fit together");
+    return NULL;
+  }
+  if (overlaps(y, ny, mine, n) || overlaps(y, ny, other, n) || overlaps(y, ny, msb, n) ||
+      overlaps(y, ny, high, n)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: y must not overlap the inputs");
+    return NULL;
+  }
+  const uint64_t offset = (uint64_t)1 << (62 - f), low = ~((uint64_t)1 << 63);
+  for (size_t e = 0; e < n; e++) {
+    const uint64_t c = mine[e] + other[e], c63 = c >> 63;
+    const uint64_t w = msb[e] * (1 - 2 * c63) + (first ? c63 : 0);
+    uint64_t out = (w << (63 - f)) - high[e];
+    if (first) out += ((c & low) >> f) - offset;
+    y[e] = out;
+  }
+  return NULL;
+}

@@ -1,0 +1,93 @@
+import { RunError } from '../errors.js';
+import { pickQueries } from '../mpc-sim/private-reconstructor/fidelity.js';
+import type { FidelityRow } from '../mpc-sim/private-reconstructor/fidelity-rows.js';
+import type { Shard } from '../models/rec-adv/train-users.js';
+import type { Row } from '../report/csv.js';
+
+/** Which test images a fidelity run queries. */
+export interface QuerySelection {
+  /** Number of images to pick (ignored with `all` or `images`). */
+  readonly queries: number;
+  readonly all: boolean;
+  /** spread: K images evenly spaced over the test set; first: the first K. */
+  readonly order: 'spread' | 'first';
+  /** Query exactly these test image ids (in test-set order) instead. */
+  readonly images?: ReadonlySet<string>;
+  readonly shard?: Shard;
+}
+
+/** The picked test positions of a selection and the suffix of its output files. */
+export interface SelectedQueries {
+  /** Positions in the test list, in test-set order. */
+  readonly picked: readonly number[];
+  /** `.images` with an image list, then `.shard-i-of-n` with a shard; '' otherwise. */
+  readonly suffix: string;
+}
+
+/**
+ * The positions of the test images (`testIds`, in test-set order) a fidelity run queries: the
+ * listed `images`, else `queries` (or `all`) picked by `order`; then, with a shard, every n-th of
+ * those starting at i.
+ */
+export function selectQueries(testIds: readonly string[], selection: QuerySelection): SelectedQueries {
+  const { images, shard } = selection;
+  const candidates =
+    images === undefined ? pickQueries(testIds.length, selection.all ? testIds.length : selection.queries, selection.order) : testIds.flatMap((id, q) => (images.has(id) ? [q] : []));
+  const picked = candidates.filter((_, i) => shard === undefined || i % shard.count === shard.index);
+  const suffix = `${images === undefined ? '' : '.images'}${shard === undefined ? '' : `.shard-${shard.index}-of-${shard.count}`}`;
+  return { picked, suffix };
+}
+
+/**
+ * The plaintext label of each image in `ids`, from the `privedge` rows of an identification
+ * run's `predictions.csv` (read from `path`).
+ * @throws RunError naming `path` if an image has no `privedge` prediction.
+ */
+export function plaintextLabels(rows: readonly Row[], ids: readonly string[], path: string): string[] {
+  const plaintext = new Map<string, string>();
+  for (const row of rows) {
+    if (row['system'] === 'privedge') plaintext.set(String(row['image']), String(row['predicted']));
+  }
+  return ids.map((id) => {
+    const label = plaintext.get(id);
+    if (label === undefined) throw new RunError(path, `no privedge prediction for test image '${id}'`);
+    return label;
+  });
+}
+
+/**
+ * The plaintext dissimilarity of each image in `ids` to each of `users` (in `users` order), from
+ * an identification run's `dissimilarity.csv` (read from `path`).
+ * @throws RunError naming `path` if a pair is missing.
+ */
+export function plaintextDissimilarities(rows: readonly Row[], ids: readonly string[], users: readonly string[], path: string): number[][] {
+  const mse = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    const image = String(row['image']);
+    let m = mse.get(image);
+    if (m === undefined) mse.set(image, (m = new Map()));
+    m.set(String(row['user']), Number(row['mse']));
+  }
+  return ids.map((id) =>
+    users.map((u) => {
+      const v = mse.get(id)?.get(u);
+      if (v === undefined) throw new RunError(path, `no dissimilarity of test image '${id}' for user '${u}'`);
+      return v;
+    }),
+  );
+}
+
+/**
+ * The rows an interrupted run with the same options recorded (`--resume`), by image id.
+ * @throws RunError naming `path` if a row's image is not among `ids` (other options wrote it).
+ */
+export function resumableRows(rows: readonly Row[], ids: readonly string[], path: string): Map<string, FidelityRow> {
+  const queried = new Set(ids);
+  const earlier = new Map<string, FidelityRow>();
+  for (const row of rows) {
+    const image = String(row['image']);
+    if (!queried.has(image)) throw new RunError(path, `test image '${image}' is not among this run's queries: it was written with other --queries/--order/--shard options`);
+    earlier.set(image, row as FidelityRow);
+  }
+  return earlier;
+}

@@ -1,0 +1,93 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIDELITY_COLUMNS, LAYER_COLUMNS } from '../mpc-sim/private-reconstructor/fidelity.js';
+import { parseCsvText, writeCsv } from '../report/csv.js';
+import { tempDir } from '../testing/fixtures.js';
+import { mergeShardFiles, readFinishedQueries, readImageList } from './shard-files.js';
+
+/** A synthetic prediction row of image `image` (agreeing unless told). */
+const row = (image: string, agree = true) => ({
+  image,
+  trueUser: 'u1',
+  plaintextPredicted: 'u1',
+  privatePredicted: agree ? 'u1' : 'u2',
+  agree,
+  plaintextMargin: 0.5,
+  maxDissimilarityError: 1e-6,
+  rounds: 10,
+  onlineBytes: 100,
+  onlineSeconds: 1,
+  offlineSeconds: 2,
+});
+const layer = (name: string, bytes: number) => ({ layer: name, rounds: 2, onlineBytesS0: bytes, onlineBytesS1: bytes, offlineBytesS0: 0, offlineBytesS1: 0, seconds: bytes / 100 });
+
+describe('sharded fidelity outputs', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let n = 0;
+  const folder = async () => {
+    const dir = join(tmp.dir, `run${n++}`);
+    await mkdir(dir);
+    return dir;
+  };
+  const shard = async (dir: string, i: number, of: number, images: string[], bytes: number) => {
+    await writeCsv(join(dir, `private_predictions.shard-${i}-of-${of}.csv`), images.map((m) => row(m)), FIDELITY_COLUMNS);
+    await writeCsv(join(dir, `private_cost_layers.shard-${i}-of-${of}.csv`), [layer('conv', bytes), layer('argmin', 2 * bytes)], LAYER_COLUMNS);
+  };
+  beforeAll(async () => {
+    tmp = await tempDir();
+  });
+  afterAll(async () => tmp.cleanup());
+
+  it('merges all shards into the unsuffixed files: rows shard by shard, layer costs weighted by queries', async () => {
+    const dir = await folder();
+    await shard(dir, 1, 2, ['b'], 400);
+    await shard(dir, 0, 2, ['a', 'c', 'e'], 100);
+    const merged = await mergeShardFiles(dir);
+    expect(merged.map((r) => r.image)).toEqual(['a', 'c', 'e', 'b']);
+    const predictions = parseCsvText(await readFile(join(dir, 'private_predictions.csv'), 'utf8'));
+    expect(predictions.map((r) => r['image'])).toEqual(['a', 'c', 'e', 'b']);
+    const layers = parseCsvText(await readFile(join(dir, 'private_cost_layers.csv'), 'utf8'));
+    // (3 * 100 + 1 * 400) / 4 = 175; argmin twice that.
+    expect(layers.map((l) => [l['layer'], l['onlineBytesS0'], l['seconds']])).toEqual([
+      ['conv', 175, 1.75],
+      ['argmin', 350, 3.5],
+    ]);
+  });
+
+  it('names a missing shard, a shard without layer costs, and a folder without shards; writes nothing then', async () => {
+    const dir = await folder();
+    await expect(mergeShardFiles(dir)).rejects.toThrow(`${join(dir, 'private_predictions.shard-0-of-N.csv')}: no shard outputs to merge`);
+    await shard(dir, 1, 3, ['b'], 1);
+    await shard(dir, 0, 3, ['a'], 1);
+    await expect(mergeShardFiles(dir)).rejects.toThrow('shard(s) 2 of 3 missing (found 0, 1)');
+    await writeCsv(join(dir, 'private_predictions.shard-2-of-3.csv'), [row('c')], FIDELITY_COLUMNS);
+    await expect(mergeShardFiles(dir)).rejects.toThrow(`${join(dir, 'private_cost_layers.shard-2-of-3.csv')}: missing: shard 2 of 3 has predictions but no layer costs`);
+    await expect(readFile(join(dir, 'private_predictions.csv'))).rejects.toThrow();
+  });
+
+  it('--merge --partial reads every finished query: final shard files, else their partial files (torn lines dropped), never the unsharded file of a sharded run', async () => {
+    const dir = await folder();
+    await expect(readFinishedQueries(dir)).rejects.toThrow(`${join(dir, 'private_predictions.csv')}: no finished queries yet`);
+    await shard(dir, 0, 2, ['a', 'c'], 1);
+    // Shard 0 finished (its partial file is ignored); shard 1 is running; a stale unsharded file.
+    await writeFile(join(dir, 'private_predictions.shard-0-of-2.partial.csv'), `${FIDELITY_COLUMNS.join(',')}\na,u1,u1,u1,true,0.5,0,1,1,1,1\n`);
+    const text = (await readFile(join(dir, 'private_predictions.shard-0-of-2.csv'), 'utf8')).split('\n');
+    await writeFile(join(dir, 'private_predictions.shard-1-of-2.partial.csv'), `${text[0]}\n${text[1]!.replace(/^a,/, 'b,')}\n${text[2]!.replace(/^c,/, 'd,').slice(0, 8)}`);
+    await writeCsv(join(dir, 'private_predictions.csv'), [row('zz')], FIDELITY_COLUMNS);
+    const rows = await readFinishedQueries(dir);
+    expect(rows.map((r) => r.image)).toEqual(['a', 'c', 'b']);
+  });
+
+  it('reads an image list (comments and blank lines skipped); names the file when missing, empty or listing an unknown id', async () => {
+    const dir = await folder();
+    const list = join(dir, 'images.txt');
+    await writeFile(list, '# two\nb\n\n  a  \n');
+    expect([...(await readImageList(list, new Set(['a', 'b', 'c'])))]).toEqual(['b', 'a']);
+    await expect(readImageList(join(dir, 'none.txt'), new Set())).rejects.toThrow(`${join(dir, 'none.txt')}: image list not found`);
+    await writeFile(list, '# nothing\n\n');
+    await expect(readImageList(list, new Set(['a']))).rejects.toThrow(`${list}: the image list is empty`);
+    await writeFile(list, 'a\nq\nr\n');
+    await expect(readImageList(list, new Set(['a']))).rejects.toThrow(`${list}: 2 listed image(s) are not test images of this run, e.g. 'q'`);
+  });
+});
