@@ -27,7 +27,7 @@ describe.each(TEST_DEALERS)('parallel (%s)', (_, makeDealer) => {
       ] as const),
     );
     expect(Array.from(reconstruct([p[0][0], p[1][0]]).data)).toEqual([1n, 1n, 0n, 0n, 0n]);
-    expect(Array.from(reconstruct([s[0][0], s[1][0]]).data)).toEqual([1n, 1n, 0n, 0n, 0n]);
+    expect(Array.from(reconstruct([s[0][0]!, s[1][0]!]).data)).toEqual([1n, 1n, 0n, 0n, 0n]);
     const prod = decode(FIXED16, reconstruct([p[0][1], p[1][1]]));
     values.forEach((v, i) => expect(Math.abs(prod[i]! - v)).toBeLessThanOrEqual(2 ** -15));
     expect(sc.rounds).toBe(4 + 3);
