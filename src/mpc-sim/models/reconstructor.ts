@@ -358,7 +358,7 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
         y = upsample(ctx, y, step.factor);
         break;
       case 'tanh':
-        y = await tanh(ctx, y, { tag, bits: bits.tanh, chunkBits });
+        y = await tanh(ctx, y, { tag, bits: bits.tanh, chunkBits, sharedOpening: settings.tanhSharedOpening });
         break;
     }
     if (options.onStep !== undefined) await options.onStep(step, y);

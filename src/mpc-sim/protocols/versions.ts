@@ -7,7 +7,8 @@ import { DEFAULT_CHUNK_BITS } from './drelu.js';
  * - `v1`: the tree argmin (6 ceil(log2 N) + 1 rounds), `instanceNorm` (15 or 16 rounds),
  *   4-bit comparison chunks everywhere;
  * - `v2`: `argminPairwise` (6 rounds, comparisons at l = 33, d = 8), `instanceNormV2` (11 or 12
- *   rounds); activations and tanh as v1 (same dealer material per element);
+ *   rounds), tanh with one opening for its 21 thresholds (160 fewer online bytes per element);
+ *   activations as v1 (same dealer material per element);
  * - `v2-d8`: v2 with 8-bit comparison chunks for the activations and tanh too: one round fewer
  *   per activation and for tanh, fewer online bytes, about twice the comparison material.
  */
@@ -28,6 +29,8 @@ export interface ProtocolSettings {
   readonly norm: 'v1' | 'v2';
   /** Chunk width d of the (Leaky)ReLU and tanh comparisons. */
   readonly activationChunkBits: number;
+  /** tanh opens its input once for its 21 thresholds (`dreluSharedMask`). */
+  readonly tanhSharedOpening: boolean;
 }
 
 /**
@@ -38,11 +41,11 @@ export interface ProtocolSettings {
 export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSettings {
   switch (version) {
     case 'v1':
-      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS };
+      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false };
     case 'v2':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true };
     case 'v2-d8':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8 };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true };
     default:
       throw new ProtocolError('protocol', `unknown protocol version '${String(version)}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
   }
