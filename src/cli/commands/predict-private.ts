@@ -7,6 +7,7 @@ import { toFloatImages } from '../../datasets/tensors.js';
 import { RunError, UsageError } from '../../errors.js';
 import { CryptoDealer } from '../../mpc-sim/dealer/stream-dealer.js';
 import { FIXED16, FIXED20 } from '../../mpc-sim/encoding/fixed-point.js';
+import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../../mpc-sim/protocols/versions.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRow, layerRows, pickQueries, runPrivateFidelity } from '../../mpc-sim/models/fidelity.js';
 import { fidelitySummaryLines, mergeFidelityShards, summarizeFidelityRows, type FidelityRow, type FidelityShard, type LayerRow } from '../../mpc-sim/models/fidelity-rows.js';
 import { createInProcessSession } from '../../mpc-sim/parties/in-process.js';
@@ -26,6 +27,7 @@ interface PredictPrivateArgs {
   order: 'spread' | 'first';
   fixed: number;
   validate: boolean;
+  protocol: ProtocolVersion;
   shard?: string;
   log: boolean;
   merge: boolean;
@@ -81,7 +83,8 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           type: 'boolean',
           default: false,
           describe: 'Debug: reveal every intermediate layer of every user and print its error against the plaintext layer',
-        }) as unknown as Argv<PredictPrivateArgs>,
+        })
+        .option('protocol', { choices: PROTOCOL_VERSIONS, default: 'v1' as ProtocolVersion, describe: 'Private-prediction protocol version (v1: the original; v2, v2-d8: fewer rounds, see docs/private-prediction-v2.md); do not mix versions in one run folder' }) as unknown as Argv<PredictPrivateArgs>,
     handler: async (args) => {
       const dir = resolve(args.run);
       if (args.merge && args.partial) {
@@ -184,6 +187,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
               {
                 plaintextDissimilarities: todo.map((q) => plaintextDissimilarities[q]!),
                 validate: args.validate,
+                protocol: args.protocol,
                 tick: async (r) => {
                   task.tick();
                   if (r === undefined) return;

@@ -3,6 +3,7 @@ import type { CostReport } from '../channel/cost-meter.js';
 import { costDiff } from '../channel/cost-meter.js';
 import { layerCosts, type LayerCost } from '../accounting/layers.js';
 import type { InProcessSession } from '../parties/in-process.js';
+import type { ProtocolVersion } from '../protocols/versions.js';
 import { enrolUser, privatePredict, type EnrolledUser } from './private-predict.js';
 import { readReconstructorWeights, type EnrolledStep } from './reconstructor.js';
 
@@ -50,6 +51,8 @@ export interface FidelityOptions {
   readonly validate?: boolean;
   /** Called after each enrolment, and after each query with its result (awaited, e.g. to record it). */
   readonly tick?: (query?: FidelityQuery) => void | Promise<void>;
+  /** Protocol version (`protocols/versions.ts`); default `v1`. */
+  readonly protocol?: ProtocolVersion;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function runPrivateFidelity(
       const p = await privatePredict(session, enrolled, query, {
         ...(options.plaintextDissimilarities === undefined ? {} : { revealDissimilarities: true }),
         ...(validate === undefined ? {} : { validate }),
+        ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
       });
       const cost = costDiff(session.meter.report(), before);
       total = total === undefined ? cost : sumCosts(total, cost);
