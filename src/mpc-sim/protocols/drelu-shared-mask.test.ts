@@ -32,7 +32,7 @@ describe.each(TEST_DEALERS)('dreluSharedMask (%s)', (_, makeDealer) => {
         random.fill(w);
         const xs = Array.from(w, (v, i) => (i % 4 === 0 ? BigInt(i % 9) - 4n : BigInt.asIntN(64, v) >> 34n));
         const offsets = Array.from({ length: 21 }, (_, k) => BigInt(k - 10) * 3n + (k % 2 === 0 ? 0n : 1n << 20n));
-        const x = share(fromSigned(xs, [n]), testRandom(`shared-share-${n}`));
+        const x = share(fromSigned(xs, n === 130 ? [1, 2, 65] : [n]), testRandom(`shared-share-${n}`)); // any shape
         const { session } = testSession(makeDealer);
         const { results, cost } = await session.measure((ctx) => dreluSharedMask(ctx, x[ctx.party], offsets, { bits, chunkBits, tag: 'm' }));
         const got = reconstruct(results).data;

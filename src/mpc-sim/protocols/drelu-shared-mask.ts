@@ -45,7 +45,7 @@ export async function dreluSharedMask(ctx: PartyContext, x: Share, offsets: read
   const layout = comparisonLayout(total, keyOptions);
   const key = await ctx.dealer.comparisonKey([total], tag, keyOptions);
 
-  const cMine = add(x.ring, new RingTensor([n], key.r.ring.data.slice(0, n)));
+  const cMine = add(new RingTensor([n], x.ring.data), new RingTensor([n], key.r.ring.data.slice(0, n))); // x of any shape, flat
   const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
   const c = add(cMine, cOther!).data;
   const all = new RingTensor([total]);
