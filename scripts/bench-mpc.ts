@@ -4,9 +4,11 @@
  * enrolled users: online and offline time per query, online bytes and rounds, dealer bytes,
  * the plaintext (TF.js) time of the same prediction, LAN / WAN estimates (compute + rounds x RTT +
  * bytes / bandwidth) and, for the largest N of each width, the per-layer breakdown.
- * Targets (gf = 32, N = 33, 2 cores): online <= 2 s, online bytes <= 150 MB, <= 250 rounds.
+ * Targets (issue 18; gf = 32, N = 33, 2 cores): online <= 1.5 s, online bytes <= 150 MB, <= 120 rounds.
+ * Every protocol version in `--protocol` (default v1, v2 and v2-d8, see `protocols/versions.ts`)
+ * runs on the same models and query, so old and new print side by side, with the ratios.
  *
- *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--fixed-point-bits 20] [--out results/bench]
+ *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--protocol v1,v2,v2-d8] [--fixed-point-bits 20] [--out results/bench]
  *
  * See `measurePrivateQuery` for how offline and online work are separated. Weights are seeded
  * and untrained: costs do not depend on their values.
@@ -15,7 +17,9 @@ import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
+import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../src/mpc-sim/protocols/versions.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
+import { loadavg } from 'node:os';
 import { initTensorflow } from '../src/models/runtime.js';
 import { writeCsv } from '../src/report/csv.js';
 
@@ -36,24 +40,29 @@ const counts = listFlag('--users', [1, 8, 33]);
 const fixed = Number(flag('--fixed-point-bits') ?? 20);
 if (fixed !== 16 && fixed !== 20) throw new Error('--fixed-point-bits must be 16 or 20');
 const out = flag('--out');
+const protocols = (flag('--protocol') ?? PROTOCOL_VERSIONS.join(',')).split(',') as ProtocolVersion[];
+for (const p of protocols) if (!PROTOCOL_VERSIONS.includes(p)) throw new Error(`--protocol: unknown version '${p}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
 
 const backend = await initTensorflow('wasm');
 const kernel = ringKernelInfo();
 console.log(`bench:mpc — ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
+console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (online times are wall clock: unreliable under load; rounds and bytes are exact)`);
 console.log(`ring kernel: ${kernel.kind}${kernel.isa === undefined ? '' : ` (${kernel.isa})`}${kernel.reason === undefined ? '' : ` — ${kernel.reason}`}; plaintext backend: ${backend.name}; fixed point f = ${fixed}`);
 console.log('');
 
 const MB = 1e6;
-const header = ['gf', 'N', 'params', 'online s', 'offline s', 'rounds', 'online MB', 'offline MB', 'plaintext ms', 'LAN s', 'WAN s', 'agree'];
+const header = ['protocol', 'gf', 'N', 'params', 'online s', 'offline s', 'rounds', 'online MB', 'offline MB', 'plaintext ms', 'LAN s', 'WAN s', 'agree'];
 console.log(header.join('\t'));
 const rows: QueryMeasurement[] = [];
 for (const gf of widths) {
   for (const users of counts) {
-    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7 });
+   for (const protocol of protocols) {
+    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol });
     rows.push(m);
     const bytes = m.onlineBytes[0] + m.onlineBytes[1];
     console.log(
       [
+        protocol,
         gf,
         users,
         m.parameters,
@@ -68,39 +77,55 @@ for (const gf of widths) {
         m.agrees ? 'yes' : 'no',
       ].join('\t'),
     );
+   }
+  }
+}
+
+const base = protocols[0]!;
+if (protocols.length > 1) {
+  console.log('');
+  console.log(`ratios to ${base} (same gf and N): rounds, online bytes, dealer bytes, online time`);
+  for (const r of rows) {
+    if (r.protocol === base) continue;
+    const b = rows.find((x) => x.protocol === base && x.gf === r.gf && x.users === r.users)!;
+    const ratio = (a: number, c: number): string => (a / c).toFixed(3);
+    const sum = (p: readonly [number, number]): number => p[0] + p[1];
+    console.log(`  ${r.protocol} gf ${r.gf} N ${r.users}: rounds ${r.rounds}/${b.rounds} = ${ratio(r.rounds, b.rounds)}, online MB ${ratio(sum(r.onlineBytes), sum(b.onlineBytes))}, dealer MB ${ratio(sum(r.offlineBytes), sum(b.offlineBytes))}, online s ${ratio(r.onlineSeconds, b.onlineSeconds)}`);
   }
 }
 
 console.log('');
 for (const gf of widths) {
-  const largest = rows.filter((r) => r.gf === gf).sort((a, b) => b.users - a.users)[0]!;
-  console.log(`per-layer breakdown, gf = ${gf}, N = ${largest.users} (online MB both parties, rounds, compute s, dealer MB):`);
+ for (const protocol of protocols) {
+  const largest = rows.filter((r) => r.gf === gf && r.protocol === protocol).sort((a, b) => b.users - a.users)[0]!;
+  console.log(`per-layer breakdown, ${protocol}, gf = ${gf}, N = ${largest.users} (online MB both parties, rounds, compute s, dealer MB):`);
   for (const l of largest.layers) {
     console.log(`  ${l.layer.padEnd(22)} ${((l.onlineBytes[0] + l.onlineBytes[1]) / MB).toFixed(2).padStart(9)} MB ${String(l.rounds).padStart(4)} rounds ${l.seconds.toFixed(3).padStart(8)} s ${((l.offlineBytes[0] + l.offlineBytes[1]) / MB).toFixed(1).padStart(9)} MB`);
   }
+ }
 }
 
-const target = rows.find((r) => r.gf === 32 && r.users === 33);
-if (target !== undefined) {
+for (const target of rows.filter((r) => r.gf === 32 && r.users === 33)) {
   const bytes = (target.onlineBytes[0] + target.onlineBytes[1]) / MB;
   console.log('');
-  console.log(`targets (gf 32, N 33): online ${target.onlineSeconds.toFixed(2)} s (<= 2: ${target.onlineSeconds <= 2 ? 'met' : 'missed'}), ` +
-    `${bytes.toFixed(1)} MB (<= 150: ${bytes <= 150 ? 'met' : 'missed'}), ${target.rounds} rounds (<= 250: ${target.rounds <= 250 ? 'met' : 'missed'})`);
+  console.log(`targets (${target.protocol}, gf 32, N 33): online ${target.onlineSeconds.toFixed(2)} s (<= 1.5: ${target.onlineSeconds <= 1.5 ? 'met' : 'missed'}), ` +
+    `${bytes.toFixed(1)} MB (<= 150: ${bytes <= 150 ? 'met' : 'missed'}), ${target.rounds} rounds (<= 120: ${target.rounds <= 120 ? 'met' : 'missed'})`);
 }
+console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 if (out !== undefined) {
   await mkdir(out, { recursive: true });
   await writeCsv(
     join(out, 'mpc_cost.csv'),
     rows.map((r) => ({
-      gf: r.gf, users: r.users, parameters: r.parameters, onlineSeconds: r.onlineSeconds, offlineSeconds: r.offlineSeconds, rounds: r.rounds,
+      protocol: r.protocol, gf: r.gf, users: r.users, parameters: r.parameters, onlineSeconds: r.onlineSeconds, offlineSeconds: r.offlineSeconds, rounds: r.rounds,
       onlineBytes: r.onlineBytes[0] + r.onlineBytes[1], offlineBytes: r.offlineBytes[0] + r.offlineBytes[1], plaintextSeconds: r.plaintextSeconds,
       lanSeconds: r.estimates['LAN']!, wanSeconds: r.estimates['WAN']!, enrolSeconds: r.enrolSeconds, enrolBytes: r.enrolBytes,
     })),
   );
   await writeCsv(
     join(out, 'mpc_cost_layers.csv'),
-    rows.flatMap((r) => r.layers.map((l) => ({ gf: r.gf, users: r.users, layer: l.layer, rounds: l.rounds, onlineBytes: l.onlineBytes[0] + l.onlineBytes[1], offlineBytes: l.offlineBytes[0] + l.offlineBytes[1], seconds: l.seconds }))),
+    rows.flatMap((r) => r.layers.map((l) => ({ protocol: r.protocol, gf: r.gf, users: r.users, layer: l.layer, rounds: l.rounds, onlineBytes: l.onlineBytes[0] + l.onlineBytes[1], offlineBytes: l.offlineBytes[0] + l.offlineBytes[1], seconds: l.seconds }))),
   );
   console.log(`wrote ${join(out, 'mpc_cost.csv')} and mpc_cost_layers.csv`);
 }

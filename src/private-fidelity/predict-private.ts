@@ -6,6 +6,7 @@ import { prepareDataset, type PreparedDataset } from '../datasets/prepare.js';
 import { toFloatImages } from '../datasets/tensors.js';
 import { RunError } from '../errors.js';
 import type { FixedPointBits } from '../mpc-sim/encoding/fixed-point.js';
+import type { ProtocolVersion } from '../mpc-sim/protocols/versions.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRow, layerRows, runPrivateFidelity, type FidelityQuery, type FidelityResult } from '../mpc-sim/private-reconstructor/fidelity.js';
 import { fidelitySummaryLines, summarizeFidelityRows, type FidelityRow } from '../mpc-sim/private-reconstructor/fidelity-rows.js';
 import { ringKernelInfo } from '../mpc-sim/ring/native-kernel.js';
@@ -29,6 +30,8 @@ export interface PredictPrivateOptions {
   readonly imagesFile?: string;
   readonly shard?: Shard;
   readonly fixedPointBits: FixedPointBits;
+  /** Protocol version (`src/mpc-sim/protocols/versions.ts`); default `v1`. */
+  readonly protocol?: ProtocolVersion;
   readonly validate: boolean;
   readonly resume: boolean;
   /** Print one line per finished query. */
@@ -152,6 +155,7 @@ export async function predictPrivate(options: PredictPrivateOptions, io: Fidelit
           {
             plaintextDissimilarities: todo.map((k) => q.dissimilarities[k]!),
             validate: options.validate,
+            ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
             tick: async (r) => {
               task.tick();
               if (r !== undefined) await record(r);

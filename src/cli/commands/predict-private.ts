@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { FIXED_POINT_BITS, type FixedPointBits } from '../../mpc-sim/encoding/fixed-point.js';
+import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../../mpc-sim/protocols/versions.js';
 import type { CliContext } from '../context.js';
 import { parseShard } from './shared.js';
 
@@ -12,6 +13,7 @@ interface PredictPrivateArgs {
   order: 'spread' | 'first';
   fixedPointBits: FixedPointBits;
   validate: boolean;
+  protocol: ProtocolVersion;
   shard?: string;
   log: boolean;
   merge: boolean;
@@ -66,7 +68,8 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           type: 'boolean',
           default: false,
           describe: 'Debug: reveal every intermediate layer of every user and print its error against the plaintext layer',
-        }) as unknown as Argv<PredictPrivateArgs>,
+        })
+        .option('protocol', { choices: PROTOCOL_VERSIONS, default: 'v1' as ProtocolVersion, describe: 'Private-prediction protocol version (v1: the original; v2, v2-d8: fewer rounds, see docs/private-prediction-v2.md); do not mix versions in one run folder' }) as unknown as Argv<PredictPrivateArgs>,
     handler: async (args) => {
       const print = (line: string): void => void ctx.stdout.write(`${line}\n`);
       if (args.partial && !args.merge) throw new UsageError('--partial only goes with --merge');
@@ -83,6 +86,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           ...(args.images === undefined ? {} : { imagesFile: args.images }),
           ...(shard === undefined ? {} : { shard }),
           fixedPointBits: args.fixedPointBits,
+          protocol: args.protocol,
           validate: args.validate,
           resume: args.resume,
           log: args.log,

@@ -5,6 +5,7 @@ import { layerCosts, type LayerCost } from '../accounting/layers.js';
 import type { FixedPointBits } from '../encoding/fixed-point.js';
 import { privatePredict } from './private-predict.js';
 import { enrolUsers, openPrivateSession } from './private-session.js';
+import type { ProtocolVersion } from '../protocols/versions.js';
 import type { EnrolledStep } from './reconstructor.js';
 
 /** A dissimilarity error above this is not precision loss but a failed (wrapped) truncation or overflow. */
@@ -51,6 +52,8 @@ export interface FidelityOptions {
   readonly validate?: boolean;
   /** Called after each enrolment, and after each query with its result (awaited, e.g. to record it). */
   readonly tick?: (query?: FidelityQuery) => void | Promise<void>;
+  /** Protocol version (`protocols/versions.ts`); default `v1`. */
+  readonly protocol?: ProtocolVersion;
 }
 
 /**
@@ -95,6 +98,7 @@ export async function runPrivateFidelity(
       const p = await privatePredict(session, enrolled, query, {
         ...(options.plaintextDissimilarities === undefined ? {} : { revealDissimilarities: true }),
         ...(validate === undefined ? {} : { validate }),
+        ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
       });
       const cost = costDiff(session.meter.report(), before);
       total = total === undefined ? cost : sumCosts(total, cost);

@@ -8,6 +8,7 @@ import { CryptoDealer } from '../dealer/crypto-dealer.js';
 import type { FixedPointBits } from '../encoding/fixed-point.js';
 import { privatePredict } from './private-predict.js';
 import { enrolUsers, openPrivateSession } from './private-session.js';
+import type { ProtocolVersion } from '../protocols/versions.js';
 import { SeededRandom } from '../ring/random.js';
 
 /** What {@link measurePrivateQuery} measures. */
@@ -22,10 +23,13 @@ export interface QueryMeasurementOptions {
   readonly fixedPointBits: FixedPointBits;
   /** Seed of the weights and the query (the dealer and the sharing use node:crypto). */
   readonly seed: number;
+  /** Protocol version; default `v1`. */
+  readonly protocol?: ProtocolVersion;
 }
 
 /** Per-query figures of one measured configuration. */
 export interface QueryMeasurement {
+  readonly protocol: ProtocolVersion;
   readonly gf: number;
   readonly users: number;
   readonly parameters: number;
@@ -75,16 +79,17 @@ export async function measurePrivateQuery(options: QueryMeasurementOptions): Pro
 
     dealer.mode = 'record';
     dealer.generationSeconds = 0;
-    await privatePredict(session, enrolled, new Float32Array(query.length));
+    await privatePredict(session, enrolled, new Float32Array(query.length), { protocol: options.protocol ?? 'v1' });
     const generation = dealer.generationSeconds;
     dealer.mode = 'replay';
-    const p = await privatePredict(session, enrolled, query);
+    const p = await privatePredict(session, enrolled, query, { protocol: options.protocol ?? 'v1' });
 
     const plain = plaintextPrediction(models, query, options.shape);
     const cost: CostReport = p.cost;
     const estimates: Record<string, number> = {};
     for (const profile of NETWORK_PROFILES) estimates[profile.name] = estimateSeconds({ computeSeconds: p.onlineSeconds, rounds: cost.rounds, bytes: cost.onlineBytes }, profile);
     return {
+      protocol: options.protocol ?? 'v1',
       gf: options.gf,
       users: options.users,
       parameters: models[0]!.countParams(),

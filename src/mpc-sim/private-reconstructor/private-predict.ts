@@ -4,9 +4,11 @@ import { decode, encode, encodeScalar } from '../encoding/fixed-point.js';
 import type { InProcessSession } from '../parties/in-process.js';
 import { runLockstep } from '../parties/lockstep.js';
 import { argmin, mse } from '../protocols/argmin.js';
+import { argminPairwise } from '../protocols/argmin-pairwise.js';
 import type { Conv2dQueryMaterial } from '../protocols/conv2d.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
+import { protocolSettings, type ProtocolVersion } from '../protocols/versions.js';
 import { concatShares } from '../protocols/shared-vector.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';
 import { reshapeShare } from '../sharing/linear.js';
@@ -50,6 +52,8 @@ export interface PrivatePredictOptions {
    * step) and pass it, decoded, to this callback.
    */
   readonly validate?: (user: number, step: EnrolledStep, values: Float64Array) => void;
+  /** Protocol version (`protocols/versions.ts`); default `v1`. */
+  readonly protocol?: ProtocolVersion;
 }
 
 /** What one private prediction reveals, and what it cost. */
@@ -89,7 +93,8 @@ type Materials = [Map<string, Conv2dQueryMaterial>[], Map<string, Conv2dQueryMat
  * option asks for more.
  *
  * Cost: in lockstep, the rounds of ONE reconstructor evaluation and one `mse` (3 rounds) plus
- * argmin (6 ceil(log2 N) + 1 rounds, + 5 with a threshold), the bytes of all N; measured on the
+ * argmin (6 ceil(log2 N) + 1 rounds, + 5 with a threshold; protocol v2: `argminPairwise`, 6 rounds
+ * with or without), the bytes of all N; measured on the
  * session's meter.
  * @throws ProtocolError if no user is enrolled or the users' input shapes differ from the query.
  */
@@ -117,11 +122,17 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   const afterOffline = session.meter.report();
   session.meter.markIdle();
 
-  const errors = await userErrors(session, users, x, imageShape, materials, lockstep, options.validate);
+  const settings = protocolSettings(options.protocol);
+  const errors = await userErrors(session, users, x, imageShape, materials, lockstep, options.validate, settings.version);
   const results = await session.run(async (ctx) => {
     const values = reshapeShare(concatShares(...errors[ctx.party]), [1, users.length]);
     const revealed = options.revealDissimilarities === true ? decode(encoding, await reveal(ctx, values, 'debug/dissimilarities')) : undefined;
-    return { ...(await argmin(ctx, values, threshold === undefined ? {} : { threshold })), revealed };
+    const argminOptions = {
+      ...(threshold === undefined ? {} : { threshold }),
+      ...(settings.argminBits === undefined ? {} : { bits: settings.argminBits }),
+      ...(settings.argminChunkBits === undefined ? {} : { chunkBits: settings.argminChunkBits }),
+    };
+    return { ...(await (settings.argmin === 'pairwise' ? argminPairwise : argmin)(ctx, values, argminOptions)), revealed };
   });
   const t2 = performance.now();
   const cost = costDiff(session.meter.report(), start);
@@ -160,6 +171,7 @@ async function userErrors(
   materials: Materials,
   lockstep: boolean,
   validate: PrivatePredictOptions['validate'],
+  protocol: ProtocolVersion,
 ): Promise<[Share[], Share[]]> {
   const encoding = session.contexts[0].encoding;
   const evaluateUser = async (ctx: PartyContext, user: number, tagPrefix: string): Promise<Share> => {
@@ -172,7 +184,7 @@ async function userErrors(
             if (ctx.party === 0) validate(user, step, decode(encoding, values));
           };
     const rec = reshapeShare(
-      await evaluateReconstructor(ctx, users[user]![ctx.party], xi, { tagPrefix, materials: materials[ctx.party][user], ...(onStep === undefined ? {} : { onStep }) }),
+      await evaluateReconstructor(ctx, users[user]![ctx.party], xi, { tagPrefix, materials: materials[ctx.party][user], protocol, ...(onStep === undefined ? {} : { onStep }) }),
       imageShape,
     );
     return mse(ctx, xi, rec, tagPrefix === '' ? 'mse' : `${tagPrefix}/mse`);

@@ -4,9 +4,11 @@ import { encode, type FixedPointEncoding } from '../encoding/fixed-point.js';
 import { conv2d, conv2dOnline, enrolConv2d, prepareConv2d, type Conv2dQueryMaterial, type ConvTruncation, type EnrolledConv2d } from '../protocols/conv2d.js';
 import type { PartyContext } from '../protocols/context.js';
 import { instanceNorm } from '../protocols/instance-norm.js';
+import { instanceNormV2 } from '../protocols/instance-norm-v2.js';
 import { leakyRelu, relu } from '../protocols/relu.js';
 import { tanh } from '../protocols/tanh.js';
 import { upsample } from '../protocols/upsample.js';
+import { protocolSettings, type ProtocolVersion } from '../protocols/versions.js';
 import { convGeometry, type Padding } from '../ring/im2col.js';
 import type { RingRandom } from '../ring/random.js';
 import { share, type Share } from '../sharing/share.js';
@@ -281,6 +283,8 @@ export interface EvaluateOptions {
   readonly materials?: ReadonlyMap<string, Conv2dQueryMaterial>;
   /** Called with each step's output (e.g. to reveal it in a debug run); its cost counts. */
   readonly onStep?: (step: EnrolledStep, output: Share) => Promise<void>;
+  /** Protocol version (`protocols/versions.ts`); default `v1`. */
+  readonly protocol?: ProtocolVersion;
 }
 
 /**
@@ -330,6 +334,9 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
   let y = x;
   const prefix = options.tagPrefix ?? enrolled.modelId;
   const bits = activationCompareBits(ctx.encoding);
+  const settings = protocolSettings(options.protocol);
+  const chunkBits = settings.activationChunkBits;
+  const norm = settings.norm === 'v2' ? instanceNormV2 : instanceNorm;
   for (const step of enrolled.steps) {
     const tag = prefix === '' ? step.name : `${prefix}/${step.name}`;
     switch (step.kind) {
@@ -339,19 +346,19 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
         break;
       }
       case 'lrelu':
-        y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag, bits: bits.relu })).y;
+        y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag, bits: bits.relu, chunkBits })).y;
         break;
       case 'relu':
-        y = (await relu(ctx, y, { tag, bits: bits.relu })).y;
+        y = (await relu(ctx, y, { tag, bits: bits.relu, chunkBits })).y;
         break;
       case 'norm':
-        y = await instanceNorm(ctx, y, step.gamma, step.beta, { epsilon: step.epsilon, tag });
+        y = await norm(ctx, y, step.gamma, step.beta, { epsilon: step.epsilon, tag });
         break;
       case 'upsample':
         y = upsample(ctx, y, step.factor);
         break;
       case 'tanh':
-        y = await tanh(ctx, y, { tag, bits: bits.tanh });
+        y = await tanh(ctx, y, { tag, bits: bits.tanh, chunkBits, sharedOpening: settings.tanhSharedOpening });
         break;
     }
     if (options.onStep !== undefined) await options.onStep(step, y);

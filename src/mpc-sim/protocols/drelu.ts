@@ -133,13 +133,13 @@ export async function dreluParts(ctx: PartyContext, x: Share, options: CompareOp
 }
 
 /** A group of chunks: shares of G = [c < r] and E = [c = r] over its bits, one plane each. */
-interface Group {
+export interface Group {
   readonly g: Uint32Array;
   readonly e: Uint32Array;
 }
 
 /** Step 3: the leaves, and the public plane 1 XOR c_t that S0 folds into a. */
-function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, code: Uint32Array): { groups: Group[]; topFlip: Uint32Array } {
+export function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, code: Uint32Array): { groups: Group[]; topFlip: Uint32Array } {
   const { size: n, codeBits, chunks } = layout;
   const w2 = 2 * layout.planeWords;
   const k = chunks.length;
@@ -186,7 +186,7 @@ function leavesTs(cw: Uint32Array, code: Uint32Array, params: Int32Array, g: Uin
 }
 
 /** Step 4, one level: pairs (2p, 2p + 1) merged with 2p - 1 ANDs in one round. */
-async function combineLevel(ctx: PartyContext, tag: string, groups: Group[], triples: Uint32Array, w2: number): Promise<Group[]> {
+export async function combineLevel(ctx: PartyContext, tag: string, groups: Group[], triples: Uint32Array, w2: number): Promise<Group[]> {
   const pairs = Math.floor(groups.length / 2);
   const xs: Uint32Array[] = [];
   const ys: Uint32Array[] = [];
@@ -246,7 +246,7 @@ async function andPlanes(ctx: PartyContext, label: string, xs: Uint32Array[], ys
  * Step 5: the last AND with its output as arithmetic shares (and the product with x). Fused:
  * open p = E_hi ^ alpha, q = G_lo ^ beta, a' = a ^ t; otherwise (one group left) only a'.
  */
-async function finish(
+export async function finish(
   ctx: PartyContext,
   tag: string,
   layout: ComparisonLayout,

@@ -29,8 +29,9 @@ const ENCODINGS: [string, FixedPointEncoding][] = [
 
 describe.each(TEST_DEALERS)('tanh (%s)', (_, makeDealer) => {
   // l = 64 (the default) and l = 33, the width the reconstructor uses (x - t_k for encodable x).
-  describe.each(ENCODINGS.flatMap(([name, enc]) => [64, 33].map((bits) => [name, enc, bits] as const)))('%s, l = %i', (_name, enc, bits) => {
-    it('is within 5e-7 + 3 ulp of tanh on a dense grid and the edges, at drelu + 6 rounds and drelu(21 n) + 144n bytes', async () => {
+  // sharedOpening: x opened once for the 21 thresholds (`dreluSharedMask`), 160n bytes fewer.
+  describe.each(ENCODINGS.flatMap(([name, enc]) => [64, 33].flatMap((bits) => [false, true].map((shared) => [`${name}, l = ${bits}, shared opening ${shared}`, enc, bits, shared] as const))))('%s', (_name, enc, bits, shared) => {
+    it('is within 5e-7 + 3 ulp of tanh on a dense grid and the edges, at drelu + 6 rounds and drelu(21 n) + 144n (- 160n shared) bytes', async () => {
       const { session } = testSession(makeDealer, enc);
       const f = enc.fracBits;
       const { maxEncoded, ulp } = encodingBounds(enc);
@@ -39,7 +40,7 @@ describe.each(TEST_DEALERS)('tanh (%s)', (_, makeDealer) => {
       const edges = [0n, 1n, -1n, 2n, -2n, maxEncoded - 1n, -(maxEncoded - 1n), 1000n << BigInt(f), -(1000n << BigInt(f))];
       const xs = fromSigned([...edges, ...grid]);
       const x = share(xs, testRandom(`tanh-${f}`));
-      const { results, cost } = await session.measure((ctx) => tanh(ctx, x[ctx.party], { bits }));
+      const { results, cost } = await session.measure((ctx) => tanh(ctx, x[ctx.party], { bits, sharedOpening: shared }));
       const y = toSigned(reconstruct([results[0], results[1]]));
       let maxError = 0;
       let maxModel = 0;
@@ -57,7 +58,9 @@ describe.each(TEST_DEALERS)('tanh (%s)', (_, makeDealer) => {
       const layout = comparisonLayout(TANH_THRESHOLDS * n, { bits, chunkBits: 4, product: false, fuseLastAnd: true });
       // drelu: 1 + ceil(log2 ceil((l - 1) / 4)) rounds (5 at l = 64, 4 at l = 33).
       expect(cost.rounds).toBe(bits === 64 ? 11 : 10);
-      expect(cost.onlineBytes).toEqual([8 * layout.onlineWordsPerParty + 144 * n, 8 * layout.onlineWordsPerParty + 144 * n]);
+      const bytes = 8 * layout.onlineWordsPerParty + 144 * n - (shared ? 160 * n : 0);
+      expect(cost.onlineBytes).toEqual([bytes, bytes]);
+      expect(cost.offlineBytes[0]).toBe(8 * layout.offlineWordsPerParty + 24 * 11 * n); // 7n triples, 4n truncation pairs
       expect(cost.reveals).toBe(0);
     });
   });

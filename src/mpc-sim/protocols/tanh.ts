@@ -5,6 +5,7 @@ import { reshapeShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
 import { drelu, type CompareOptions } from './drelu.js';
+import { dreluSharedMask } from './drelu-shared-mask.js';
 import { mul } from './mul.js';
 import { concatShares } from './shared-vector.js';
 import { truncateWithDealer } from './truncate.js';
@@ -89,6 +90,15 @@ function interpolate(xs: readonly number[], ys: readonly number[]): number[] {
   return a.map((row, i) => row[n]! / row[i]!);
 }
 
+/** Options of {@link tanh}. */
+export interface TanhOptions extends CompareOptions {
+  /**
+   * Open x once for all 21 thresholds (`dreluSharedMask`): same rounds and material, 8 x 20 = 160
+   * fewer online bytes per element per party. Default false (one opening per threshold).
+   */
+  readonly sharedOpening?: boolean;
+}
+
 /**
  * tanh on fixed-point shares by a piecewise degree-4 polynomial ({@link tanhPieces}): the piece is
  * found by one batched comparison, its centre and coefficients are selected linearly from the
@@ -112,10 +122,11 @@ function interpolate(xs: readonly number[], ys: readonly number[]): number[] {
  *
  * Cost: `drelu` of 21 n elements (d = 4; l = 64: 5 rounds, about 14.6 x 21 = 307 bytes per element
  * per party; l = 33, enough for x - t_k with x encodable and what the reconstructor uses: 4 rounds,
- * 10.9 x 21 = 228 bytes) + 6 rounds and 144 n bytes per party: 11 rounds (10 at l = 33).
+ * 10.9 x 21 = 228 bytes; with `sharedOpening`, 68 bytes) + 6 rounds and 144 n bytes per party: 11
+ * rounds (10 at l = 33).
  * @throws ProtocolError if f < 11 or f > 24, or a share is not the caller's.
  */
-export async function tanh(ctx: PartyContext, x: Share, options: CompareOptions = {}): Promise<Share> {
+export async function tanh(ctx: PartyContext, x: Share, options: TanhOptions = {}): Promise<Share> {
   const tag = options.tag ?? 'tanh';
   assertOwnShares(ctx, tag, x);
   const f = ctx.encoding.fracBits;
@@ -123,12 +134,18 @@ export async function tanh(ctx: PartyContext, x: Share, options: CompareOptions 
   const pieces = tanhPieces();
   const k = pieces.length - 1; // thresholds: the lower ends of pieces 1..K
   const n = x.size;
-  const z = new BigUint64Array(k * n);
-  for (let j = 0; j < k; j++) {
-    const shift = ctx.party === 0 ? BigInt(Math.round(pieces[j + 1]!.lo * 1024)) << BigInt(f - 10) : 0n;
-    for (let i = 0; i < n; i++) z[j * n + i] = BigInt.asUintN(64, x.ring.data[i]! - shift);
+  const offsets = Array.from({ length: k }, (_, j) => BigInt(Math.round(pieces[j + 1]!.lo * 1024)) << BigInt(f - 10));
+  const { sharedOpening, ...compareOptions } = options;
+  let b: BigUint64Array;
+  if (sharedOpening === true) b = (await dreluSharedMask(ctx, x, offsets, { ...compareOptions, tag: `${tag}/pieces` })).ring.data;
+  else {
+    const z = new BigUint64Array(k * n);
+    for (let j = 0; j < k; j++) {
+      const shift = ctx.party === 0 ? offsets[j]! : 0n;
+      for (let i = 0; i < n; i++) z[j * n + i] = BigInt.asUintN(64, x.ring.data[i]! - shift);
+    }
+    b = (await drelu(ctx, new Share(ctx.party, new RingTensor([k * n], z)), { ...compareOptions, tag: `${tag}/pieces` })).ring.data;
   }
-  const b = (await drelu(ctx, new Share(ctx.party, new RingTensor([k * n], z)), { ...options, tag: `${tag}/pieces` })).ring.data;
 
   // Selection as one ring matrix product (step 2): with d_j = b_(j-1) - b_j, sum_j d_j v_j =
   // [party 0] v_0 + sum_(j<K) b_j (v_(j+1) - v_j), for v = the centres and each coefficient.

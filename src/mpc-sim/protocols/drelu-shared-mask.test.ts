@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonLayout } from '../dealer/comparison-key.js';
+import { fromSigned } from '../ring/ring-tensor.js';
+import { reconstruct, share } from '../sharing/share.js';
+import { drelu } from './drelu.js';
+import { dreluSharedMask, tileBits } from './drelu-shared-mask.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
+
+describe('tileBits', () => {
+  it('repeats the first `bits` bits at every offset, ignoring bits beyond them', () => {
+    const src = Uint32Array.of(0xffffffff, 0b1011 | 0xfffffff0 << 4);
+    for (const bits of [1, 5, 31, 32, 36]) {
+      const out = tileBits(src, bits, 3, 4);
+      for (let i = 0; i < 128; i++) {
+        const want = i < 3 * bits ? (src[(i % bits) >>> 5]! >>> (i % bits & 31)) & 1 : 0;
+        expect(((out[i >>> 5]! >>> (i & 31)) & 1) === want).toBe(true);
+      }
+    }
+  });
+});
+
+describe.each(TEST_DEALERS)('dreluSharedMask (%s)', (_, makeDealer) => {
+  for (const [bits, chunkBits] of [
+    [33, 4],
+    [64, 4],
+    [33, 8],
+  ] as const) {
+    for (const n of [1, 7, 64, 130]) {
+      it(`K = 21 offsets, n = ${n}, l = ${bits}, d = ${chunkBits}: the bits of 21 separate DReLUs, with one opening of x`, async () => {
+        const random = testRandom(`shared-${n}-${bits}`);
+        const w = new BigUint64Array(n);
+        random.fill(w);
+        const xs = Array.from(w, (v, i) => (i % 4 === 0 ? BigInt(i % 9) - 4n : BigInt.asIntN(64, v) >> 34n));
+        const offsets = Array.from({ length: 21 }, (_, k) => BigInt(k - 10) * 3n + (k % 2 === 0 ? 0n : 1n << 20n));
+        const x = share(fromSigned(xs, n === 130 ? [1, 2, 65] : [n]), testRandom(`shared-share-${n}`)); // any shape
+        const { session } = testSession(makeDealer);
+        const { results, cost } = await session.measure((ctx) => dreluSharedMask(ctx, x[ctx.party], offsets, { bits, chunkBits, tag: 'm' }));
+        const got = reconstruct(results).data;
+        offsets.forEach((o, k) => xs.forEach((v, e) => expect(got[k * n + e]).toBe(v - o >= 0n ? 1n : 0n)));
+        const layout = comparisonLayout(21 * n, { bits, chunkBits, product: false, fuseLastAnd: true });
+        expect(cost.rounds).toBe(layout.rounds);
+        expect(cost.onlineBytes).toEqual([8 * (layout.onlineWordsPerParty - 20 * n), 8 * (layout.onlineWordsPerParty - 20 * n)]);
+        expect(cost.byLabel['m/open']).toEqual({ rounds: 1, bytes: [8 * n, 8 * n] });
+        expect(cost.offlineBytes).toEqual([8 * layout.offlineWordsPerParty, 8 * layout.offlineWordsPerParty]);
+        // Same material and rounds as the separate comparisons, 8 (K - 1) n bytes fewer online.
+        const separate = testSession(makeDealer).session;
+        const z = share(fromSigned(offsets.flatMap((o) => xs.map((v) => v - o)), [21 * n]), testRandom('sep'));
+        const { cost: sep } = await separate.measure((ctx) => drelu(ctx, z[ctx.party], { bits, chunkBits }));
+        expect(sep.onlineBytes[0] - cost.onlineBytes[0]).toBe(8 * 20 * n);
+        expect(sep.rounds).toBe(cost.rounds);
+      });
+    }
+  }
+});
