@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/*
+ * Test support: runs `privedge serve` parties as separate OS processes through the `serve`
+ * command module alone (the full CLI would load TF.js in every process), with the CLI's
+ * error line and exit code.
+ */
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const SCRIPT = `
+const { default: yargs } = await import('yargs');
+const { serveCommand } = await import('./src/cli/commands/serve.ts');
+try {
+  await yargs(process.argv.slice(1)).command(serveCommand({ stdout: process.stdout })).demandCommand(1).strict().exitProcess(false).fail((m, e) => { throw e ?? new Error(m); }).parseAsync();
+} catch (e) {
+  process.stderr.write('error: ' + e.message + '\\n');
+  process.exitCode = 1;
+}`;
+
+/** A party process and its output lines. */
+export interface PartyProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  /** Resolves with the first output line (stdout or stderr) matching `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Spawns `privedge serve ...args` (cwd = repository root). */
+export function spawnParty(args: readonly string[]): PartyProcess {
+  const child = spawn(process.execPath, ['--input-type=module', '--import', 'tsx', '-e', SCRIPT, '--', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (rest + chunk.toString('utf8')).split('\n');
+      rest = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        for (const l of listeners) l(line);
+      }
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitFor: (pattern, timeoutMs) =>
+      new Promise<string>((resolve, reject) => {
+        const hit = lines.find((l) => pattern.test(l));
+        if (hit !== undefined) return resolve(hit);
+        let done = false;
+        const finish = (settle: () => void): void => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          settle();
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`no line matching ${String(pattern)} within ${timeoutMs} ms; output:\n${lines.join('\n')}`))), timeoutMs);
+        const listener = (line: string): void => {
+          if (pattern.test(line)) finish(() => resolve(line));
+        };
+        listeners.add(listener);
+        void exited.then(() => setTimeout(() => finish(() => reject(new Error(`the process exited; output:\n${lines.join('\n')}`))), 50));
+      }),
+  };
+}
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
