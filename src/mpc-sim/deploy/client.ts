@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ProtocolError } from '../../errors.js';
+import { PrivedgeError, ProtocolError } from '../../errors.js';
 import { encode, encodeScalar, type FixedPointEncoding } from '../encoding/fixed-point.js';
 import { shareReconstructor, type ReconstructorDescription } from '../models/reconstructor.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';
@@ -73,11 +73,15 @@ export interface Servers {
  */
 export async function connectServers(o: ClientOptions, encoding: FixedPointEncoding): Promise<Servers> {
   const keys = loadKeys(o.keysDir, 'client');
-  const links = await Promise.all(
-    (['s0', 's1'] as const).map((peer, i) => connectLink({ self: 'client', peer, address: o.servers[i]!, keys, timeoutMs: o.timeoutMs })),
-  ).catch((e: unknown) => {
-    throw e;
-  });
+  const links: FrameLink[] = [];
+  for (const [i, peer] of (['s0', 's1'] as const).entries()) {
+    try {
+      links.push(await connectLink({ self: 'client', peer, address: o.servers[i]!, keys, timeoutMs: o.timeoutMs }));
+    } catch (e) {
+      links.forEach((l) => l.close());
+      throw e;
+    }
+  }
 
   /** Sends one job to both servers and waits for both replies; a link failure wins over a reported error. */
   const both = async (job: string, frames: readonly [Omit<Frame, 'from' | 'seq'>, Omit<Frame, 'from' | 'seq'>]): Promise<[Record<string, unknown>, Record<string, unknown>]> => {
@@ -89,14 +93,19 @@ export async function connectServers(o: ClientOptions, encoding: FixedPointEncod
       }),
     );
     const linkError = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (linkError) throw linkError.reason instanceof LinkError ? new LinkError(linkError.reason.peer, `${frames[0].label} ${job} failed: ${linkError.reason.message.replace(/^link to \S+: /, '')}`) : linkError.reason;
+    if (linkError) throw linkError.reason instanceof LinkError ? new PrivedgeError('NETWORK', `${frames[0].label} ${job} failed: ${linkError.reason.message}`, { cause: linkError.reason }) : linkError.reason;
     const metas = replies.map((r, i) => {
       const f = (r as PromiseFulfilledResult<Frame>).value;
       const meta = (f.meta ?? {}) as Record<string, unknown>;
       if (f.kind === 'error') return new ProtocolError(links[i]!.peer, String(meta.message));
       return meta;
     });
-    for (const m of metas) if (m instanceof Error) throw m;
+    // Report the most telling cause: a server that detected tampering itself, then any other
+    // failure (e.g. a model-set mismatch, or the TLS alert a tampering detector sent its peer),
+    // then a server that only saw its peer hang up as a consequence.
+    const rank = (e: Error): number => (/DECRYPTION_FAILED/.test(e.message) ? 0 : e.message.endsWith('closed the connection (the party vanished)') ? 2 : 1);
+    const errors = metas.filter((m): m is ProtocolError => m instanceof Error).sort((a, b) => rank(a) - rank(b));
+    if (errors[0] !== undefined) throw errors[0];
     return metas as [Record<string, unknown>, Record<string, unknown>];
   };
   const jobId = (): string => randomBytes(6).toString('hex');

@@ -81,3 +81,55 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((r) => server.close(() => r()));
   return port;
 }
+
+/** A TCP forwarder on loopback that can corrupt the stream once (a tampered wire). */
+export interface TamperingProxy {
+  readonly port: number;
+  /** Flips one byte of the next client-to-target chunk of at least `minChunk` bytes. */
+  corruptNext(minChunk: number): void;
+  /** Chunks corrupted so far. */
+  readonly corrupted: number;
+  close(): void;
+}
+
+/** Forwards every connection on its port to `127.0.0.1:target`. */
+export async function startTamperingProxy(target: number): Promise<TamperingProxy> {
+  let armed: number | undefined;
+  let corrupted = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(target, '127.0.0.1');
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.on('data', (chunk: Buffer) => {
+      if (armed !== undefined && chunk.length >= armed) {
+        armed = undefined;
+        corrupted++;
+        const i = Math.floor(chunk.length / 2);
+        chunk.writeUInt8(chunk.readUInt8(i) ^ 0x40, i);
+      }
+      outbound.write(chunk);
+    });
+    outbound.on('data', (chunk: Buffer) => inbound.write(chunk));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    corruptNext: (minChunk) => {
+      armed = minChunk;
+    },
+    get corrupted() {
+      return corrupted;
+    },
+    close: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}

@@ -13,6 +13,14 @@ export class LinkError extends PrivedgeError {
   }
 }
 
+function socketError(peer: string, e: NodeJS.ErrnoException): LinkError {
+  if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return new LinkError(peer, `${peer} closed the connection (the party vanished)`, { cause: e });
+  if (/BAD_RECORD_MAC|DECRYPTION_FAILED/.test(e.code ?? '')) {
+    return new LinkError(peer, `a TLS record failed authentication, the link is closed (tampered or corrupted on the wire; ${e.code})`, { cause: e });
+  }
+  return new LinkError(peer, `${peer} connection failed (${e.code ?? e.message})`, { cause: e });
+}
+
 /** Options of {@link FrameLink}. */
 export interface FrameLinkOptions {
   /** This end's role, written into every frame. */
@@ -57,13 +65,7 @@ export class FrameLink {
     this.#timeoutMs = options.timeoutMs;
     this.#decoder = new FrameDecoder(options.peer);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (e: NodeJS.ErrnoException) =>
-      this.fail(
-        e.code === 'ECONNRESET' || e.code === 'EPIPE'
-          ? new LinkError(this.peer, `${this.peer} closed the connection (the party vanished)`, { cause: e })
-          : new LinkError(this.peer, `${this.peer} connection failed (${e.message})`, { cause: e }),
-      ),
-    );
+    socket.on('error', (e: NodeJS.ErrnoException) => this.fail(socketError(this.peer, e)));
     socket.on('close', () => this.fail(new LinkError(this.peer, `${this.peer} closed the connection (the party vanished)`)));
   }
 
@@ -80,13 +82,16 @@ export class FrameLink {
     return next;
   }
 
-  /** The next frame from the peer; rejects after the timeout naming the peer and `waitingFor`. */
+  /**
+   * The next frame from the peer; rejects after `timeoutMs` (default the link's per-round
+   * timeout; `Infinity` waits for ever, e.g. an idle server) naming the peer and `waitingFor`.
+   */
   receive(waitingFor: string, timeoutMs = this.#timeoutMs): Promise<Frame> {
     const ready = this.#queue.shift();
     if (ready) return Promise.resolve(ready);
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise<Frame>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = !Number.isFinite(timeoutMs) ? undefined : setTimeout(() => {
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0) this.#waiters.splice(i, 1);
         const error = new LinkError(this.peer, `no message from ${this.peer} within ${timeoutMs} ms while waiting for '${waitingFor}'`);
@@ -115,9 +120,19 @@ export class FrameLink {
     this.#socket.destroy();
   }
 
-  /** Closes the link cleanly (later calls reject). */
+  /**
+   * Closes the link: later calls reject at once, frames already handed to `send` are still
+   * delivered (the socket is ended after them, and destroyed if the peer does not close
+   * within a second).
+   */
   close(): void {
-    this.fail(new LinkError(this.peer, 'closed by this end'));
+    if (this.#failure) return;
+    this.#failure = new LinkError(this.peer, 'closed by this end');
+    for (const w of this.#waiters.splice(0)) w.reject(this.#failure);
+    void this.#sending.then(() => {
+      this.#socket.end();
+      setTimeout(() => this.#socket.destroy(), 1000).unref();
+    });
   }
 
   async #write(frame: Frame): Promise<void> {

@@ -28,9 +28,9 @@ export interface ConnectOptions {
   readonly retryMs?: number;
 }
 
-function tlsError(e: Error): string {
+function tlsError(e: NodeJS.ErrnoException): string {
   const m = e.message;
-  if (/decrypt|bad record mac|handshake failure|unknown psk|alert/i.test(m)) return `TLS handshake refused: wrong or missing key (${m})`;
+  if (/decrypt|bad record mac|handshake failure|unknown psk|alert/i.test(m)) return `TLS handshake refused: wrong or missing key (${e.code ?? m})`;
   return m;
 }
 

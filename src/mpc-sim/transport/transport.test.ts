@@ -56,10 +56,10 @@ describe('frames', () => {
   it('refuses a corrupted magic number and a corrupted header, naming the peer', () => {
     const bytes = Buffer.concat(encodeFrame(frame(0, [randomTensor(rng, [4])])));
     const badMagic = Buffer.from(bytes);
-    badMagic[1] ^= 0xff;
+    badMagic.writeUInt8(badMagic.readUInt8(1) ^ 0xff, 1);
     expect(() => new FrameDecoder('s1').push(badMagic)).toThrow('link from s1: bad frame magic number (corrupted or not a privedge link)');
     const badHeader = Buffer.from(bytes);
-    badHeader[16] ^= 0x01; // '{' -> 'z'
+    badHeader.writeUInt8(0x7a, 16); // the header's "{" becomes "z"
     expect(() => new FrameDecoder('s1').push(badHeader)).toThrow('link from s1: frame header is not valid JSON (corrupted frame)');
   });
 
