@@ -30,9 +30,13 @@ export interface PartyProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Spawns `privedge serve ...args` (cwd = repository root). */
-export function spawnParty(args: readonly string[]): PartyProcess {
-  const child = spawn(process.execPath, ['--input-type=module', '--import', 'tsx', '-e', SCRIPT, '--', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `privedge serve ...args` (cwd = repository root), inside network namespace `netns` if given (root only). */
+export function spawnParty(args: readonly string[], netns?: string): PartyProcess {
+  const argv = ['--input-type=module', '--import', 'tsx', '-e', SCRIPT, '--', 'serve', ...args];
+  const child =
+    netns === undefined
+      ? spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('ip', ['netns', 'exec', netns, process.execPath, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
   for (const stream of [child.stdout!, child.stderr!]) {
