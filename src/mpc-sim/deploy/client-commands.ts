@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { ProtocolError, UsageError } from '../../errors.js';
 import { fixedPoint } from '../encoding/fixed-point.js';
 import { connectServers, type QueryResult } from './client.js';
 import { queryAndRecord } from './record-query.js';
@@ -52,9 +52,9 @@ export async function queryImage(o: ClientCommandOptions & { readonly image: str
   const servers = await connect(o);
   try {
     const [info] = await servers.info();
-    if (info.inputShape === null) throw new UsageError('the servers have no enrolled users: run "privedge enrol" first');
+    if (info.inputShape === null) throw new ProtocolError('query', 'the servers have no enrolled users: run "privedge enrol" first');
     const [height, width, channels] = info.inputShape;
-    if (channels !== 1 && channels !== 3) throw new UsageError(`the enrolled models take ${channels} channels`);
+    if (channels !== 1 && channels !== 3) throw new ProtocolError('query', `the enrolled models take ${channels} channels`);
     const pixels = await decodeImageFile(o.image, { width, height, channels, fit: 'fill', kernel: 'lanczos3' });
     const x = Float32Array.from(pixels, toUnitRange);
     return await queryAndRecord(servers, x, info.inputShape, o.image, o.out, o.threshold === undefined ? {} : { threshold: o.threshold });
