@@ -89,7 +89,7 @@ export async function freePort(): Promise<number> {
 /** A TCP forwarder on loopback that can corrupt the stream once (a tampered wire). */
 export interface TamperingProxy {
   readonly port: number;
-  /** Flips one byte of the next client-to-target chunk of at least `minChunk` bytes. */
+  /** Flips one byte inside the encrypted payload of a TLS record of the next client-to-target chunk of at least `minChunk` bytes. */
   corruptNext(minChunk: number): void;
   /** Chunks corrupted so far. */
   readonly corrupted: number;
@@ -111,12 +111,34 @@ export async function startTamperingProxy(target: number): Promise<TamperingProx
         outbound.destroy();
       });
     }
+    // TLS records, client to target: 5-byte header (type, version, length) then the payload.
+    let header: number[] = [];
+    let payloadLeft = 0;
+    let payloadAt = 0;
+    let recordType = 0;
     inbound.on('data', (chunk: Buffer) => {
-      if (armed !== undefined && chunk.length >= armed) {
-        armed = undefined;
-        corrupted++;
-        const i = Math.floor(chunk.length / 2);
-        chunk.writeUInt8(chunk.readUInt8(i) ^ 0x40, i);
+      for (let i = 0; i < chunk.length; ) {
+        if (payloadLeft === 0) {
+          header.push(chunk[i++]!);
+          if (header.length === 5) {
+            recordType = header[0]!;
+            payloadLeft = (header[3]! << 8) | header[4]!;
+            payloadAt = 0;
+            header = [];
+          }
+          continue;
+        }
+        const n = Math.min(payloadLeft, chunk.length - i);
+        // Flip a byte inside the encrypted payload of an application-data record, never a header.
+        if (armed !== undefined && chunk.length >= armed && recordType === 23 && payloadAt <= 64 && payloadAt + n > 64) {
+          armed = undefined;
+          corrupted++;
+          const at = i + (64 - payloadAt);
+          chunk.writeUInt8(chunk.readUInt8(at) ^ 0x40, at);
+        }
+        i += n;
+        payloadAt += n;
+        payloadLeft -= n;
       }
       outbound.write(chunk);
     });
