@@ -18,6 +18,7 @@ import * as net from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { estimateExchangeSeconds } from '../src/mpc-sim/accounting/exchange-latency.js';
 import { NETWORK_PROFILES, estimateSeconds } from '../src/mpc-sim/accounting/network.js';
 import { connectServers } from '../src/mpc-sim/deploy/client.js';
 import { inProcessDeployment } from '../src/mpc-sim/deploy/in-process-deployment.js';
@@ -113,7 +114,7 @@ await tf.setBackend('cpu');
 process.on('SIGINT', () => process.exit(130));
 console.log(`bench:net — ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${queries} measured queries per cell after one warm-up; WAN ${wan ? 'emulated (userspace forwarder, 20 ms each way, 100 Mbit/s each way)' : 'skipped (--no-wan)'}`);
-console.log(['gf', 'N', 'rounds', 'online MB/dir', 'dealer MB', 'in-process s', 'loopback s', 'LAN est s', 'WAN s', 'WAN est s', 'WAN off', 'load'].join('\t'));
+console.log(['gf', 'N', 'rounds', 'online MB/dir', 'dealer MB', 'in-process s', 'loopback s', 'LAN est s', 'WAN s', 'WAN est s', 'WAN off', 'WAN est RTT/2 s', 'off', 'load'].join('\t'));
 for (const gf of widths) {
   for (const n of counts) {
     const descriptions = Array.from({ length: n }, (_, u) => readReconstructorWeights(buildReconstructor({ height: 32, width: 32, channels: 3, gf, df: gf }, 7000 + u * 17)));
@@ -154,9 +155,10 @@ for (const gf of widths) {
     const figures = { computeSeconds: inProcess, rounds: cost.rounds, bytes: cost.bytes };
     const lanEst = estimateSeconds(figures, LAN);
     const wanEst = estimateSeconds(figures, WAN);
-    const off = measured.wan === undefined ? '' : `${(((wanEst - measured.wan) / measured.wan) * 100).toFixed(0)} %`;
+    const wanHalf = estimateExchangeSeconds(figures, WAN);
+    const offBy = (est: number): string => (measured.wan === undefined ? '' : `${(((est - measured.wan) / measured.wan) * 100).toFixed(0)} %`);
     console.log(
-      [gf, n, cost.rounds, (Math.max(...cost.bytes) / 1e6).toFixed(1), (cost.dealer / 1e6).toFixed(1), inProcess.toFixed(2), measured.loopback!.toFixed(2), lanEst.toFixed(2), measured.wan?.toFixed(2) ?? '', wanEst.toFixed(2), off, loadavg()[0]!.toFixed(1)].join('\t'),
+      [gf, n, cost.rounds, (Math.max(...cost.bytes) / 1e6).toFixed(1), (cost.dealer / 1e6).toFixed(1), inProcess.toFixed(2), measured.loopback!.toFixed(2), lanEst.toFixed(2), measured.wan?.toFixed(2) ?? '', wanEst.toFixed(2), offBy(wanEst), wanHalf.toFixed(2), offBy(wanHalf), loadavg()[0]!.toFixed(1)].join('\t'),
     );
   }
 }
