@@ -3,11 +3,15 @@ import { PrivedgeError, UsageError } from '../errors.js';
 import { consoleReporter, silentReporter } from '../progress/reporter.js';
 import { configCommand } from './commands/config.js';
 import { datasetsCommand } from './commands/datasets.js';
+import { enrolCommand } from './commands/enrol.js';
 import { figuresCommand } from './commands/figures.js';
+import { keysCommand } from './commands/keys.js';
 import { predictPrivateCommand } from './commands/predict-private.js';
+import { queryCommand } from './commands/query.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { slurmCommand } from './commands/slurm.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import type { ExperimentRegistry } from '../runner/experiment.js';
 import type { CliContext } from './context.js';
@@ -47,6 +51,10 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
       .command(reportCommand(ctx))
       .command(configCommand(ctx))
       .command(slurmCommand(ctx))
+      .command(keysCommand(ctx))
+      .command(serveCommand(ctx))
+      .command(enrolCommand(ctx))
+      .command(queryCommand(ctx))
       .option('verbose', { type: 'boolean', default: false, describe: 'Print stack traces of errors' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })
       .demandCommand(1, 'name a command (see --help)')
