@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmTrainingKernels } from '../wasm-kernels/register.js';
 import { CONV_OP, resolveTrainKernel, trainAddon, trainKernelInfo, trainKernelLabel } from './native-addon.js';
 import { nativeTrainingKernelsRegistered, registerNativeTrainingKernels, unregisterNativeTrainingKernels } from './register.js';
-import { referenceAt, relError, sampleIndices, seeded, type Geometry } from './test-support.js';
+import { referenceAt, relError, sampleIndices, seeded, type Geometry } from '../../testing/train-kernel-support.js';
 
 /**
  * Error bound. Each output is a float32 sum of K products (K = kh·kw·ci for the forward pass and
@@ -59,6 +59,13 @@ describe('choosing the kernels', () => {
     const auto = resolveTrainKernel({});
     expect(auto.info.kind).toBe(native ? 'native' : 'wasm');
     if (native) expect(trainKernelLabel(auto.info)).toMatch(/^native-(avx2|scalar)$/);
+  });
+});
+
+describe('native training kernel addon', () => {
+  it('is built and loads (required in CI)', (ctx) => {
+    if (!native && process.env['CI'] !== 'true') ctx.skip(`not loaded: ${trainKernelInfo().reason ?? ''}`);
+    expect(native).toBe(true);
   });
 });
 

@@ -6,7 +6,7 @@ import { ranOptimizers, ranTrainStep, type RanTrainingSettings } from '../rec-ad
 import { registerWasmTrainingKernels } from '../wasm-kernels/register.js';
 import { trainAddon } from './native-addon.js';
 import { registerNativeTrainingKernels } from './register.js';
-import { relError, seeded } from './test-support.js';
+import { relError, seeded } from '../../testing/train-kernel-support.js';
 
 const SETTINGS: RanTrainingSettings = { learningRate: 2e-4, beta1: 0.5, reconstructionWeight: 0.999, adversarialWeight: 0.001 };
 const mse = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.mean(tf.squaredDifference(a, b));
