@@ -1,11 +1,14 @@
 import type { Experiment } from '../runner/experiment.js';
 import type { Reporter } from '../progress/reporter.js';
+import type { Interrupts } from '../runner/signals.js';
 
 /** What every command handler gets: injected output streams, reporter and experiment registry. */
 export interface CliContext {
   readonly stdout: { write(text: string): unknown };
   readonly reporter: Reporter;
   readonly registry: ReadonlyMap<string, Experiment>;
+  /** Where long-running commands register what SIGINT/SIGTERM records and prints. */
+  readonly interrupts: Interrupts;
 }
 
 /** Options shared by commands that read a config. */

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { experimentRegistry } from '../../experiments/index.js';
 import { PrivedgeError, UsageError } from '../errors.js';
 import { consoleReporter, silentReporter } from '../progress/reporter.js';
+import { listenForInterrupts, noInterrupts } from '../runner/signals.js';
 import { configCommand } from './commands/config.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { figuresCommand } from './commands/figures.js';
@@ -16,6 +17,8 @@ export interface MainIo {
   readonly stdout?: { write(text: string): unknown };
   readonly stderr?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   readonly context?: Partial<CliContext>;
+  /** Handle SIGINT/SIGTERM (record the stop, exit 130/143); default true when `stderr` is the process's. */
+  readonly handleSignals?: boolean;
 }
 
 /**
@@ -27,10 +30,12 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const stderr = io.stderr ?? process.stderr;
   const verbose = argv.includes('--verbose');
   const quiet = argv.includes('--quiet');
+  const signals = (io.handleSignals ?? stderr === process.stderr) ? listenForInterrupts(stderr) : undefined;
   const ctx: CliContext = {
     stdout,
     reporter: quiet ? silentReporter : consoleReporter({ sink: stderr }),
     registry: experimentRegistry,
+    interrupts: signals ?? noInterrupts,
     ...io.context,
   };
   try {
@@ -68,5 +73,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     stderr.write(`error: ${error instanceof PrivedgeError ? message : `unexpected failure: ${message}`}\n`);
     if (verbose && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
     return 1;
+  } finally {
+    signals?.dispose();
   }
 }

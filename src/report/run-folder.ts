@@ -4,8 +4,8 @@ import { stringify as toYaml } from 'yaml';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
-/** Status of a run as recorded in `run.json`. */
-export type RunStatus = 'running' | 'completed' | 'failed';
+/** Status of a run as recorded in `run.json` (a reader also derives `stale`: see runner/run-state.ts). */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
 /** The manifest `run.json` of a run folder. */
 export interface RunManifest {
@@ -20,6 +20,10 @@ export interface RunManifest {
   endedAt: string | null;
   durationSeconds: number | null;
   error: string | null;
+  /** The signal that interrupted the run (`SIGINT`, `SIGTERM`), when `status` is `interrupted`. */
+  signal?: string | null;
+  /** The process that ran it (with `host.hostname`, tells a live run from a stale one). */
+  readonly pid?: number;
   readonly git: { commit: string | null; dirty: boolean | null };
   readonly versions: Record<string, string>;
   backend: { requested: string; name: string | null; detail?: string } ;

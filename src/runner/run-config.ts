@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import { errorMessage, PrivedgeError } from '../errors.js';
+import { DiskError, errorMessage, PrivedgeError } from '../errors.js';
 import { prepareDataset, type PreparedDataset } from '../datasets/prepare.js';
 import type { BackendChoice, RequestedBackend } from '../models/backend.js';
 import { initTensorflow } from '../models/runtime.js';
@@ -9,11 +9,14 @@ import { silentReporter, type Reporter } from '../progress/reporter.js';
 import { renderChart } from '../report/charts.js';
 import { writeCsv } from '../report/csv.js';
 import { gitState, hostInfo, libraryVersions } from '../report/environment.js';
-import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from '../report/run-folder.js';
+import { runFolderPath, startRunFolder, type RunManifest } from '../report/run-folder.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { Experiment, ExperimentContext } from './experiment.js';
+import { reserveManifestSpace, writeFinalManifest } from './run-state.js';
+import { noInterrupts, type Interrupts } from './signals.js';
+import { interruptedRunHandler } from './stop-run.js';
 
 /** Result of one experiment of a run. */
 export interface ExperimentOutcome {
@@ -29,6 +32,10 @@ export interface RunOptions {
   /** Results root; overrides `output.dir`. */
   readonly outDir?: string;
   readonly reporter?: Reporter;
+  /** Where to register what a SIGINT/SIGTERM records (the command line's signal listener). */
+  readonly interrupts?: Interrupts;
+  /** The command that resumes this run, for the line printed when a signal stops it. */
+  readonly resumeCommand?: string;
 }
 
 /**
@@ -70,6 +77,7 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       overrides: [...loaded.overrides],
       seed: config.seed,
       status: 'running',
+      pid: process.pid,
       startedAt: new Date().toISOString(),
       endedAt: null,
       durationSeconds: null,
@@ -85,6 +93,9 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
     reporter.info(`${entry.id}: run folder ${dir}`);
     const started = performance.now();
     const files = new Set<string>(manifest.files);
+    const stopHandler = (options.interrupts ?? noInterrupts).onInterrupt(
+      interruptedRunHandler({ dir, root, manifest, files, started, resumeCommand: options.resumeCommand ?? `privedge run ${loaded.file}` }),
+    );
     const ctx: ExperimentContext = {
       config,
       dir,
@@ -119,6 +130,7 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       },
     };
     try {
+      await reserveManifestSpace(dir);
       const { id: _id, ...experimentOptions } = entry as { id: string } & Record<string, unknown>;
       await experiment.run(ctx, experimentOptions);
       for (const chart of experiment.charts) {
@@ -135,12 +147,15 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       manifest.status = 'failed';
       manifest.error = errorMessage(error);
       outcomes.push({ experiment: entry.id, dir, status: 'failed', error: manifest.error });
+      // A disk error names its file; the user also needs the run folder it leaves behind.
+      if (error instanceof DiskError) throw new PrivedgeError('RUN', `${error.message}; run folder ${dir} marked failed`, { cause: error });
       throw error;
     } finally {
+      stopHandler();
       manifest.endedAt = new Date().toISOString();
       manifest.durationSeconds = Math.round((performance.now() - started) / 10) / 100;
       manifest.files = [...files].sort();
-      await writeManifest(dir, manifest);
+      await writeFinalManifest(dir, manifest);
     }
   }
   return outcomes;

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { regenerateFigures } from '../../report/figures.js';
 import type { CliContext } from '../context.js';
+import { parseScaleOption } from './shared.js';
 
 interface FiguresArgs {
   dir: string;
@@ -19,9 +20,11 @@ export function figuresCommand(ctx: CliContext): CommandModule<object, FiguresAr
         .option('formats', { type: 'string', array: true, choices: ['svg', 'png'], default: ['svg', 'png'], describe: 'Formats to render besides .vl.json' })
         .option('scale', { type: 'number', default: 2, describe: 'PNG pixels per SVG pixel' }) as unknown as Argv<FiguresArgs>,
     handler: async (args) => {
+      // Every option is checked before any file is touched.
+      const pngScale = parseScaleOption(args.scale ?? 2);
       const rebuilt = await regenerateFigures(args.dir, ctx.registry, {
         formats: (args.formats ?? ['svg', 'png']) as ('svg' | 'png')[],
-        pngScale: args.scale ?? 2,
+        pngScale,
         reporter: ctx.reporter,
       });
       for (const r of rebuilt) ctx.stdout.write(`${r.charts.length} chart(s)  ${r.dir}\n`);

@@ -161,7 +161,12 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       }
       const todo = ids.flatMap((id, q) => (earlier.has(id) ? [] : [q]));
       if (earlier.size > 0) ctx.reporter.info(`resuming: ${earlier.size} of ${ids.length} queries already in ${partialPath}`);
+      const fresh = new Map<string, FidelityRow>();
 
+      // A signal keeps the finished queries (appended to the partial file as each completes).
+      const stopped = ctx.interrupts.onInterrupt(
+        (signal) => `interrupted by ${signal}: kept ${earlier.size + fresh.size} of ${ids.length} finished queries in ${partialPath}; resume with the same command and --resume`,
+      );
       await initTensorflow(config.backend);
       const session = createInProcessSession({ encoding: args.fixed === 16 ? FIXED16 : FIXED20, dealer: new CryptoDealer() });
       const { width, height, channels } = data.config.image;
@@ -171,7 +176,6 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       ctx.reporter.info(`ring kernel: ${kernel.kind}${kernel.isa === undefined ? '' : ` (${kernel.isa})`}`);
       let done = 0;
       const task = ctx.reporter.task(`private prediction: enrol ${users.length} users, ${todo.length} queries`, users.length + todo.length);
-      const fresh = new Map<string, FidelityRow>();
       const results =
         todo.length === 0
           ? undefined
@@ -198,6 +202,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
               },
             );
       task.done();
+      stopped();
 
       const rows = ids.map((id) => fresh.get(id) ?? earlier.get(id)!);
       await writeCsv(join(dir, `private_predictions${suffix}.csv`), rows, FIDELITY_COLUMNS);

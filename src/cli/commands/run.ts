@@ -21,7 +21,8 @@ export function runCommand(ctx: CliContext): CommandModule<object, RunArgs> {
     handler: async (args) => {
       const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
       const loaded = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
-      const outcomes = await runConfig(loaded, { registry: ctx.registry, reporter: ctx.reporter, ...(args.out ? { outDir: args.out } : {}) });
+      const resumeCommand = ['privedge run', args.config, ...(args.out ? ['--out', args.out] : []), ...(args.set ?? []).map((s) => `--set '${s}'`), ...(args.seed !== undefined ? ['--seed', String(args.seed)] : []), ...(args.backend ? ['--backend', args.backend] : [])].join(' ');
+      const outcomes = await runConfig(loaded, { registry: ctx.registry, reporter: ctx.reporter, interrupts: ctx.interrupts, resumeCommand, ...(args.out ? { outDir: args.out } : {}) });
       for (const o of outcomes) ctx.stdout.write(`${o.status.padEnd(9)} ${o.experiment.padEnd(20)} ${o.dir}\n`);
     },
   };

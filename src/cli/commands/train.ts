@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load.js';
 import { prepareDataset } from '../../datasets/prepare.js';
-import { parseShard, trainUsers } from '../../models/rec-adv/train-users.js';
+import { modelsFolder, parseShard, trainUsers } from '../../models/rec-adv/train-users.js';
+import { countTrainedIn } from '../../runner/run-state.js';
 import { Rng } from '../../util/rng.js';
 import type { CliContext, ConfigArgs } from '../context.js';
 import { configOptions } from './shared.js';
@@ -28,7 +29,12 @@ export function trainCommand(ctx: CliContext): CommandModule<object, TrainArgs> 
       const { config } = await loadConfig(args.config, { experiments: [...ctx.registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
       const shard = args.shard ? parseShard(args.shard) : undefined;
       const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: ctx.reporter });
-      const outcome = await trainUsers(config, data, { outDir: resolve(args.out ?? config.output.dir), reporter: ctx.reporter, ...(shard ? { shard } : {}) });
+      const outDir = resolve(args.out ?? config.output.dir);
+      const modelsDir = modelsFolder(config, outDir);
+      const stop = ctx.interrupts.onInterrupt((signal) => {
+        return `interrupted by ${signal}: kept the ${countTrainedIn(modelsDir)} user model(s) trained so far in ${modelsDir} (users in training restart from scratch); resume with the same command: privedge train ${args.config} ...`;
+      });
+      const outcome = await trainUsers(config, data, { outDir, reporter: ctx.reporter, ...(shard ? { shard } : {}) }).finally(stop);
       ctx.stdout.write(`models: ${outcome.modelsDir}\ntrained ${outcome.trained.length}, already trained ${outcome.skipped.length}, left to other shards ${outcome.otherShards.length}\n`);
     },
   };
