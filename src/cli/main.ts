@@ -56,7 +56,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .recommendCommands()
       .exitProcess(false)
       .fail((message, error) => {
-        throw error ?? new UsageError(message);
+        // yargs reports its own checks (and errors thrown by option coercion) as a YError: usage.
+        if (error && error.name !== 'YError') throw error;
+        throw new UsageError(error?.message ?? message);
       })
       .help()
       .alias('h', 'help')
