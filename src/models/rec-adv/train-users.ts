@@ -12,9 +12,10 @@ import { startModuleWorker } from '../../util/module-worker.js';
 import type { RequestedBackend } from '../backend.js';
 import { loadModel } from '../io.js';
 import { initTensorflow } from '../runtime.js';
-import { readUserSummary, userModelDir, type UserTrainingSummary } from './artifacts.js';
+import { checkUserWeights, readUserSummary, userModelDir, type UserTrainingSummary } from './artifacts.js';
 import type { UserTrainingJob, WorkerMessage } from './job.js';
 import { runTrainingJob } from './run-job.js';
+import { recordTrainingKey, reuseByTrainingKey, userTrainingKey } from './training-key.js';
 
 /** `--shard i/n`: train only users whose index modulo n is i. */
 export interface Shard {
@@ -45,8 +46,10 @@ export function modelsFolder(config: DeepReadonly<PrivedgeConfig>, outDir: strin
 export interface TrainingOutcome {
   readonly modelsDir: string;
   readonly trained: readonly UserTrainingSummary[];
-  /** Users already complete (their done.json exists): skipped. */
+  /** Users already complete (their done.json exists, or copied by training key): skipped. */
   readonly skipped: readonly UserTrainingSummary[];
+  /** Users of `skipped` whose model was copied from another models folder with the same training key. */
+  readonly reused: readonly string[];
   /** Users left to other shards. */
   readonly otherShards: readonly string[];
   readonly workers: number;
@@ -96,16 +99,30 @@ export async function trainUsers(
   const mine = data.partition.users.map((u) => u.user).filter((_, i) => i % shard.count === shard.index);
   const otherShards = data.partition.users.map((u) => u.user).filter((u) => !mine.includes(u));
   const skipped: UserTrainingSummary[] = [];
+  const reused: string[] = [];
   const todo: string[] = [];
+  const keys = new Map(mine.map((user) => [user, userTrainingKey(config, data, user)]));
   for (const user of mine) {
     const summary = await readUserSummary(modelsDir, user);
-    if (summary) skipped.push(summary);
+    const corrupt = summary && (await checkUserWeights(modelsDir, user, summary));
+    if (corrupt) reporter.warn(`${corrupt.message}: retraining user ${user} (${userModelDir(modelsDir, user)})`);
+    const copied = summary && !corrupt ? undefined : await reuseByTrainingKey(options.outDir, keys.get(user)!, modelsDir, user);
+    if (copied) reused.push(user);
+    if (summary && !corrupt) skipped.push(summary);
+    else if (copied) skipped.push(copied);
     else todo.push(user);
   }
-  if (skipped.length > 0) reporter.info(`training: ${skipped.length} user(s) already trained in ${modelsDir}, skipped`);
+  if (skipped.length > reused.length) reporter.info(`training: ${skipped.length - reused.length} user(s) already trained in ${modelsDir}, skipped`);
+  if (reused.length > 0) reporter.info(`training: ${reused.length} user(s) copied from models trained on the same images with the same settings`);
   const workers = Math.max(1, Math.min(config.training.workers || availableParallelism(), todo.length));
   const trained: UserTrainingSummary[] = [];
-  if (todo.length === 0) return { modelsDir, trained, skipped, otherShards, workers: 0 };
+  const record = async (): Promise<void> => {
+    for (const s of [...skipped, ...trained]) await recordTrainingKey(options.outDir, keys.get(s.user)!, modelsDir, s);
+  };
+  if (todo.length === 0) {
+    await record();
+    return { modelsDir, trained, skipped, reused, otherShards, workers: 0 };
+  }
   const jobs = jobsFor(config, data, todo, modelsDir);
   const task = reporter.task(`training ${todo.length} user(s) x ${config.training.iterations} iterations on ${workers} worker(s)`, todo.length * config.training.iterations);
   const report = (s: UserTrainingSummary): void => {
@@ -119,7 +136,8 @@ export async function trainUsers(
     await runInWorkers(jobs, workers, config.backend as RequestedBackend, (n) => task.tick(n), report);
   }
   task.done();
-  return { modelsDir, trained, skipped, otherShards, workers };
+  await record();
+  return { modelsDir, trained, skipped, reused, otherShards, workers };
 }
 
 /** Starts a training worker: the compiled .js file, or the .ts source under tsx/vitest. */
@@ -174,9 +192,21 @@ export async function requireUserModels(modelsDir: string, users: readonly strin
   }
 }
 
-/** Loads one user's reconstructor. */
-export function loadUserModel(modelsDir: string, user: string): Promise<import('@tensorflow/tfjs').LayersModel> {
-  return loadModel(userModelDir(modelsDir, user));
+/**
+ * Loads one user's reconstructor, after checking its weights against the checksum in `done.json`.
+ * @throws RunError naming the user's `weights.bin` when they differ or the model cannot be loaded.
+ */
+export async function loadUserModel(modelsDir: string, user: string): Promise<import('@tensorflow/tfjs').LayersModel> {
+  const summary = await readUserSummary(modelsDir, user);
+  const corrupt = summary && (await checkUserWeights(modelsDir, user, summary));
+  if (corrupt) throw new PrivedgeError('RUN', `${corrupt.message}; retrain it with privedge train <config> (or privedge run), which retrains a corrupt user`, { cause: corrupt });
+  const dir = userModelDir(modelsDir, user);
+  try {
+    return await loadModel(dir);
+  } catch (error) {
+    if (error instanceof RunError) throw error;
+    throw new RunError(dir, `user ${user}: cannot load the model: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Loads every user's reconstructor (after {@link requireUserModels}). */
