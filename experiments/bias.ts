@@ -71,7 +71,7 @@ const ATTRIBUTE_PREDICTION_COLUMNS = ['condition', 'system', 'image', 'user', 'p
 const SAMPLE_COLUMNS = ['condition', 'percent', 'system', 'group', 'metric', 'value'];
 const SAMPLE_USER_COLUMNS = ['condition', 'percent', 'system', 'group', 'user', 'metric', 'value'];
 const SAMPLE_PREDICTION_COLUMNS = ['condition', 'percent', 'system', 'image', 'user', 'predicted'];
-const TRAINING_COLUMNS = ['condition', 'user', 'group', 'trainImages', 'validationImages', 'iterations', 'bestIteration', 'bestValMse', 'checkpointed', 'seconds', 'reused'];
+const TRAINING_COLUMNS = ['condition', 'user', 'group', 'trainImages', 'validationImages', 'iterations', 'bestIteration', 'bestValMse', 'checkpointed', 'checkpointOn', 'seconds', 'reused'];
 
 /** A set of attribute values, sorted, with its display label `attribute=v1,v2`. */
 interface ValueSet {

@@ -127,7 +127,7 @@ export const identification = defineExperiment({
     const summaries = [...outcome.trained, ...outcome.skipped];
     await ctx.writeCsv('training_users.csv', users.map((u) => {
       const s = summaries.find((x) => x.user === u)!;
-      return { user: u, bestIteration: s.bestIteration, bestValMse: s.bestValMse, checkpointed: s.checkpointed, iterations: s.iterations, seconds: s.seconds, backend: s.backend };
+      return { user: u, bestIteration: s.bestIteration, bestValMse: s.bestValMse, checkpointed: s.checkpointed, checkpointOn: s.checkpointOn ?? 'validation', iterations: s.iterations, seconds: s.seconds, backend: s.backend };
     }));
 
     const testIndices = data.partition.users.flatMap((u) => u.test);

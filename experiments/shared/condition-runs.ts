@@ -114,6 +114,7 @@ export class ConditionRunner {
         bestIteration: s.bestIteration,
         bestValMse: s.bestValMse,
         checkpointed: s.checkpointed,
+        checkpointOn: s.checkpointOn ?? 'validation',
         seconds: s.seconds,
         reused: !trainedNow.has(split.user),
       };

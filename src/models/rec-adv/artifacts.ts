@@ -16,6 +16,8 @@ export interface UserTrainingSummary {
   readonly bestIteration: number;
   readonly bestValMse: number;
   readonly checkpointed: boolean;
+  /** The images the checkpoint was chosen on (`bestValMse` is then their MSE); absent in older models: validation. */
+  readonly checkpointOn?: 'validation' | 'training';
   readonly iterations: number;
   readonly seconds: number;
   readonly backend: string;
@@ -103,6 +105,7 @@ export async function writeUserArtifacts(
     bestIteration: trained.bestIteration,
     bestValMse: trained.bestValMse,
     checkpointed: trained.checkpointed,
+    checkpointOn: trained.checkpointOn,
     iterations: trained.curve.length,
     seconds: Math.round(trained.seconds * 100) / 100,
     backend,

@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import type { PrivedgeConfig } from '../../config/schema.js';
 import type { PreparedDataset } from '../../datasets/prepare.js';
 import { toFloatImages } from '../../datasets/tensors.js';
-import { PrivedgeError, RunError } from '../../errors.js';
+import { ConfigError, PrivedgeError, RunError } from '../../errors.js';
 import { silentReporter, type Reporter } from '../../progress/reporter.js';
 import type { DeepReadonly } from '../../util/deep-freeze.js';
 import { shortHash } from '../../util/hash.js';
@@ -38,7 +38,7 @@ export function parseShard(text: string): Shard {
  */
 export function modelsFolder(config: DeepReadonly<PrivedgeConfig>, outDir: string): string {
   if (config.training.modelsDir) return resolve(config.training.modelsDir);
-  const { workers: _w, modelsDir: _m, sampleImages: _s, ...training } = config.training;
+  const { workers: _w, modelsDir: _m, sampleImages: _s, withoutValidation: _v, ...training } = config.training;
   return resolve(outDir, 'models', shortHash({ dataset: config.dataset, training, seed: config.seed }));
 }
 
@@ -101,6 +101,7 @@ export async function trainUsers(
   const skipped: UserTrainingSummary[] = [];
   const reused: string[] = [];
   const todo: string[] = [];
+  checkValidationImages(config, data, mine);
   const keys = new Map(mine.map((user) => [user, userTrainingKey(config, data, user)]));
   for (const user of mine) {
     const summary = await readUserSummary(modelsDir, user);
@@ -127,7 +128,8 @@ export async function trainUsers(
   const task = reporter.task(`training ${todo.length} user(s) x ${config.training.iterations} iterations on ${workers} worker(s)`, todo.length * config.training.iterations);
   const report = (s: UserTrainingSummary): void => {
     trained.push(s);
-    reporter.info(`  user ${s.user}: ${s.seconds.toFixed(1)} s, best validation MSE ${s.bestValMse.toFixed(5)} at iteration ${s.bestIteration}${s.checkpointed ? '' : ' (no checkpoint met the rule: final weights kept)'}`);
+    const on = s.checkpointOn === 'training' ? 'training MSE (no validation image: checkpoint chosen on the training images)' : 'validation MSE';
+    reporter.info(`  user ${s.user}: ${s.seconds.toFixed(1)} s, best ${on} ${s.bestValMse.toFixed(5)} at iteration ${s.bestIteration}${s.checkpointed ? '' : ' (no checkpoint met the rule: final weights kept)'}`);
   };
   if (workers === 1) {
     const choice = await initTensorflow(config.backend as RequestedBackend);
@@ -138,6 +140,22 @@ export async function trainUsers(
   task.done();
   await record();
   return { modelsDir, trained, skipped, reused, otherShards, workers };
+}
+
+/**
+ * Refuses users left without a validation image while `dataset.split.validationFraction` asks for
+ * some, unless `training.withoutValidation` is `useTraining`.
+ * @throws ConfigError naming the class and both settings.
+ */
+function checkValidationImages(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, users: readonly string[]): void {
+  if (config.training.withoutValidation === 'useTraining' || config.dataset.split.validationFraction === 0) return;
+  const bare = data.partition.users.filter((u) => users.includes(u.user) && u.validation.length === 0);
+  if (bare.length === 0) return;
+  const u = bare[0]!;
+  throw new ConfigError(
+    'training.withoutValidation',
+    `class "${u.user}"${bare.length > 1 ? ` (and ${bare.length - 1} more)` : ''} has no validation image (${u.train.length} training, ${u.test.length} test image(s)): its checkpoint would be chosen on its training images. Give it more images, raise dataset.users.minImagesPerUser to drop it, or set training.withoutValidation: useTraining`,
+  );
 }
 
 /** Starts a training worker: the compiled .js file, or the .ts source under tsx/vitest. */

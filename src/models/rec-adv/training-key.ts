@@ -21,7 +21,7 @@ import { checkUserWeights, readUserSummary, userModelDir, type UserTrainingSumma
  */
 export function userTrainingKey(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, user: string): string {
   const split = data.partition.users.find((u) => u.user === user)!;
-  const { workers: _w, modelsDir: _m, sampleImages: _s, ...training } = config.training;
+  const { workers: _w, modelsDir: _m, sampleImages: _s, withoutValidation: _v, ...training } = config.training;
   const { source, image, transforms } = config.dataset;
   return shortHash({
     seed: config.seed,
