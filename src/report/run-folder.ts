@@ -2,6 +2,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { RunError } from '../errors.js';
+import type { CsvSeries } from './csv-series.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Status of a run as recorded in `run.json` (a reader also derives `stale`: see runner/run-state.ts). */
@@ -32,6 +33,8 @@ export interface RunManifest {
   files: string[];
   /** Facts the experiment recorded (cache hits, timings, notes). */
   facts: Record<string, unknown>;
+  /** Rows and series (systems, conditions, ...) of each chart input as written, checked by `figures`. */
+  series?: Record<string, CsvSeries>;
 }
 
 /** The run folder of an experiment: `<root>/<experiment>/<runId>/`. */

@@ -8,6 +8,7 @@ import { initTensorflow } from '../models/runtime.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
 import { renderChart } from '../report/charts.js';
 import { writeCsv } from '../report/csv.js';
+import { recordSeries } from '../report/csv-series.js';
 import { gitState, hostInfo, libraryVersions } from '../report/environment.js';
 import { runFolderPath, startRunFolder, type RunManifest } from '../report/run-folder.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -133,6 +134,7 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       await reserveManifestSpace(dir);
       const { id: _id, ...experimentOptions } = entry as { id: string } & Record<string, unknown>;
       await experiment.run(ctx, experimentOptions);
+      manifest.series = await recordSeries(dir, experiment.charts.flatMap((c) => c.inputs));
       for (const chart of experiment.charts) {
         if (!chart.inputs.every((input) => existsSync(join(dir, input)))) {
           throw new PrivedgeError('RUN', `${entry.id}: chart ${chart.name} needs ${chart.inputs.join(', ')}, which the experiment did not write`);
