@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import { DiskError, errorMessage, PrivedgeError } from '../errors.js';
+import { DiskError, errorMessage, PrivedgeError, RunError } from '../errors.js';
 import { prepareDataset, type PreparedDataset } from '../datasets/prepare.js';
 import type { BackendChoice, RequestedBackend } from '../models/backend.js';
 import { initTensorflow } from '../models/runtime.js';
@@ -90,7 +90,10 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       files: ['config.resolved.yaml'],
       facts: {},
     };
-    await startRunFolder(dir, config, manifest);
+    await startRunFolder(dir, config, manifest).catch((error: NodeJS.ErrnoException) => {
+      if (error instanceof PrivedgeError || typeof error.code !== 'string') throw error;
+      throw new RunError(dir, `cannot create the run folder (${error.code}: ${error.message.replace(/^\w+: /, '')}); is ${root} writable? (--out or output.dir)`, { cause: error });
+    });
     reporter.info(`${entry.id}: run folder ${dir}`);
     const started = performance.now();
     const files = new Set<string>(manifest.files);
