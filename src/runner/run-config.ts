@@ -134,7 +134,7 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       },
     };
     try {
-      await reserveManifestSpace(dir);
+      reserveManifestSpace(dir);
       const { id: _id, ...experimentOptions } = entry as { id: string } & Record<string, unknown>;
       await experiment.run(ctx, experimentOptions);
       manifest.series = await recordSeries(dir, experiment.charts.flatMap((c) => c.inputs));

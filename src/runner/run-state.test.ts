@@ -39,6 +39,14 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
   return { ...real, default: { ...real, writeFile, rm, rename }, writeFile, rm, rename };
 });
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const writeFileSync = (path: unknown, data: string | Uint8Array, ...rest: unknown[]): void => {
+    if (disk.root !== '' && String(path).startsWith(disk.root)) disk.sizes.set(String(path), typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+    (real.writeFileSync as (...a: unknown[]) => void)(path, data, ...rest);
+  };
+  return { ...real, default: { ...real, writeFileSync }, writeFileSync };
+});
 
 const { runState, reserveManifestSpace, writeFinalManifest, RESERVE_BYTES, RESERVE_FILE } = await import('./run-state.js');
 const { listenForInterrupts, signalExitCode } = await import('./signals.js');
@@ -110,7 +118,8 @@ describe('a full disk', () => {
       disk.root = dir;
       const m = manifest();
       await writeManifest(dir, m);
-      await reserveManifestSpace(dir);
+      reserveManifestSpace(dir);
+      expect(disk.sizes.get(join(dir, RESERVE_FILE))).toBe(RESERVE_BYTES);
       // The disk fills up: nothing more fits than what is already there.
       disk.capacity = [...disk.sizes.values()].reduce((a, b) => a + b, 0) + 100;
       const csv = join(dir, 'results.csv');

@@ -4,7 +4,7 @@
  * handler makes, and the disk space reserved up front so that a full disk still ends `failed`.
  */
 import { readdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunManifest, RunStatus } from '../report/run-folder.js';
@@ -47,9 +47,13 @@ export const RESERVE_FILE = '.run.json.reserve';
 /** Bytes reserved: several times a large manifest (files list, facts, a long error). */
 export const RESERVE_BYTES = 256 * 1024;
 
-/** Reserves disk space in `dir` for the final manifest write (see {@link writeFinalManifest}). */
-export async function reserveManifestSpace(dir: string): Promise<void> {
-  await writeFile(join(dir, RESERVE_FILE), Buffer.alloc(RESERVE_BYTES));
+/**
+ * Reserves disk space in `dir` for the final manifest write (see {@link writeFinalManifest}).
+ * Synchronous, so that no signal handler can run while the file is being created (an in-flight
+ * asynchronous write would create it after the handler removed it).
+ */
+export function reserveManifestSpace(dir: string): void {
+  writeFileSync(join(dir, RESERVE_FILE), Buffer.alloc(RESERVE_BYTES));
 }
 
 /**
