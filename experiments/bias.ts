@@ -18,7 +18,7 @@ const ATTRIBUTE_PREDICTION_COLUMNS = ['condition', 'system', 'image', 'user', 'p
 const SAMPLE_COLUMNS = ['condition', 'percent', 'system', 'group', 'metric', 'value'];
 const SAMPLE_USER_COLUMNS = ['condition', 'percent', 'system', 'group', 'user', 'metric', 'value'];
 const SAMPLE_PREDICTION_COLUMNS = ['condition', 'percent', 'system', 'image', 'user', 'predicted'];
-const TRAINING_COLUMNS = ['condition', 'user', 'group', 'trainImages', 'validationImages', 'iterations', 'bestIteration', 'bestValMse', 'checkpointed', 'seconds', 'reused'];
+const TRAINING_COLUMNS = ['condition', 'user', 'group', 'trainImages', 'validationImages', 'iterations', 'bestIteration', 'bestValMse', 'checkpointed', 'checkpointOn', 'seconds', 'reused'];
 
 /** A set of attribute values, sorted, with its display label `attribute=v1,v2`. */
 interface ValueSet {
@@ -228,7 +228,7 @@ function sampleChart(t: Tables): TopLevelSpec {
  * other values, against unbiased training scored on the same images; the centralised baselines are
  * retrained on the same biased data. Sample-size bias: a seeded fraction of the users keep only p %
  * of their training images; precision and recall are averaged per group (reduced, full users).
- * Every condition retrains every user (models cached per condition). Writes long-format
+ * Every condition trains its users (models cached per condition; users with unchanged images are copied by training key). Writes long-format
  * `bias_attribute_*.csv` and `bias_sample_*.csv` (a disabled part writes header-only files).
  */
 export const bias = defineExperiment({

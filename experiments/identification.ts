@@ -36,7 +36,7 @@ async function trainReconstructors(ctx: ExperimentContext, data: PreparedDataset
   const summaries = [...outcome.trained, ...outcome.skipped];
   await ctx.writeCsv('training_users.csv', users.map((u) => {
     const s = summaries.find((x) => x.user === u)!;
-    return { user: u, bestIteration: s.bestIteration, bestValMse: s.bestValMse, checkpointed: s.checkpointed, iterations: s.iterations, seconds: s.seconds, backend: s.backend };
+    return { user: u, bestIteration: s.bestIteration, bestValMse: s.bestValMse, checkpointed: s.checkpointed, checkpointOn: s.checkpointOn ?? 'validation', iterations: s.iterations, seconds: s.seconds, backend: s.backend };
   }));
   return { users, modelsDir: outcome.modelsDir };
 }

@@ -5,11 +5,18 @@
  *
  *   npm run check:report -- results/report.html
  *
+ * It also checks the CSV files of every run folder beside the report (below its folder) against
+ * the rows, systems and series their run.json recorded: a truncated or edited file fails.
+ *
  * Prints one line per experiment section with its chart count and exits 1 if anything failed.
- * Needs Chromium (`apt-get install -y chromium`, or PRIVEDGE_CHROMIUM=/path/to/chrome).
+ * Uses Debian's chromium when installed, else the one npm ci installs (@sparticuz/chromium),
+ * or PRIVEDGE_CHROMIUM=/path/to/chrome.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { missingSeries } from '../src/report/csv-series.js';
+import { findRunFolders } from '../src/runner/figures.js';
+import { readManifest } from '../src/runner/run-folder.js';
 import { openInChromium } from '../src/testing/headless-chromium.js';
 
 interface Chart {
@@ -40,6 +47,9 @@ async function main(): Promise<number> {
     process.stderr.write('usage: npm run check:report -- <report.html>\n');
     return 2;
   }
+  const problems: string[] = [];
+  for (const run of await findRunFolders(dirname(resolve(file)))) problems.push(...(await missingSeries(run, (await readManifest(run)).series ?? {})));
+  for (const p of problems) process.stdout.write(`CSV NOT AS RECORDED: ${p}\n`);
   const url = pathToFileURL(resolve(file)).href;
   const page = await openInChromium(url, { timeoutMs: 120_000 });
   try {
@@ -52,8 +62,8 @@ async function main(): Promise<number> {
     for (const e of page.errors) process.stdout.write(`CONSOLE ERROR: ${e}\n`);
     const external = page.requests.filter((r) => !r.startsWith('file:') && !r.startsWith('data:') && r !== 'about:blank');
     for (const r of external) process.stdout.write(`NETWORK REQUEST: ${r}\n`);
-    const ok = charts.length > 0 && broken.length === 0 && page.errors.length === 0 && external.length === 0;
-    process.stdout.write(`${file}: ${charts.length} chart(s) in ${sections.size} section(s), ${broken.length} not rendered, ${page.errors.length} console error(s), ${external.length} network request(s): ${ok ? 'OK' : 'FAILED'}\n`);
+    const ok = charts.length > 0 && broken.length === 0 && page.errors.length === 0 && external.length === 0 && problems.length === 0;
+    process.stdout.write(`${file}: ${charts.length} chart(s) in ${sections.size} section(s), ${broken.length} not rendered, ${page.errors.length} console error(s), ${external.length} network request(s), ${problems.length} CSV file problem(s): ${ok ? 'OK' : 'FAILED'}\n`);
     return ok ? 0 : 1;
   } finally {
     await page.close();

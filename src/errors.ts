@@ -66,6 +66,33 @@ export class RunError extends PrivedgeError {
   }
 }
 
+/**
+ * A file system failure (full disk, quota, read-only or vanished folder, I/O error) while writing
+ * `path`. `errno` is the system code, e.g. `ENOSPC`.
+ */
+export class DiskError extends RunError {
+  readonly path: string;
+  readonly errno: string;
+
+  constructor(path: string, cause: NodeJS.ErrnoException) {
+    const code = cause.code ?? 'EIO';
+    const what = DISK_ERRORS[code] ?? cause.message.replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '');
+    super(path, `cannot write: ${what} (${code})`, { cause });
+    this.path = path;
+    this.errno = code;
+  }
+}
+
+const DISK_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'its folder no longer exists',
+  EIO: 'input/output error',
+};
+
 /** Message of any thrown value, for logs and run manifests. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;

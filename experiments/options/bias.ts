@@ -48,7 +48,7 @@ const schema = z.strictObject({
     .int()
     .min(1)
     .optional()
-    .describe('Training iterations per user in every condition (default: `training.iterations`). Each condition retrains every user: one unbiased condition, one per distinct attribute-split `train` set and one per percent below 100, each in its own models folder (reused by a later run); only a user whose training images are unchanged from an earlier condition (the full-data users of a sample-size condition) gets that model copied instead'),
+    .describe('Training iterations per user in every condition (default: `training.iterations`). Each condition retrains every user: one unbiased condition, one per distinct attribute-split `train` set and one per percent below 100, each in its own models folder (reused by a later run); a user whose training images and settings are unchanged from another condition, experiment or earlier run (the full-data users of a sample-size condition) gets that model copied instead, whatever the order (reuse by training key)'),
   baselines: baselinesOption.describe("Centralised multi-class baselines, retrained in every condition on that condition's pooled (biased) training images (`kind: vgg | resnet`)"),
   undefinedPrecision: z
     .enum(['zero', 'exclude'])

@@ -1,4 +1,3 @@
-import { cp, rename, rm } from 'node:fs/promises';
 import type { DatasetConfig } from '../../src/config/dataset-schema.js';
 import type { PrivedgeConfig } from '../../src/config/schema.js';
 import { prepareDataset, type PreparedDataset } from '../../src/datasets/prepare.js';
@@ -6,13 +5,12 @@ import type { Partition } from '../../src/datasets/partition.js';
 import { toFloatImages } from '../../src/datasets/tensors.js';
 import type { AttributeValue } from '../../src/datasets/types.js';
 import { argminRows } from '../../src/models/rec-adv/argmin.js';
-import { readUserSummary, userModelDir } from '../../src/models/rec-adv/artifacts.js';
 import { dissimilarityMatrix } from '../../src/models/rec-adv/dissimilarity.js';
-import { loadUserModel, modelsFolder, requireUserModels, trainUsers } from '../../src/models/rec-adv/train-users.js';
+import { loadUserModel, requireUserModels, trainUsers } from '../../src/models/rec-adv/train-users.js';
 import type { Row } from '../../src/report/csv.js';
 import type { ExperimentContext } from '../../src/runner/experiment.js';
 import { deepFreeze, type DeepReadonly } from '../../src/util/deep-freeze.js';
-import { shortHash, stableStringify } from '../../src/util/hash.js';
+import { stableStringify } from '../../src/util/hash.js';
 import type { BaselineSpec } from './baseline-schema.js';
 import { predictUsers, trainBaselineModels } from './trained-baselines.js';
 
@@ -70,8 +68,6 @@ export interface ConditionSettings {
  */
 export class ConditionRunner {
   private readonly results = new Map<string, Promise<ConditionResult>>();
-  /** Complete user models of earlier conditions, by {@link userTrainingKey}: their folder. */
-  private readonly userModels = new Map<string, string>();
 
   constructor(
     private readonly ctx: ExperimentContext,
@@ -95,40 +91,17 @@ export class ConditionRunner {
     return result;
   }
 
-  /**
-   * Copies into this condition's models folder every user model an earlier condition trained on
-   * exactly the same images with the same settings (e.g. the full-data users of a sample-size
-   * condition), so it is not trained again; the copy is atomic (temporary name, then rename).
-   */
-  private async reuseUserModels(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset): Promise<string[]> {
-    const modelsDir = modelsFolder(config, this.ctx.resultsRoot);
-    const copied: string[] = [];
-    for (const { user } of data.partition.users) {
-      const from = this.userModels.get(userTrainingKey(config, data, user));
-      const to = userModelDir(modelsDir, user);
-      if (!from || from === to || (await readUserSummary(modelsDir, user))) continue;
-      const tmp = `${to}.copy-${process.pid}`;
-      await rm(tmp, { recursive: true, force: true });
-      await cp(from, tmp, { recursive: true });
-      await rm(to, { recursive: true, force: true });
-      await rename(tmp, to);
-      copied.push(user);
-    }
-    return copied;
-  }
-
   private async evaluate(label: string, dataset: DatasetConfig): Promise<ConditionResult> {
     const { ctx, settings } = this;
     const data = await this.prepare(dataset);
     await ctx.tensorflow();
     const config = conditionConfig(ctx.config, dataset, settings.iterations);
     ctx.reporter.info(`condition ${label}: ${data.partition.users.length} users x ${settings.iterations} iterations`);
-    const copied = await this.reuseUserModels(config, data);
+    // Users whose images are unchanged (in any condition, trained before or by another experiment) are copied by training key.
     const outcome = await trainUsers(config, data, { outDir: ctx.resultsRoot, reporter: ctx.reporter });
     const users = data.partition.users.map((u) => u.user);
     await requireUserModels(outcome.modelsDir, users);
-    for (const u of users) this.userModels.set(userTrainingKey(config, data, u), userModelDir(outcome.modelsDir, u));
-    if (copied.length > 0) ctx.reporter.info(`condition ${label}: reused the models of ${copied.length} user(s) whose training images are unchanged`);
+    if (outcome.reused.length > 0) ctx.reporter.info(`condition ${label}: reused the models of ${outcome.reused.length} user(s) whose training images are unchanged`);
     const trainedNow = new Set(outcome.trained.map((s) => s.user));
     const summaries = [...outcome.trained, ...outcome.skipped];
     const training = data.partition.users.map((split) => {
@@ -141,6 +114,7 @@ export class ConditionRunner {
         bestIteration: s.bestIteration,
         bestValMse: s.bestValMse,
         checkpointed: s.checkpointed,
+        checkpointOn: s.checkpointOn ?? 'validation',
         seconds: s.seconds,
         reused: !trainedNow.has(split.user),
       };
@@ -178,25 +152,4 @@ export class ConditionRunner {
       baselineSeconds,
     };
   }
-}
-
-/**
- * What one user's trained reconstructor depends on: the seed, the user, the ids of their training
- * and validation images (in order), how images are decoded and transformed, and the training
- * settings (`train/user:<name>` is the user's random stream, see run-job.ts).
- */
-function userTrainingKey(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, user: string): string {
-  const split = data.partition.users.find((u) => u.user === user)!;
-  const { workers: _w, modelsDir: _m, sampleImages: _s, ...training } = config.training;
-  const { source, image, transforms } = config.dataset;
-  return shortHash({
-    seed: config.seed,
-    user,
-    source,
-    image,
-    jpeg: transforms.jpeg ?? null,
-    training,
-    train: split.train.map((i) => data.images.ids[i]),
-    validation: split.validation.map((i) => data.images.ids[i]),
-  });
 }

@@ -28,7 +28,7 @@ export async function trainPrivedge(ctx: ExperimentContext, config: DeepReadonly
   const summaries = [...outcome.trained, ...outcome.skipped];
   const trainingRows = users.map((u) => {
     const s = summaries.find((x) => x.user === u);
-    return { system, user: u, bestIteration: s?.bestIteration ?? null, bestValMse: s?.bestValMse ?? null, checkpointed: s?.checkpointed ?? null, iterations: s?.iterations ?? null, seconds: s?.seconds ?? null };
+    return { system, user: u, bestIteration: s?.bestIteration ?? null, bestValMse: s?.bestValMse ?? null, checkpointed: s?.checkpointed ?? null, checkpointOn: s ? (s.checkpointOn ?? 'validation') : null, iterations: s?.iterations ?? null, seconds: s?.seconds ?? null };
   });
   return { modelsDir: outcome.modelsDir, users, trainingRows };
 }

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { PrivedgeError, UsageError } from '../errors.js';
 import { consoleReporter, silentReporter } from '../progress/reporter.js';
+import { listenForInterrupts, noInterrupts } from '../runner/signals.js';
 import { configCommand } from './commands/config.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { enrolCommand } from './commands/enrol.js';
@@ -22,6 +23,8 @@ export interface MainIo {
   readonly stdout?: { write(text: string): unknown };
   readonly stderr?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   readonly context?: Partial<CliContext>;
+  /** Handle SIGINT/SIGTERM (record the stop, exit 130/143); default true when `stderr` is the process's. */
+  readonly handleSignals?: boolean;
 }
 
 /**
@@ -33,10 +36,12 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
   const stderr = io.stderr ?? process.stderr;
   const verbose = argv.includes('--verbose');
   const quiet = argv.includes('--quiet');
+  const signals = (io.handleSignals ?? stderr === process.stderr) ? listenForInterrupts(stderr) : undefined;
   const ctx: CliContext = {
     stdout,
     reporter: quiet ? silentReporter : consoleReporter({ sink: stderr }),
     experiments: once(io.experiments),
+    interrupts: signals ?? noInterrupts,
     ...io.context,
   };
   try {
@@ -62,7 +67,9 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
       .recommendCommands()
       .exitProcess(false)
       .fail((message, error) => {
-        throw error ?? new UsageError(message);
+        // yargs reports its own checks (and errors thrown by option coercion) as a YError: usage.
+        if (error && error.name !== 'YError') throw error;
+        throw new UsageError(error?.message ?? message);
       })
       .help()
       .alias('h', 'help')
@@ -79,6 +86,8 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
     stderr.write(`error: ${error instanceof PrivedgeError ? message : `unexpected failure: ${message}`}\n`);
     if (verbose && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
     return 1;
+  } finally {
+    signals?.dispose();
   }
 }
 

@@ -25,6 +25,12 @@ export const trainingSchema = z.strictObject({
   workers: z.number().int().min(0).max(64).default(0).describe('Users trained in parallel worker threads (0: one per CPU core)'),
   modelsDir: z.string().optional().describe('Folder of trained models (default: <output.dir>/models/<hash of dataset + training + seed>)'),
   sampleImages: z.number().int().min(0).max(32).default(8).describe('Validation images shown in each user reconstructions.png'),
+  withoutValidation: z
+    .enum(['refuse', 'useTraining'])
+    .default('refuse')
+    .describe(
+      'A user left with no validation image although `dataset.split.validationFraction` > 0 (a class of 2 images: 1 test, 1 training): `refuse` (an error naming the class) or `useTraining` (choose the checkpoint on the training images, and say so: console, done.json and training_users.csv `checkpointOn`). Not part of the models hash',
+    ),
 });
 
 /** A resolved (frozen) training config. */

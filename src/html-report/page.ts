@@ -43,6 +43,7 @@ dl.meta dd { margin: 0; }
 .status-completed { color: #1d7a35; }
 .status-failed { color: #b3261e; }
 .status-running { color: #9a6700; }
+.status-interrupted, .status-stale { color: #8250df; }
 pre { background: var(--bg-alt); border: 1px solid var(--line); border-radius: 4px; padding: .6rem .8rem; overflow: auto; max-height: 32rem; font: 12px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; }
 pre.error { color: #b3261e; white-space: pre-wrap; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
@@ -76,7 +77,7 @@ export function reportPageHtml(info: PageInfo, groups: readonly ExperimentGroup[
   const toc = html`<nav class="toc" aria-label="Contents"><strong>Contents</strong><ul>${numbered.map(
     (g) => html`<li><a href="#${g.anchor}">${g.experiment}</a> <span class="dim">(${g.runs.length} run${g.runs.length === 1 ? '' : 's'})</span><ul>${g.runs.map(
       ({ run, anchor }) =>
-        html`<li><a href="#${anchor}">${run.manifest.runId}</a> <span class="dim">${run.manifest.status} · ${run.manifest.startedAt} · ${run.manifest.configName}</span></li>`,
+        html`<li><a href="#${anchor}">${run.manifest.runId}</a> <span class="dim">${run.state} · ${run.manifest.startedAt} · ${run.manifest.configName}</span></li>`,
     )}</ul></li>`,
   )}</ul></nav>`;
   const body: Html[] = numbered.map(

@@ -7,7 +7,7 @@ import { experimentRegistry, experiments } from '../../experiments/index.js';
 import { parseConfigText } from '../config/load.js';
 import { runConfig } from '../runner/run-config.js';
 import { tempDir } from '../testing/fixtures.js';
-import { findChromium, openInChromium, type BrowserPage } from '../testing/headless-chromium.js';
+import { openInChromium, resolveChromium, type BrowserPage } from '../testing/headless-chromium.js';
 import { writeHtmlReport } from './report.js';
 import { HOSTILE, heatmapChart, labelsChart, writeSyntheticRun } from '../testing/report-fixtures.js';
 
@@ -83,8 +83,8 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
   });
 
   it('shows every chart with a size and ink, images loaded, no console error, no request, nothing injected', async () => {
-    // Fails (never skips) without a browser: CI installs chromium (.ci/run).
-    expect(findChromium(), 'chromium is required for this test: apt-get install -y chromium (or set PRIVEDGE_CHROMIUM)').not.toBeNull();
+    // Fails (never skips) without a browser: npm ci installs @sparticuz/chromium; Debian's chromium is used when present.
+    expect(await resolveChromium(), 'chromium is required for this test: npm ci installs @sparticuz/chromium (or apt-get install -y chromium, or set PRIVEDGE_CHROMIUM)').not.toBeNull();
     const root = join(tmp.dir, 'results');
     const [summary] = await runConfig(parseConfigText(SUMMARY_YAML, 'summary.yaml', { experiments }), { registry: experimentRegistry, outDir: root });
     expect(summary!.status).toBe('completed');

@@ -95,7 +95,7 @@ describe('privedge report', () => {
     const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } };
     const page = join(tmp.dir, 'pages', 'all.html');
     expect(await runCli(['report', root, '--out', page, '--quiet'], io)).toBe(0);
-    expect(out).toContain(`3 run(s) of 2 experiment(s)  ${page}`);
+    expect(out).toContain(`3 run(s) of 2 experiment(s) (1 failed)  ${page}`);
     expect(await readFile(page, 'utf8')).toContain('href="../results/beta/old/long.csv"');
 
     const missing = join(tmp.dir, 'nowhere');

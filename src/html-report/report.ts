@@ -26,6 +26,8 @@ export interface HtmlReportResult {
   readonly runs: number;
   readonly experiments: number;
   readonly bytes: number;
+  /** Runs not completed, by state (`failed`, `interrupted`, `running`, `stale`). */
+  readonly unfinished: Readonly<Record<string, number>>;
 }
 
 /**
@@ -68,5 +70,7 @@ export async function writeHtmlReport(dir: string, options: HtmlReportOptions = 
     groups,
   );
   await writeFileAtomic(out, page);
-  return { out, runs: runs.length, experiments: groups.length, bytes: Buffer.byteLength(page) };
+  const unfinished: Record<string, number> = {};
+  for (const run of runs) if (run.state !== 'completed') unfinished[run.state] = (unfinished[run.state] ?? 0) + 1;
+  return { out, runs: runs.length, experiments: groups.length, bytes: Buffer.byteLength(page), unfinished };
 }

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { naturalCompare } from '../util/natural-sort.js';
 import { readManifest, type RunManifest } from '../runner/run-folder.js';
+import { runState, type RunState } from '../runner/run-state.js';
 import { previewCsv, type CsvPreview } from './tables.js';
 
 /** An image of a run that is not a chart rendering (e.g. `samples.png`). */
@@ -16,6 +17,8 @@ export interface RunImage {
 export interface RunData {
   readonly dir: string;
   readonly manifest: RunManifest;
+  /** What to believe of the run: its status, or `stale` when it says running but its process is gone. */
+  readonly state: RunState;
   /** The text of `run.json` as stored. */
   readonly manifestText: string;
   /** `config.resolved.yaml`, or null when missing. */
@@ -72,5 +75,5 @@ export async function readRunData(dir: string, options: RunDataOptions): Promise
       images.push({ file, bytes, dataUrl });
     }
   }
-  return { dir, manifest, manifestText, configYaml, charts, images, tables };
+  return { dir, manifest, state: runState(manifest), manifestText, configYaml, charts, images, tables };
 }

@@ -19,7 +19,8 @@ function runMeta(run: RunData): Html {
   const m = run.manifest;
   const duration = typeof m.durationSeconds === 'number' ? formatDuration(m.durationSeconds) : null;
   const items: [string, string | null][] = [
-    ['status', m.status],
+    ['status', run.state === 'stale' ? 'stale' : m.status],
+    ['stopped by', m.status === 'interrupted' ? (m.signal ?? 'a signal') : run.state === 'stale' ? `nothing recorded: process ${String(m.pid)} on ${String(m.host?.['hostname'])} is gone` : null],
     ['started', m.startedAt],
     ['ended', m.endedAt],
     ['duration', duration],

@@ -7,6 +7,7 @@ import { toFloatImages } from '../datasets/tensors.js';
 import { RunError } from '../errors.js';
 import type { FixedPointBits } from '../mpc-sim/encoding/fixed-point.js';
 import type { ProtocolVersion } from '../mpc-sim/protocols/versions.js';
+import { noInterrupts, type Interrupts } from '../runner/signals.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRow, layerRows, runPrivateFidelity, type FidelityQuery, type FidelityResult } from '../mpc-sim/private-reconstructor/fidelity.js';
 import { fidelitySummaryLines, summarizeFidelityRows, type FidelityRow } from '../mpc-sim/private-reconstructor/fidelity-rows.js';
 import { ringKernelInfo } from '../mpc-sim/ring/native-kernel.js';
@@ -43,6 +44,8 @@ export interface FidelityIo {
   readonly experiments: readonly ExperimentSchemaEntry[];
   readonly reporter: Reporter;
   readonly print: (line: string) => void;
+  /** Where SIGINT/SIGTERM handlers are registered (default: none). */
+  readonly interrupts?: Interrupts;
 }
 
 const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
@@ -134,6 +137,10 @@ export async function predictPrivate(options: PredictPrivateOptions, io: Fidelit
   let done = 0;
   const task = io.reporter.task(`private prediction: enrol ${q.users.length} users, ${todo.length} queries`, q.users.length + todo.length);
   const fresh = new Map<string, FidelityRow>();
+  // A signal keeps the finished queries (appended to the partial file as each completes).
+  const stopped = (io.interrupts ?? noInterrupts).onInterrupt(
+    (signal) => `interrupted by ${signal}: kept ${earlier.size + fresh.size} of ${q.ids.length} finished queries in ${partialPath}; resume with the same command and --resume`,
+  );
   const record = async (r: FidelityQuery): Promise<void> => {
     const k = todo[done++]!;
     const row = fidelityRow(r, q.ids[k]!, q.trueLabels[k]!);
@@ -163,6 +170,7 @@ export async function predictPrivate(options: PredictPrivateOptions, io: Fidelit
           },
         );
   task.done();
+  stopped();
   await writeOutputs(dir, q, results, (id) => fresh.get(id) ?? earlier.get(id)!, io);
   await rm(partialPath, { force: true });
 }

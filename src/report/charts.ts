@@ -5,7 +5,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { RunError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFilesAtomic } from '../util/atomic-write.js';
 import { readCsv, type Cell } from './csv.js';
 
 /** Tables read from a run's CSV files, by file name. */
@@ -72,12 +72,17 @@ export async function renderChart(dir: string, chart: ChartDefinition, formats: 
   } catch (error) {
     throw new RunError(join(dir, `${chart.name}.vl.json`), `cannot build chart: ${(error as Error).message}`, { cause: error });
   }
-  await writeFileAtomic(join(dir, `${chart.name}.vl.json`), `${JSON.stringify(spec, null, 2)}\n`);
+  // Render everything first, then write the files as one unit: a failure leaves the old chart whole.
+  const files: [string, string | Uint8Array][] = [[join(dir, `${chart.name}.vl.json`), `${JSON.stringify(spec, null, 2)}\n`]];
   if (formats.includes('svg') || formats.includes('png')) {
     const svg = await renderSvg(spec);
-    if (formats.includes('svg')) await writeFileAtomic(join(dir, `${chart.name}.svg`), svg);
-    if (formats.includes('png')) await writeFileAtomic(join(dir, `${chart.name}.png`), await svgToPng(svg, pngScale));
+    if (formats.includes('svg')) files.push([join(dir, `${chart.name}.svg`), svg]);
+    if (formats.includes('png')) {
+      if (!Number.isFinite(pngScale) || pngScale <= 0) throw new RunError(join(dir, `${chart.name}.png`), `PNG scale must be a number > 0, got ${pngScale}`);
+      files.push([join(dir, `${chart.name}.png`), await svgToPng(svg, pngScale)]);
+    }
   }
+  await writeFilesAtomic(files);
   return spec;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import { errorMessage, PrivedgeError } from '../errors.js';
+import { DiskError, errorMessage, PrivedgeError, RunError } from '../errors.js';
 import { writeSplitsCsv } from '../datasets/audit.js';
 import { prepareDataset, type PreparedDataset } from '../datasets/prepare.js';
 import type { BackendChoice, RequestedBackend } from '../models/backend.js';
@@ -9,12 +9,16 @@ import { initTensorflow } from '../models/runtime.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
 import { renderChart } from '../report/charts.js';
 import { writeCsv } from '../report/csv.js';
+import { recordSeries } from '../report/csv-series.js';
 import { gitState, hostInfo, libraryVersions } from './environment.js';
 import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from './run-folder.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { ExperimentContext, ExperimentRegistry } from './experiment.js';
+import { reserveManifestSpace, writeFinalManifest } from './run-state.js';
+import { noInterrupts, type Interrupts } from './signals.js';
+import { interruptedRunHandler } from './stop-run.js';
 
 /** Each image's split (image, user, split, group), written into every run folder whose experiment loads the dataset. */
 const SPLITS_CSV = 'splits.csv';
@@ -33,6 +37,10 @@ export interface RunOptions {
   /** Results root; overrides `output.dir`. */
   readonly outDir?: string;
   readonly reporter?: Reporter;
+  /** Where to register what a SIGINT/SIGTERM records (the command line's signal listener). */
+  readonly interrupts?: Interrupts;
+  /** The command that resumes this run, for the line printed when a signal stops it. */
+  readonly resumeCommand?: string;
 }
 
 /**
@@ -75,6 +83,7 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       overrides: [...loaded.overrides],
       seed: config.seed,
       status: 'running',
+      pid: process.pid,
       startedAt: new Date().toISOString(),
       endedAt: null,
       durationSeconds: null,
@@ -86,10 +95,16 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       files: ['config.resolved.yaml'],
       facts: {},
     };
-    await startRunFolder(dir, config, manifest);
+    await startRunFolder(dir, config, manifest).catch((error: NodeJS.ErrnoException) => {
+      if (error instanceof PrivedgeError || typeof error.code !== 'string') throw error;
+      throw new RunError(dir, `cannot create the run folder (${error.code}: ${error.message.replace(/^\w+: /, '')}); is ${root} writable? (--out or output.dir)`, { cause: error });
+    });
     reporter.info(`${entry.id}: run folder ${dir}`);
     const started = performance.now();
     const files = new Set<string>(manifest.files);
+    const stopHandler = (options.interrupts ?? noInterrupts).onInterrupt(
+      interruptedRunHandler({ dir, root, manifest, files, started, resumeCommand: options.resumeCommand ?? `privedge run ${loaded.file}` }),
+    );
     const ctx: ExperimentContext = {
       config,
       dir,
@@ -131,8 +146,10 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       },
     };
     try {
+      reserveManifestSpace(dir);
       const { id: _id, ...experimentOptions } = entry as { id: string } & Record<string, unknown>;
       await experiment.run(ctx, experimentOptions);
+      manifest.series = await recordSeries(dir, experiment.charts.flatMap((c) => c.inputs));
       for (const chart of experiment.charts) {
         if (!chart.inputs.every((input) => existsSync(join(dir, input)))) {
           throw new PrivedgeError('RUN', `${entry.id}: chart ${chart.name} needs ${chart.inputs.join(', ')}, which the experiment did not write`);
@@ -147,12 +164,15 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
       manifest.status = 'failed';
       manifest.error = errorMessage(error);
       outcomes.push({ experiment: entry.id, dir, status: 'failed', error: manifest.error });
+      // A disk error names its file; the user also needs the run folder it leaves behind.
+      if (error instanceof DiskError) throw new PrivedgeError('RUN', `${error.message}; run folder ${dir} marked failed`, { cause: error });
       throw error;
     } finally {
+      stopHandler();
       manifest.endedAt = new Date().toISOString();
       manifest.durationSeconds = Math.round((performance.now() - started) / 10) / 100;
       manifest.files = [...files].sort();
-      await writeManifest(dir, manifest);
+      await writeFinalManifest(dir, manifest);
     }
   }
   return outcomes;

@@ -2,10 +2,11 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { RunError } from '../errors.js';
+import type { CsvSeries } from '../report/csv-series.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
-/** Status of a run as recorded in `run.json`. */
-export type RunStatus = 'running' | 'completed' | 'failed';
+/** Status of a run as recorded in `run.json` (a reader also derives `stale`: see runner/run-state.ts). */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
 /** The manifest `run.json` of a run folder. */
 export interface RunManifest {
@@ -20,6 +21,10 @@ export interface RunManifest {
   endedAt: string | null;
   durationSeconds: number | null;
   error: string | null;
+  /** The signal that interrupted the run (`SIGINT`, `SIGTERM`), when `status` is `interrupted`. */
+  signal?: string | null;
+  /** The process that ran it (with `host.hostname`, tells a live run from a stale one). */
+  readonly pid?: number;
   readonly git: { commit: string | null; dirty: boolean | null };
   readonly versions: Record<string, string>;
   backend: { requested: string; name: string | null; detail?: string; kernels?: string } ;
@@ -28,6 +33,8 @@ export interface RunManifest {
   files: string[];
   /** Facts the experiment recorded (cache hits, timings, notes). */
   facts: Record<string, unknown>;
+  /** Rows and series (systems, conditions, ...) of each chart input as written, checked by `figures`. */
+  series?: Record<string, CsvSeries>;
 }
 
 /** The run folder of an experiment: `<root>/<experiment>/<runId>/`. */

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { packagedChromium } from './packaged-chromium.js';
 
 /** Executable names tried on PATH, after $PRIVEDGE_CHROMIUM. */
 const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
@@ -21,6 +22,26 @@ export function findChromium(): string | null {
     for (const name of CANDIDATES) if (isExecutable(join(dir, name))) return join(dir, name);
   }
   return null;
+}
+
+/** A browser to start: its executable, extra environment variables, and where it came from. */
+export interface ChromiumLaunch {
+  readonly executable: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly source: string;
+}
+
+/**
+ * The browser the tests use: $PRIVEDGE_CHROMIUM or a Chromium on PATH (Debian's `chromium`, the
+ * faster path: nothing to unpack), else the one the npm package `@sparticuz/chromium` ships
+ * (installed by `npm ci`, unpacked on first use). Null only when neither exists.
+ */
+export async function resolveChromium(): Promise<ChromiumLaunch | null> {
+  const system = findChromium();
+  if (system) return { executable: system, env: {}, source: system };
+  if (process.env['PRIVEDGE_CHROMIUM']) return null;
+  const packaged = await packagedChromium();
+  return packaged && { executable: packaged.executable, env: packaged.env, source: `@sparticuz/chromium ${packaged.version}` };
 }
 
 function isExecutable(path: string): boolean {
@@ -113,13 +134,14 @@ function describeArg(arg: Record<string, unknown>): string {
  * its load event fired. Everything is killed when loading takes longer than `timeoutMs`.
  */
 export async function openInChromium(url: string, options: { executable?: string; timeoutMs?: number; width?: number; height?: number } = {}): Promise<BrowserPage> {
-  const executable = options.executable ?? findChromium();
-  if (!executable) throw new Error('chromium not found on PATH (install it: apt-get install -y chromium; or set PRIVEDGE_CHROMIUM)');
-  const profile = await mkdtemp(join(tmpdir(), 'privedge-chromium-'));
+  const launch = options.executable ? { executable: options.executable, env: {} } : await resolveChromium();
+  if (!launch) throw new Error('no chromium: run npm ci (it installs @sparticuz/chromium), or apt-get install -y chromium, or set PRIVEDGE_CHROMIUM');
+  const { executable } = launch;
+  const profile = await mkdtemp(join(tmpdir(), 'privedge-chromium-profile-'));
   const child: ChildProcess = spawn(
     executable,
     ['--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe', `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', '--disable-extensions', '--mute-audio', 'about:blank'],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], env: { ...process.env, ...launch.env } },
   );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-4000)));

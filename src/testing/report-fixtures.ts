@@ -34,7 +34,7 @@ export const labelsChart: ChartDefinition = {
 /** Writes a run folder `<root>/<experiment>/<runId>/` with a manifest, a config and the given CSV tables and charts. */
 export async function writeSyntheticRun(
   root: string,
-  run: { experiment: string; runId: string; startedAt: string; status?: RunManifest['status']; error?: string },
+  run: { experiment: string; runId: string; startedAt: string; status?: RunManifest['status']; error?: string; pid?: number; hostname?: string; signal?: string },
   tables: Readonly<Record<string, readonly Row[]>>,
   charts: readonly ChartDefinition[] = [],
 ): Promise<string> {
@@ -51,10 +51,12 @@ export async function writeSyntheticRun(
     endedAt: run.startedAt,
     durationSeconds: 1,
     error: run.error ?? null,
+    ...(run.signal === undefined ? {} : { signal: run.signal }),
+    ...(run.pid === undefined ? {} : { pid: run.pid }),
     git: { commit: null, dirty: null },
     versions: {},
     backend: { requested: 'cpu', name: null },
-    host: {},
+    host: run.hostname === undefined ? {} : { hostname: run.hostname },
     files: [],
     facts: { note: HOSTILE },
   };

@@ -91,7 +91,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           resume: args.resume,
           log: args.log,
         },
-        { experiments: [...(await ctx.experiments()).values()], reporter: ctx.reporter, print },
+        { experiments: [...(await ctx.experiments()).values()], reporter: ctx.reporter, print, interrupts: ctx.interrupts },
       );
     },
   };

@@ -27,7 +27,8 @@ export function reportCommand(ctx: CliContext): CommandModule<object, ReportArgs
         maxRows,
         experimentOrder: [...(await ctx.experiments()).keys()],
       });
-      ctx.stdout.write(`${result.runs} run(s) of ${result.experiments} experiment(s)  ${result.out}\n`);
+      const unfinished = Object.entries(result.unfinished).map(([state, n]) => `${n} ${state}`);
+      ctx.stdout.write(`${result.runs} run(s) of ${result.experiments} experiment(s)${unfinished.length > 0 ? ` (${unfinished.join(', ')})` : ''}  ${result.out}\n`);
     },
   };
 }

@@ -20,8 +20,9 @@ export function runCommand(ctx: CliContext): CommandModule<object, RunArgs> {
       const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
       const [{ loadConfig }, registry] = await Promise.all([import('../../config/load.js'), ctx.experiments()]);
       const loaded = await loadConfig(args.config, { experiments: [...registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+      const resumeCommand = ['privedge run', args.config, ...(args.out ? ['--out', args.out] : []), ...(args.set ?? []).map((s) => `--set '${s}'`), ...(args.seed !== undefined ? ['--seed', String(args.seed)] : []), ...(args.backend ? ['--backend', args.backend] : [])].join(' ');
       const { runConfig } = await import('../../runner/run-config.js');
-      const outcomes = await runConfig(loaded, { registry, reporter: ctx.reporter, ...(args.out ? { outDir: args.out } : {}) });
+      const outcomes = await runConfig(loaded, { registry, reporter: ctx.reporter, interrupts: ctx.interrupts, resumeCommand, ...(args.out ? { outDir: args.out } : {}) });
       for (const o of outcomes) ctx.stdout.write(`${o.status.padEnd(9)} ${o.experiment.padEnd(20)} ${o.dir}\n`);
     },
   };

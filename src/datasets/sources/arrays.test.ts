@@ -86,6 +86,21 @@ describe('array sources', () => {
     }
   });
 
+  it('refuses float labels that are not integers (labels are integers or strings), and keeps integral floats', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await writeFile(join(dir, 'x.npy'), npyBytes('<f4', [N, 4, 4, 3], nhwc));
+      await writeFile(join(dir, 'half.npy'), npyBytes('<f4', [N], [0.5, 0.5, 0.5, 1.5, 1.5, 1.5]));
+      await writeFile(join(dir, 'whole.npy'), npyBytes('<f4', [N], [1, 1, 1, 2, 2, 2]));
+      const half = datasetConfig({ source: { type: 'npy', images: join(dir, 'x.npy'), labels: join(dir, 'half.npy') }, image: image4 });
+      await expect(prepareDataset(half, rng)).rejects.toThrow(`${join(dir, 'half.npy')}: label 0.5 of image 0 is not an integer (labels must be integers or strings)`);
+      const whole = datasetConfig({ source: { type: 'npy', images: join(dir, 'x.npy'), labels: join(dir, 'whole.npy') }, image: image4, split: { testFraction: 0.34, validationFraction: 0 } });
+      expect([...new Set((await prepareDataset(whole, rng)).images.labels)]).toEqual(['1', '2']);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('reads the HDF5 letters layout written by h5wasm, and names a missing dataset', async () => {
     const { dir, cleanup } = await tempDir();
     try {

@@ -18,7 +18,8 @@ export interface NamedArray {
 /**
  * Converts image, label and attribute arrays to 8-bit NHWC images: pixel values must lie in
  * [0, pixelMax] (anything outside is an error naming the array), are scaled to 0..255 and rounded.
- * Integral numeric labels become their decimal string ("3", not "3.0").
+ * Integral numeric labels become their decimal string ("3", not "3.0"); any other numeric label
+ * (0.5, NaN) is an error naming the array.
  */
 export function arraysToImages(
   images: NamedArray,
@@ -54,6 +55,9 @@ export function arraysToImages(
     }
   }
   const labelValues = toValues(labels, n);
+  // Labels are integers or strings: a fractional or non-finite number is not a class name.
+  const bad = labelValues.findIndex((v) => typeof v === 'number' && !Number.isInteger(v));
+  if (bad >= 0) throw new DatasetError(labels.where, `label ${labelValues[bad]} of image ${bad} is not an integer (labels must be integers or strings)`);
   const attributeValues: Record<string, AttributeValue[]> = {};
   for (const [name, array] of Object.entries(attributes)) attributeValues[name] = toValues(array, n);
   const base = images.where;

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { RunError } from '../../errors.js';
 import { writeCsv } from '../../report/csv.js';
 import { imageGridPng } from '../../report/image-grid.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -14,11 +16,15 @@ export interface UserTrainingSummary {
   readonly bestIteration: number;
   readonly bestValMse: number;
   readonly checkpointed: boolean;
+  /** The images the checkpoint was chosen on (`bestValMse` is then their MSE); absent in older models: validation. */
+  readonly checkpointOn?: 'validation' | 'training';
   readonly iterations: number;
   readonly seconds: number;
   readonly backend: string;
   /** Convolution kernels that trained the model (`BackendChoice.kernels`, e.g. `native-avx2`). */
   readonly kernels?: string;
+  /** SHA-256 (hex) of `weights.bin`, checked before the model is used (absent in models written before it was recorded). */
+  readonly weightsSha256?: string;
 }
 
 /** Folder of one user's model inside a models folder (user names are made safe for file names). */
@@ -31,6 +37,30 @@ export async function readUserSummary(modelsDir: string, user: string): Promise<
   const file = join(userModelDir(modelsDir, user), 'done.json');
   if (!existsSync(file)) return undefined;
   return JSON.parse(await readFile(file, 'utf8')) as UserTrainingSummary;
+}
+
+/** SHA-256 (hex) of a user's `weights.bin`, or null when it cannot be read. */
+export async function weightsChecksum(modelsDir: string, user: string): Promise<string | null> {
+  try {
+    return createHash('sha256').update(await readFile(join(userModelDir(modelsDir, user), 'weights.bin'))).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Checks a complete user's `weights.bin` against the checksum its `done.json` records.
+ * @returns null when it matches (or no checksum was recorded), else the problem, naming the file.
+ */
+export async function checkUserWeights(modelsDir: string, user: string, summary: UserTrainingSummary): Promise<RunError | null> {
+  if (summary.weightsSha256 === undefined) return null;
+  const weights = join(userModelDir(modelsDir, user), 'weights.bin');
+  const actual = await weightsChecksum(modelsDir, user);
+  if (actual === summary.weightsSha256) return null;
+  return new RunError(
+    weights,
+    actual === null ? `user ${user}: missing or unreadable, though done.json marks the model complete` : `user ${user}: does not match the SHA-256 recorded in done.json (a corrupt or replaced model)`,
+  );
 }
 
 /** Removes what an interrupted run left of a user, so it restarts cleanly. */
@@ -78,10 +108,12 @@ export async function writeUserArtifacts(
     bestIteration: trained.bestIteration,
     bestValMse: trained.bestValMse,
     checkpointed: trained.checkpointed,
+    checkpointOn: trained.checkpointOn,
     iterations: trained.curve.length,
     seconds: Math.round(trained.seconds * 100) / 100,
     backend,
     ...(kernels ? { kernels } : {}),
+    weightsSha256: (await weightsChecksum(modelsDir, user)) ?? undefined,
   };
   await writeFileAtomic(join(dir, 'done.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;

@@ -32,6 +32,8 @@ export interface TrainedUser {
   readonly bestValMse: number;
   /** Whether `reconstructor` is a checkpoint that met the rule (false: the final weights). */
   readonly checkpointed: boolean;
+  /** The images the checkpoint was chosen on: `training` when the user has no validation image. */
+  readonly checkpointOn: 'validation' | 'training';
   readonly seconds: number;
 }
 
@@ -87,7 +89,8 @@ export async function trainUser(train: Float32Array, validation: Float32Array, o
       bestIteration = last.iteration;
       bestValMse = last.valMse ?? Number.NaN;
     }
-    return { reconstructor: pair.reconstructor, curve, bestIteration, bestValMse, checkpointed, seconds: (performance.now() - started) / 1000 };
+    const checkpointOn = validation.length > 0 ? 'validation' : 'training';
+    return { reconstructor: pair.reconstructor, curve, bestIteration, bestValMse, checkpointed, checkpointOn, seconds: (performance.now() - started) / 1000 };
   } finally {
     if (best) tf.dispose(best);
     pair.discriminator.dispose();

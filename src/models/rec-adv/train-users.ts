@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import type { PrivedgeConfig } from '../../config/schema.js';
 import type { PreparedDataset } from '../../datasets/prepare.js';
 import { toFloatImages } from '../../datasets/tensors.js';
-import { PrivedgeError, RunError } from '../../errors.js';
+import { ConfigError, PrivedgeError, RunError } from '../../errors.js';
 import { silentReporter, type Reporter } from '../../progress/reporter.js';
 import type { DeepReadonly } from '../../util/deep-freeze.js';
 import { shortHash } from '../../util/hash.js';
@@ -12,9 +12,10 @@ import { startModuleWorker } from '../../util/module-worker.js';
 import type { RequestedBackend } from '../backend.js';
 import { loadModel } from '../io.js';
 import { initTensorflow } from '../runtime.js';
-import { readUserSummary, userModelDir, type UserTrainingSummary } from './artifacts.js';
+import { checkUserWeights, readUserSummary, userModelDir, type UserTrainingSummary } from './artifacts.js';
 import type { UserTrainingJob, WorkerMessage } from './job.js';
 import { runTrainingJob } from './run-job.js';
+import { recordTrainingKey, reuseByTrainingKey, userTrainingKey } from './training-key.js';
 
 /** `--shard i/n` (parsed by the CLI's `parseShard`): train only users whose index modulo n is i. */
 export interface Shard {
@@ -28,7 +29,7 @@ export interface Shard {
  */
 export function modelsFolder(config: DeepReadonly<PrivedgeConfig>, outDir: string): string {
   if (config.training.modelsDir) return resolve(config.training.modelsDir);
-  const { workers: _w, modelsDir: _m, sampleImages: _s, ...training } = config.training;
+  const { workers: _w, modelsDir: _m, sampleImages: _s, withoutValidation: _v, ...training } = config.training;
   return resolve(outDir, 'models', shortHash({ dataset: config.dataset, training, seed: config.seed }));
 }
 
@@ -36,8 +37,10 @@ export function modelsFolder(config: DeepReadonly<PrivedgeConfig>, outDir: strin
 export interface TrainingOutcome {
   readonly modelsDir: string;
   readonly trained: readonly UserTrainingSummary[];
-  /** Users already complete (their done.json exists): skipped. */
+  /** Users already complete (their done.json exists, or copied by training key): skipped. */
   readonly skipped: readonly UserTrainingSummary[];
+  /** Users of `skipped` whose model was copied from another models folder with the same training key. */
+  readonly reused: readonly string[];
   /** Users left to other shards. */
   readonly otherShards: readonly string[];
   readonly workers: number;
@@ -87,21 +90,37 @@ export async function trainUsers(
   const mine = data.partition.users.map((u) => u.user).filter((_, i) => i % shard.count === shard.index);
   const otherShards = data.partition.users.map((u) => u.user).filter((u) => !mine.includes(u));
   const skipped: UserTrainingSummary[] = [];
+  const reused: string[] = [];
   const todo: string[] = [];
+  checkValidationImages(config, data, mine);
+  const keys = new Map(mine.map((user) => [user, userTrainingKey(config, data, user)]));
   for (const user of mine) {
     const summary = await readUserSummary(modelsDir, user);
-    if (summary) skipped.push(summary);
+    const corrupt = summary && (await checkUserWeights(modelsDir, user, summary));
+    if (corrupt) reporter.warn(`${corrupt.message}: retraining user ${user} (${userModelDir(modelsDir, user)})`);
+    const copied = summary && !corrupt ? undefined : await reuseByTrainingKey(options.outDir, keys.get(user)!, modelsDir, user);
+    if (copied) reused.push(user);
+    if (summary && !corrupt) skipped.push(summary);
+    else if (copied) skipped.push(copied);
     else todo.push(user);
   }
-  if (skipped.length > 0) reporter.info(`training: ${skipped.length} user(s) already trained in ${modelsDir}, skipped`);
+  if (skipped.length > reused.length) reporter.info(`training: ${skipped.length - reused.length} user(s) already trained in ${modelsDir}, skipped`);
+  if (reused.length > 0) reporter.info(`training: ${reused.length} user(s) copied from models trained on the same images with the same settings`);
   const workers = Math.max(1, Math.min(config.training.workers || availableParallelism(), todo.length));
   const trained: UserTrainingSummary[] = [];
-  if (todo.length === 0) return { modelsDir, trained, skipped, otherShards, workers: 0 };
+  const record = async (): Promise<void> => {
+    for (const s of [...skipped, ...trained]) await recordTrainingKey(options.outDir, keys.get(s.user)!, modelsDir, s);
+  };
+  if (todo.length === 0) {
+    await record();
+    return { modelsDir, trained, skipped, reused, otherShards, workers: 0 };
+  }
   const jobs = jobsFor(config, data, todo, modelsDir);
   const task = reporter.task(`training ${todo.length} user(s) x ${config.training.iterations} iterations on ${workers} worker(s)`, todo.length * config.training.iterations);
   const report = (s: UserTrainingSummary): void => {
     trained.push(s);
-    reporter.info(`  user ${s.user}: ${s.seconds.toFixed(1)} s, best validation MSE ${s.bestValMse.toFixed(5)} at iteration ${s.bestIteration}${s.checkpointed ? '' : ' (no checkpoint met the rule: final weights kept)'}`);
+    const on = s.checkpointOn === 'training' ? 'training MSE (no validation image: checkpoint chosen on the training images)' : 'validation MSE';
+    reporter.info(`  user ${s.user}: ${s.seconds.toFixed(1)} s, best ${on} ${s.bestValMse.toFixed(5)} at iteration ${s.bestIteration}${s.checkpointed ? '' : ' (no checkpoint met the rule: final weights kept)'}`);
   };
   if (workers === 1) {
     const choice = await initTensorflow(config.backend as RequestedBackend);
@@ -110,7 +129,24 @@ export async function trainUsers(
     await runInWorkers(jobs, workers, config.backend as RequestedBackend, (n) => task.tick(n), report);
   }
   task.done();
-  return { modelsDir, trained, skipped, otherShards, workers };
+  await record();
+  return { modelsDir, trained, skipped, reused, otherShards, workers };
+}
+
+/**
+ * Refuses users left without a validation image while `dataset.split.validationFraction` asks for
+ * some, unless `training.withoutValidation` is `useTraining`.
+ * @throws ConfigError naming the class and both settings.
+ */
+function checkValidationImages(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, users: readonly string[]): void {
+  if (config.training.withoutValidation === 'useTraining' || config.dataset.split.validationFraction === 0) return;
+  const bare = data.partition.users.filter((u) => users.includes(u.user) && u.validation.length === 0);
+  if (bare.length === 0) return;
+  const u = bare[0]!;
+  throw new ConfigError(
+    'training.withoutValidation',
+    `class "${u.user}"${bare.length > 1 ? ` (and ${bare.length - 1} more)` : ''} has no validation image (${u.train.length} training, ${u.test.length} test image(s)): its checkpoint would be chosen on its training images. Give it more images, raise dataset.users.minImagesPerUser to drop it, or set training.withoutValidation: useTraining`,
+  );
 }
 
 /** Starts a training worker: the compiled .js file, or the .ts source under tsx/vitest. */
@@ -165,9 +201,21 @@ export async function requireUserModels(modelsDir: string, users: readonly strin
   }
 }
 
-/** Loads one user's reconstructor. */
-export function loadUserModel(modelsDir: string, user: string): Promise<import('@tensorflow/tfjs').LayersModel> {
-  return loadModel(userModelDir(modelsDir, user));
+/**
+ * Loads one user's reconstructor, after checking its weights against the checksum in `done.json`.
+ * @throws RunError naming the user's `weights.bin` when they differ or the model cannot be loaded.
+ */
+export async function loadUserModel(modelsDir: string, user: string): Promise<import('@tensorflow/tfjs').LayersModel> {
+  const summary = await readUserSummary(modelsDir, user);
+  const corrupt = summary && (await checkUserWeights(modelsDir, user, summary));
+  if (corrupt) throw new PrivedgeError('RUN', `${corrupt.message}; retrain it with privedge train <config> (or privedge run), which retrains a corrupt user`, { cause: corrupt });
+  const dir = userModelDir(modelsDir, user);
+  try {
+    return await loadModel(dir);
+  } catch (error) {
+    if (error instanceof RunError) throw error;
+    throw new RunError(dir, `user ${user}: cannot load the model: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Loads every user's reconstructor (after {@link requireUserModels}). */
