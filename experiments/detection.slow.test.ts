@@ -114,7 +114,7 @@ describe('detection experiment', () => {
   });
 
   it('calibrates on a separate held-out share (split.calibrationFraction): exactly the images splits.csv marks calibration', async () => {
-    const text = tinyExperimentYaml({ id: 'detection', users: "{ classes: ['0', '1', '7'], maxImagesPerUser: 20, nonPrivateUsers: ['7'] }", entry: '    privateQueries: 0' })
+    const text = tinyExperimentYaml({ id: 'detection', users: "{ classes: ['0', '1', '7'], maxImagesPerUser: 20, nonPrivateUsers: ['7'] }", entry: '    private: { queries: 0 }' })
       .replace('  cache: { enabled: false }', '  cache: { enabled: false }\n  split: { calibrationFraction: 0.25, minCalibrationImages: 0 }')
       .replace('iterations: 30', 'iterations: 4');
     const [outcome] = await runConfig(parseConfigText(text, 'calibration.yaml', { experiments }), { registry, outDir: join(tmp.dir, 'calibration') });

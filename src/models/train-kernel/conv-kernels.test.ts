@@ -15,6 +15,8 @@ import { referenceAt, relError, sampleIndices, seeded, type Geometry } from '../
  */
 const TOLERANCE = 1e-4;
 
+// The native kernels are opt-in (PRIVEDGE_TRAIN_KERNEL=native); these tests are about them.
+process.env['PRIVEDGE_TRAIN_KERNEL'] ??= 'native';
 const native = trainAddon() !== undefined;
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
@@ -56,9 +58,10 @@ describe('choosing the kernels', () => {
     expect(forced.addon).toBeUndefined();
     expect(trainKernelLabel(forced.info)).toBe('wasm (PRIVEDGE_TRAIN_KERNEL=wasm)');
     expect(() => resolveTrainKernel({ PRIVEDGE_TRAIN_KERNEL: 'gpu' })).toThrow(/PRIVEDGE_TRAIN_KERNEL must be native or wasm/);
-    const auto = resolveTrainKernel({});
-    expect(auto.info.kind).toBe(native ? 'native' : 'wasm');
-    if (native) expect(trainKernelLabel(auto.info)).toMatch(/^native-(avx2|scalar)$/);
+    expect(trainKernelLabel(resolveTrainKernel({}).info)).toBe('wasm (native kernels are opt-in: PRIVEDGE_TRAIN_KERNEL=native)');
+    const opted = resolveTrainKernel({ PRIVEDGE_TRAIN_KERNEL: 'native' });
+    expect(opted.info.kind).toBe(native ? 'native' : 'wasm');
+    if (native) expect(trainKernelLabel(opted.info)).toMatch(/^native-(avx2|scalar)$/);
   });
 });
 
