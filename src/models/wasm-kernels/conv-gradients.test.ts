@@ -5,33 +5,7 @@ import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { originalWasmConv2DBackpropInput, registerWasmTrainingKernels } from './register.js';
 import type { BackendWasm } from './wasm-backend-util.js';
-
-/** Deterministic values in [-1, 1) (mulberry32), identical on every backend. */
-function seeded(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let a = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-/** max |actual − expected| / max |expected|: the tensor-scale relative error. */
-function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]!));
-    const d = Math.abs(actual[i]! - expected[i]!);
-    worst = Number.isNaN(d) ? Infinity : Math.max(worst, d);
-  }
-  return worst / (scale || 1);
-}
+import { relError, seeded } from '../../testing/train-kernel-support.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
