@@ -49,8 +49,6 @@ function intFlag(name: string, fallback: number, min = 1): number {
   if (!Number.isInteger(v) || v < min) throw new Error(`${name} takes a whole number >= ${min}`);
   return v;
 }
-// The native training kernels are opt-in in the harness; this benchmark measures them (and the wasm fallback).
-process.env['PRIVEDGE_TRAIN_KERNEL'] ??= 'native';
 const backendArg = flagValue('--backend') ?? 'wasm';
 if (!['cpu', 'wasm', 'tensorflow'].includes(backendArg)) throw new Error('--backend takes cpu, wasm or tensorflow');
 const requested = backendArg as RequestedBackend;

@@ -15,8 +15,6 @@ import { referenceAt, relError, sampleIndices, seeded, type Geometry } from '../
  */
 const TOLERANCE = 1e-4;
 
-// The native kernels are opt-in (PRIVEDGE_TRAIN_KERNEL=native); these tests are about them.
-process.env['PRIVEDGE_TRAIN_KERNEL'] ??= 'native';
 const native = trainAddon() !== undefined;
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
@@ -53,15 +51,18 @@ beforeAll(async () => {
 });
 
 describe('choosing the kernels', () => {
-  it('PRIVEDGE_TRAIN_KERNEL=wasm keeps the wasm kernels; other values are refused', () => {
+  it('the native kernels by default when built; PRIVEDGE_TRAIN_KERNEL=wasm keeps the wasm kernels; other values are refused', () => {
     const forced = resolveTrainKernel({ PRIVEDGE_TRAIN_KERNEL: 'wasm' });
     expect(forced.addon).toBeUndefined();
     expect(trainKernelLabel(forced.info)).toBe('wasm (PRIVEDGE_TRAIN_KERNEL=wasm)');
     expect(() => resolveTrainKernel({ PRIVEDGE_TRAIN_KERNEL: 'gpu' })).toThrow(/PRIVEDGE_TRAIN_KERNEL must be native or wasm/);
-    expect(trainKernelLabel(resolveTrainKernel({}).info)).toBe('wasm (native kernels are opt-in: PRIVEDGE_TRAIN_KERNEL=native)');
-    const opted = resolveTrainKernel({ PRIVEDGE_TRAIN_KERNEL: 'native' });
-    expect(opted.info.kind).toBe(native ? 'native' : 'wasm');
-    if (native) expect(trainKernelLabel(opted.info)).toMatch(/^native-(avx2|scalar)$/);
+    // Default (unset or empty) and 'native': the addon whenever it is built and loads.
+    const built = resolveTrainKernel({ PRIVEDGE_TRAIN_KERNEL: 'native' }).addon !== undefined;
+    for (const env of [{}, { PRIVEDGE_TRAIN_KERNEL: 'native' }, { PRIVEDGE_TRAIN_KERNEL: '' }]) {
+      const chosen = resolveTrainKernel(env);
+      expect(chosen.info.kind, JSON.stringify(env)).toBe(built ? 'native' : 'wasm');
+      if (built) expect(trainKernelLabel(chosen.info)).toMatch(/^native-(avx2|scalar)$/);
+    }
   });
 });
 
@@ -80,6 +81,20 @@ describe.skipIf(!native)('native training kernels: registration', () => {
     registerNativeTrainingKernels();
     expect(tf.getKernel(tf.Conv2D, 'wasm')?.kernelFunc).toBe(first);
     expect(tf.getKernel(tf.Conv2D, 'cpu')?.kernelFunc).not.toBe(first);
+  });
+
+  it('stay registered when the wasm training kernels are registered again (a second initTensorflow in one process)', () => {
+    const names = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.ResizeNearestNeighborGrad];
+    const nativeFuncs = names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
+    // registerWasmTrainingKernels puts its own gradient kernels back over the native ones ...
+    registerWasmTrainingKernels();
+    expect(nativeTrainingKernelsRegistered()).toBe(false);
+    expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')?.kernelFunc).not.toBe(nativeFuncs[3]);
+    // ... and registering the native kernels again restores every one of them (the bug: it did
+    // nothing, so a second training in one process ran the wasm gradients: different last bits).
+    registerNativeTrainingKernels();
+    expect(nativeTrainingKernelsRegistered()).toBe(true);
+    names.forEach((name, i) => expect(tf.getKernel(name, 'wasm')?.kernelFunc, name).toBe(nativeFuncs[i]));
   });
 });
 

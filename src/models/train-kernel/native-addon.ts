@@ -63,7 +63,7 @@ export function trainKernelLabel(info: TrainKernelInfo = trainKernelInfo()): str
 }
 
 /**
- * Loads the addon as `env` asks (`PRIVEDGE_TRAIN_KERNEL=native|wasm`, default wasm), without
+ * Loads the addon as `env` asks (`PRIVEDGE_TRAIN_KERNEL=native|wasm`, default native when built), without
  * caching; {@link trainAddon} and {@link trainKernelInfo} use it once with `process.env`.
  */
 export function resolveTrainKernel(env: Readonly<Record<string, string | undefined>>): { addon: TrainAddon | undefined; info: TrainKernelInfo } {
@@ -73,10 +73,6 @@ export function resolveTrainKernel(env: Readonly<Record<string, string | undefin
   if (requested !== undefined && requested !== '' && requested !== 'native') {
     throw new Error(`PRIVEDGE_TRAIN_KERNEL must be native or wasm, got '${requested}'`);
   }
-  // Opt-in until fixed: the native kernels' results vary in the last bits with the work done
-  // earlier in the same process (two same-seed trainings in one process differ), which breaks the
-  // byte-identical retraining the run folders promise (docs/performance-training.md).
-  if (requested !== 'native') return wasm('native kernels are opt-in: PRIVEDGE_TRAIN_KERNEL=native');
   const root = packageRoot();
   if (root === undefined) return wasm('package root (package.json) not found');
   const file = join(root, TRAIN_KERNEL_BINARY);

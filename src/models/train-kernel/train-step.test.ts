@@ -8,8 +8,6 @@ import { trainAddon } from './native-addon.js';
 import { registerNativeTrainingKernels } from './register.js';
 import { relError, seeded } from '../../testing/train-kernel-support.js';
 
-// The native kernels are opt-in (PRIVEDGE_TRAIN_KERNEL=native); this test is about them.
-process.env['PRIVEDGE_TRAIN_KERNEL'] ??= 'native';
 
 const SETTINGS: RanTrainingSettings = { learningRate: 2e-4, beta1: 0.5, reconstructionWeight: 0.999, adversarialWeight: 0.001 };
 const mse = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.mean(tf.squaredDifference(a, b));

@@ -15,8 +15,11 @@ const powerOfTwoFactor = (big: number, small: number): number | undefined => {
   return Number.isInteger(f) && f >= 1 && (f & (f - 1)) === 0 ? f : undefined;
 };
 
-/** Kernel config for `ResizeNearestNeighborGrad` on wasm, falling back to `previous`. */
-export function nativeUpsampleGradConfig(addon: TrainAddon, previous: tf.KernelConfig | undefined): tf.KernelConfig {
+/**
+ * Kernel config for `ResizeNearestNeighborGrad` on wasm, falling back to
+ * `fallbacks.ResizeNearestNeighborGrad` (read at call time: the registration may replace it).
+ */
+export function nativeUpsampleGradConfig(addon: TrainAddon, fallbacks: Readonly<Record<string, tf.KernelConfig | undefined>>): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const { images, dy } = args.inputs as { images: tf.TensorInfo; dy: tf.TensorInfo };
     const { alignCorners, halfPixelCenters } = (args.attrs ?? {}) as unknown as tf.ResizeNearestNeighborGradAttrs;
@@ -24,6 +27,7 @@ export function nativeUpsampleGradConfig(addon: TrainAddon, previous: tf.KernelC
     const fh = powerOfTwoFactor(dy.shape[1]!, h);
     const fw = powerOfTwoFactor(dy.shape[2]!, w);
     if (alignCorners || halfPixelCenters || fh === undefined || fw === undefined || dy.dtype !== 'float32' || images.shape.length !== 4 || dy.shape[0] !== n || dy.shape[3] !== c) {
+      const previous = fallbacks[tf.ResizeNearestNeighborGrad];
       if (!previous) throw new Error('ResizeNearestNeighborGrad: case not handled by the native training kernels and no fallback kernel is registered');
       return previous.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
     }
