@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../testing/fixtures.js';
-import { decodeImageFile } from './image.js';
+import { conformImage, decodeImageFile } from './image.js';
 
 const W = 12;
 const H = 9;
@@ -52,5 +52,24 @@ describe('image decoding through sharp', () => {
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe('conformImage', () => {
+  // A 4 x 2 grey ramp resized to 8 x 4 with nearest neighbour: each pixel becomes a 2 x 2 block.
+  const grey = { width: 4, height: 2, channels: 1, data: Uint8Array.from([0, 40, 80, 120, 160, 200, 240, 255]) };
+  const expected = (channels: 1 | 3): number[] => {
+    const out: number[] = [];
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) for (let c = 0; c < channels; c++) out.push(grey.data[(y >> 1) * 4 + (x >> 1)]!);
+    return out;
+  };
+  const sized = { width: 8, height: 4, fit: 'fill' as const, kernel: 'nearest' as const };
+
+  it('keeps a resized grey image grey when 1 channel is asked for (sharp returns 3 channels)', async () => {
+    expect(Array.from(await conformImage(grey, { ...sized, channels: 1 }, 'grey'))).toEqual(expected(1));
+  });
+
+  it('repeats a resized grey image to 3 channels when 3 are asked for', async () => {
+    expect(Array.from(await conformImage(grey, { ...sized, channels: 3 }, 'grey'))).toEqual(expected(3));
   });
 });

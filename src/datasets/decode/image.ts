@@ -84,8 +84,10 @@ export async function conformImage(raw: RawImage, target: TargetImage, what: str
   }
   if (width !== target.width || height !== target.height) {
     try {
-      const out = await sharp(data, { raw: { width, height, channels: channels as 1 | 3 } })
-        .resize(target.width, target.height, { fit: target.fit, kernel: target.kernel, background: { r: 0, g: 0, b: 0 } })
+      const resized = sharp(data, { raw: { width, height, channels: channels as 1 | 3 } })
+        .resize(target.width, target.height, { fit: target.fit, kernel: target.kernel, background: { r: 0, g: 0, b: 0 } });
+      // sharp returns grey input as 3 equal sRGB channels after a resize: ask for grey back.
+      const out = await (channels === 1 ? resized.toColourspace('b-w') : resized)
         .raw({ depth: 'uchar' })
         .toBuffer({ resolveWithObject: true });
       data = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
