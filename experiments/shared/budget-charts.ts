@@ -23,16 +23,17 @@ function folded(t: Tables, x: 'iteration' | 'train_seconds', paper: boolean): Ro
   return out;
 }
 
-function chart(name: string, x: 'iteration' | 'train_seconds', title: string, subtitle: string, xTitle: string, paper: boolean): ChartDefinition {
+function chart(name: string, x: 'iteration' | 'train_seconds', title: string, subtitle: readonly string[], xTitle: string, paper: boolean): ChartDefinition {
   return {
     name,
     inputs: ['budget.csv'],
     build: (t) => {
       const xEnc = { field: 'x', type: 'quantitative', title: xTitle, scale: { type: 'log' } } as const;
-      const color = { field: 'series', type: 'nominal', title: 'System' } as const;
+      // Every layer carries the same legend (one merged legend, drawn as opaque strokes, not as the bands' faint areas).
+      const color = { field: 'series', type: 'nominal', title: 'System', legend: { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 } } as const;
       const y = { type: 'quantitative', title: 'Macro average', scale: { domain: [0, 1] } } as const;
       return vegaLite({
-        title: { text: title, subtitle },
+        title: { text: title, subtitle: [...subtitle] },
         data: { values: folded(t, x, paper) },
         facet: { column: { field: 'metric', type: 'nominal', title: null } },
         spec: {
@@ -61,7 +62,7 @@ export const budgetCharts: readonly ChartDefinition[] = [
     'budget_iterations',
     'iteration',
     'PrivEdge against training iterations per user',
-    `lines: macro average; bands: per-user recall, interquartile range (dark) and min-max (light); dashed: the paper's ${PAPER_BUDGET.iterations.toLocaleString('en')} iterations of batch ${PAPER_BUDGET.batchSize} at gf ${PAPER_BUDGET.gf}`,
+    ['lines: macro average; bands: per-user recall, interquartile range (dark) and min-max (light)', `dashed: the paper's budget, ${PAPER_BUDGET.iterations.toLocaleString('en')} iterations of batch ${PAPER_BUDGET.batchSize} at gf ${PAPER_BUDGET.gf}`],
     'Training iterations per user (log scale)',
     true,
   ),
@@ -69,7 +70,7 @@ export const budgetCharts: readonly ChartDefinition[] = [
     'budget_seconds',
     'train_seconds',
     'PrivEdge and the baselines against training time',
-    'PrivEdge: wall seconds summed over users at each milestone; baselines: wall seconds to the end of each epoch; bands: per-user recall (IQR dark, min-max light)',
+    ['PrivEdge: wall seconds summed over users at each milestone; baselines: to the end of each epoch', 'lines: macro average; bands: per-user recall, interquartile range (dark) and min-max (light)'],
     'Training wall seconds (log scale)',
     false,
   ),
