@@ -89,6 +89,11 @@ describe('budget experiment', () => {
     const at4 = (await readCsv(first.dir, 'budget_predictions.csv')).filter((p) => p['series'] === 'privedge gf 2' && p['iteration'] === 4);
     expect(at4).toHaveLength(12);
     for (const p of at4) expect(String(p['predicted'])).toBe(identPredictions.get(String(p['image'])));
+    // In the budget's results folder, identification copies the budget's final models (same training key) instead of training.
+    const [copying] = await runConfig(parseConfigText(yaml('identification', `    baselines: []`), 'ident.yaml', { experiments }), { registry: experimentRegistry, outDir: join(tmp.dir, 'budget') });
+    const models = (await readRun(copying!.dir)).facts['models'];
+    expect([models.trained, models.reused]).toEqual([0, 3]);
+    for (const u of ['0', '1', '4']) expect((await readUserSummary(models.dir, u))!.weightsSha256).toBe((await readUserSummary(budgetModels, u))!.weightsSha256);
   });
 
   it('milestone 2 holds what trainUser keeps after 2 iterations', async () => {
