@@ -37,6 +37,8 @@ describe('trainClassifier onEpochModel', () => {
       expect(weightsOf(hooked)).toEqual(weightsOf(plain));
       expect(result.bestEpoch).toBe(plainResult.bestEpoch);
       expect(seen.map((s) => s.epoch)).toEqual([1, 2, 3]);
+      // At least one epoch is scored with an earlier epoch's weights (the swap-and-restore path).
+      expect(seen.some((s) => s.selectedEpoch < s.epoch)).toBe(true);
       for (const s of seen) {
         const truncated = build();
         const t = await trainClassifier(truncated, data, { ...options, epochs: s.epoch, rng: Rng.fromSeed(9), validation });
