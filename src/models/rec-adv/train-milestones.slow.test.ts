@@ -31,9 +31,10 @@ describe('trainUser milestones', () => {
   });
 
   // validateEvery 4 and milestones off that grid: milestones 3 and 5 need an extra validation, 4 and 8 do not.
-  for (const checkpointBelow of [null, 1e-9]) {
-    it(`the full run is byte-identical with milestones, and milestone m is a run of m iterations (checkpointBelow ${checkpointBelow})`, async () => {
-      const options: UserTrainingOptions = { ...settings, shape, iterations: 8, batchSize: 4, validateEvery: 4, checkpointBelow };
+  // Learning rate 0.05 makes the validation MSE rise after a while, so a milestone keeps an earlier checkpoint.
+  for (const [checkpointBelow, learningRate] of [[null, 1e-3], [1e-9, 1e-3], [null, 0.05]] as const) {
+    it(`the full run is byte-identical with milestones, and milestone m is a run of m iterations (checkpointBelow ${checkpointBelow}, learning rate ${learningRate})`, async () => {
+      const options: UserTrainingOptions = { ...settings, learningRate, shape, iterations: 8, batchSize: 4, validateEvery: 2, checkpointBelow };
       const seen: { iteration: number; weights: number[][]; bestIteration: number; bestValMse: number; checkpointed: boolean; valMseNow: number; curve: number; seconds: number }[] = [];
       const onMilestone = async (m: MilestoneCheckpoint): Promise<void> => {
         seen.push({ iteration: m.iteration, weights: weightsOf(m.reconstructor), bestIteration: m.bestIteration, bestValMse: m.bestValMse, checkpointed: m.checkpointed, valMseNow: m.valMseNow, curve: m.curve.length, seconds: m.seconds });
@@ -46,6 +47,9 @@ describe('trainUser milestones', () => {
       expect([withMilestones.bestIteration, withMilestones.bestValMse, withMilestones.checkpointed]).toEqual([full.bestIteration, full.bestValMse, full.checkpointed]);
       withMilestones.reconstructor.dispose();
       expect(seen.map((s) => s.iteration)).toEqual([3, 4, 5, 8]);
+      // The hand-over paths: an extra validation winning (milestone 3, before any regular one), and with 0.05 an earlier checkpoint swapped in.
+      if (checkpointBelow === null) expect(seen[0]).toMatchObject({ bestIteration: 3, checkpointed: true });
+      if (learningRate === 0.05) expect(seen.some((s) => s.bestIteration < s.iteration)).toBe(true);
       for (const s of seen) {
         const truncated = await plain({ ...options, iterations: s.iteration });
         expect(s.weights).toEqual(truncated.weights);
