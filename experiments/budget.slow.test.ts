@@ -52,6 +52,8 @@ describe('budget experiment', () => {
     ]);
     expect(rows.every((r) => r['test_images'] === 12 && r['users'] === 3)).toBe(true);
     expect(rows.find((r) => r['series'] === 'privedge gf 3')!['df']).toBe(3);
+    // The rate run.json extrapolates from: the last milestone's seconds over 3 users x 4 iterations.
+    expect(first.run.facts['extrapolation_gf2'].secondsPerIterationPerUser).toBeCloseTo((rows[1]!['train_seconds'] as number) / 12, 3);
     // Training seconds grow along each line.
     for (const s of ['privedge gf 2', 'privedge gf 3', 'vgg']) {
       const t = rows.filter((r) => r['series'] === s).map((r) => r['train_seconds'] as number);

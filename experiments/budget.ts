@@ -16,7 +16,7 @@ import { shortHash } from '../src/util/hash.js';
 import { budgetOptions, KEY } from './options/budget.js';
 import { baselineEvaluationFile, milestoneEvaluationFile, readStored, writeStored, type StoredBaseline, type StoredEpoch, type StoredEvaluation } from './shared/budget-cache.js';
 import { budgetCharts } from './shared/budget-charts.js';
-import { BUDGET_COLUMNS, budgetPlan, budgetRow, budgetUserRows, milestoneCost, PAPER_BUDGET, pickTestImages, seriesName, type BudgetPlan, type BudgetPoint } from './shared/budget-plan.js';
+import { BUDGET_COLUMNS, budgetPlan, paperBudgetExtrapolation, budgetRow, budgetUserRows, milestoneCost, PAPER_BUDGET, pickTestImages, seriesName, type BudgetPlan, type BudgetPoint } from './shared/budget-plan.js';
 import { baselineName, trainBaselineModels } from './shared/trained-baselines.js';
 
 type Options = z.infer<typeof budgetOptions.schema>;
@@ -95,6 +95,8 @@ async function privedgeWidth(ctx: ExperimentContext, data: PreparedDataset, plan
     score(scores, point, test, stored.predicted, users, options);
   }
   ctx.record(`models_gf${width.gf}`, { dir: outcome.modelsDir, trained: outcome.trained.length, reused: outcome.skipped.length, workers: outcome.workers });
+  const last = scores.rows.at(-1)!;
+  ctx.record(`extrapolation_gf${width.gf}`, paperBudgetExtrapolation(last['train_seconds'] as number, users.length, plan.iterations, config.training.batchSize));
 }
 
 /** The baselines: each trained once (unless its stored curve matches), scored after every epoch. */

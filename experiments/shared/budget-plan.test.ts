@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { Rng } from '../../src/util/rng.js';
-import { budgetPlan, budgetRow, budgetUserRows, defaultMilestones, milestoneCost, pickTestImages, type BudgetPoint } from './budget-plan.js';
+import { budgetPlan, budgetRow, budgetUserRows, defaultMilestones, milestoneCost, paperBudgetExtrapolation, pickTestImages, type BudgetPoint } from './budget-plan.js';
 
 const training = { iterations: 800, gf: 8, df: 16 };
 const none = { milestones: null, iterations: null, widths: null, discriminatorWidths: null };
@@ -91,6 +91,10 @@ describe('budget.csv rows', () => {
     expect(budgetRow(base, trueLabels, predicted, users, 'zero')).toMatchObject({ series: 'vgg', width: null, epoch: 3, val_accuracy: 0.9 });
     const perUser = budgetUserRows(base, trueLabels, predicted, users);
     expect(perUser.map((r) => [r['user'], r['support'], r['recall']])).toEqual([['a', 2, 1], ['b', 2, 0.5], ['c', 4, 0.25], ['d', 1, 0]]);
+  });
+
+  it('extrapolation to the paper budget: 33 users x 800 iterations in 5,280 s is 0.2 s per iteration, 55 h for 30,000 (440 h at batch 256 from 32)', () => {
+    expect(paperBudgetExtrapolation(5280, 33, 800, 32)).toEqual({ secondsPerIterationPerUser: 0.2, batchSize: 32, hoursAtThisBatch: 55, hoursAtPaperBatch: 440 });
   });
 
   it('milestone cost: seconds summed over users, validation MSE averaged', () => {

@@ -163,3 +163,16 @@ export function milestoneCost(users: readonly { readonly seconds: number; readon
     valMse: users.reduce((s, u) => s + u.bestValMse, 0) / users.length,
   };
 }
+
+/**
+ * The measured training rate of one width, and what the paper's budget would take at it on one
+ * worker: `hoursAtThisBatch` for 30,000 iterations of this run's batch, and `hoursAtPaperBatch`
+ * assuming time grows linearly with the batch (256 / batchSize). Neither accounts for the width
+ * (the paper's gf 32) or for parallel workers.
+ */
+export function paperBudgetExtrapolation(trainSeconds: number, users: number, iterations: number, batchSize: number): { secondsPerIterationPerUser: number; batchSize: number; hoursAtThisBatch: number; hoursAtPaperBatch: number } {
+  const perIteration = trainSeconds / users / iterations;
+  const hours = (perIteration * PAPER_BUDGET.iterations * users) / 3600;
+  const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
+  return { secondsPerIterationPerUser: round(perIteration, 4), batchSize, hoursAtThisBatch: round(hours, 2), hoursAtPaperBatch: round((hours * PAPER_BUDGET.batchSize) / batchSize, 2) };
+}
