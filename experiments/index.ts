@@ -1,5 +1,6 @@
 import type { ExperimentEntry, ExperimentRegistry } from '../src/runner/experiment.js';
 import { biasOptions } from './options/bias.js';
+import { budgetOptions } from './options/budget.js';
 import { collabOptions } from './options/collab.js';
 import { compareOptions } from './options/compare.js';
 import { datasetSummaryOptions } from './options/dataset-summary.js';
@@ -20,6 +21,7 @@ export const experiments: readonly ExperimentEntry[] = [
   { ...detectionOptions, load: async () => (await import('./detection.js')).detection },
   { ...jpegOptions, load: async () => (await import('./jpeg.js')).jpeg },
   { ...biasOptions, load: async () => (await import('./bias.js')).bias },
+  { ...budgetOptions, load: async () => (await import('./budget.js')).budget },
   { ...mpcCostOptions, load: async () => (await import('./mpc-cost.js')).mpcCost },
   { ...heBaselineOptions, load: async () => (await import('./he-baseline.js')).heBaseline },
   { ...collabOptions, load: async () => (await import('./collab.js')).collab },

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { PreparedDataset } from '../../src/datasets/prepare.js';
 import { toFloatImages } from '../../src/datasets/tensors.js';
 import { buildResnetClassifier } from '../../src/models/baselines/resnet.js';
-import { predictClasses, trainClassifier } from '../../src/models/baselines/train-classifier.js';
+import { predictClasses, trainClassifier, type ClassifierTrainingOptions } from '../../src/models/baselines/train-classifier.js';
 import { buildVggClassifier } from '../../src/models/baselines/vgg.js';
 import type { ExperimentContext } from '../../src/runner/experiment.js';
 import { baselineSpecSchema as sharedSpecSchema, type BaselineSpec } from './baseline-schema.js';
@@ -25,6 +25,23 @@ export interface TrainedBaseline {
   readonly seconds: number;
 }
 
+/** Options of {@link trainBaselineModels}. */
+export interface BaselineTrainingOptions {
+  /** Names the condition in the progress line. */
+  readonly label?: string;
+  /** Train only the baselines of these names (the others keep their names and seeds). */
+  readonly only?: ReadonlySet<string>;
+  /** Called after every epoch of baseline `name` (see `trainClassifier`'s `onEpochModel`). */
+  readonly onEpochModel?: (name: string, epoch: Parameters<NonNullable<ClassifierTrainingOptions['onEpochModel']>>[0], model: tf.LayersModel) => Promise<void>;
+}
+
+/** The name of the i-th baseline of `specs`: `<kind>` for the first of its kind, else `<kind>-k`. */
+export function baselineName(specs: readonly BaselineSpec[], i: number): string {
+  const spec = specs[i]!;
+  const k = specs.filter((b, j) => b.kind === spec.kind && j <= i).length;
+  return `${spec.kind}${k > 1 ? `-${k}` : ''}`;
+}
+
 /**
  * Trains every baseline of `specs` in order on the pooled training split (validation split for
  * model selection). Names and seeds are identification's: the k-th baseline of a kind is
@@ -32,12 +49,15 @@ export interface TrainedBaseline {
  * so the same spec trains the same network in every experiment (`bias` retrains them per
  * condition on that condition's data; `label` names the condition in the progress line).
  */
-export async function trainBaselineModels(ctx: ExperimentContext, data: PreparedDataset, specs: readonly BaselineSpec[], options: { label?: string } = {}): Promise<TrainedBaseline[]> {
+export async function trainBaselineModels(ctx: ExperimentContext, data: PreparedDataset, specs: readonly BaselineSpec[], options: BaselineTrainingOptions = {}): Promise<TrainedBaseline[]> {
   const train = pooledSplit(data, 'train');
   const validation = pooledSplit(data, 'validation');
   const out: TrainedBaseline[] = [];
   try {
-    for (let i = 0; i < specs.length; i++) out.push(await trainOne(ctx, data, specs, i, train, validation, options.label));
+    for (let i = 0; i < specs.length; i++) {
+      if (options.only && !options.only.has(baselineName(specs, i))) continue;
+      out.push(await trainOne(ctx, data, specs, i, train, validation, options));
+    }
   } catch (error) {
     for (const b of out) b.model.dispose();
     throw error;
@@ -52,13 +72,14 @@ async function trainOne(
   i: number,
   train: { images: Float32Array; labels: Int32Array },
   validation: { images: Float32Array; labels: Int32Array },
-  label: string | undefined,
+  options: BaselineTrainingOptions,
 ): Promise<TrainedBaseline> {
+  const { label, onEpochModel } = options;
   const classes = data.partition.users.length;
   const { width, height, channels } = data.config.image;
   const spec = specs[i]!;
   const k = specs.filter((b, j) => b.kind === spec.kind && j <= i).length;
-  const name = `${spec.kind}${k > 1 ? `-${k}` : ''}`;
+  const name = baselineName(specs, i);
   const seed = ctx.rng.child('baselines').child(`${spec.kind}:${k}`);
   const modelSeed = seed.child('init').nextUint32() % 1_000_000;
   const model =
@@ -74,6 +95,7 @@ async function trainOne(
       rng: seed,
       ...(validation.labels.length > 0 ? { validation } : {}),
       onEpoch: () => task.tick(),
+      ...(onEpochModel ? { onEpochModel: (e, m) => onEpochModel(name, e, m) } : {}),
     });
     task.done();
     return { name, model, seconds: trained.seconds };

@@ -36,6 +36,12 @@ export interface ClassifierTrainingOptions {
   /** When given (and not empty), the weights of the epoch with the best validation accuracy (the earliest on ties) are kept. */
   readonly validation?: { readonly images: Float32Array; readonly labels: Int32Array };
   readonly onEpoch?: (e: EpochStats) => void;
+  /**
+   * After every epoch, with `model` temporarily holding the weights a run of that many epochs
+   * would return (the best validation epoch so far; the current weights without validation).
+   * Its time is not counted in `seconds`, here or in the result; training continues unchanged.
+   */
+  readonly onEpochModel?: (e: EpochStats & { readonly selectedEpoch: number; readonly selectedValAccuracy: number | null; readonly seconds: number }, model: tf.LayersModel) => Promise<void>;
 }
 
 /** The outcome of {@link trainClassifier}; the model itself is trained in place. */
@@ -63,7 +69,7 @@ export interface TrainedClassifier {
  * validation).
  */
 export async function trainClassifier(model: tf.LayersModel, data: ClassifierData, opts: ClassifierTrainingOptions): Promise<TrainedClassifier> {
-  const started = performance.now();
+  let started = performance.now();
   const n = checkLabelled('trainClassifier', data.images, data.labels, data.shape, data.classes);
   if (n === 0) throw new ShapeError('trainClassifier', 'no training image');
   if (opts.validation) checkLabelled('trainClassifier validation', opts.validation.images, opts.validation.labels, data.shape, data.classes);
@@ -129,6 +135,21 @@ export async function trainClassifier(model: tf.LayersModel, data: ClassifierDat
       const stats: EpochStats = { epoch, loss: lossSum / n, accuracy: correctSum / n, valAccuracy };
       curve.push(stats);
       opts.onEpoch?.(stats);
+      if (opts.onEpochModel) {
+        const handOver = performance.now();
+        const selectedEpoch = best ? bestEpoch : epoch;
+        const current = best && bestEpoch !== epoch ? model.getWeights().map((t) => t.clone()) : undefined;
+        try {
+          if (current) model.setWeights(best!);
+          await opts.onEpochModel({ ...stats, selectedEpoch, selectedValAccuracy: bestValAccuracy, seconds: (handOver - started) / 1000 }, model);
+        } finally {
+          if (current) {
+            model.setWeights(current);
+            tf.dispose(current);
+          }
+        }
+        started += performance.now() - handOver;
+      }
     }
     if (best) model.setWeights(best);
     return { curve, bestEpoch, bestValAccuracy, seconds: (performance.now() - started) / 1000 };

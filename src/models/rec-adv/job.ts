@@ -11,6 +11,8 @@ export interface UserTrainingJob {
   readonly options: UserTrainingOptions;
   readonly seed: number;
   readonly modelsDir: string;
+  /** Iterations whose checkpoints are saved under `<modelsDir>/milestones/` (see milestones.ts). */
+  readonly milestones?: readonly number[];
 }
 
 /** Messages a training worker posts back. */

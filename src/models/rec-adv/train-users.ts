@@ -14,6 +14,7 @@ import { loadModel } from '../io.js';
 import { initTensorflow } from '../runtime.js';
 import { checkUserWeights, readUserSummary, userModelDir, type UserTrainingSummary } from './artifacts.js';
 import type { UserTrainingJob, WorkerMessage } from './job.js';
+import { milestonesComplete } from './milestones.js';
 import { runTrainingJob } from './run-job.js';
 import { recordTrainingKey, reuseByTrainingKey, userTrainingKey } from './training-key.js';
 
@@ -46,7 +47,7 @@ export interface TrainingOutcome {
   readonly workers: number;
 }
 
-function jobsFor(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, users: readonly string[], modelsDir: string): UserTrainingJob[] {
+function jobsFor(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, users: readonly string[], modelsDir: string, milestones: readonly number[] | undefined): UserTrainingJob[] {
   const t = config.training;
   const { width, height, channels } = config.dataset.image;
   return users.map((user) => {
@@ -69,6 +70,7 @@ function jobsFor(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, us
       },
       seed: config.seed,
       modelsDir,
+      ...(milestones?.length ? { milestones: [...milestones] } : {}),
     };
   });
 }
@@ -77,12 +79,14 @@ function jobsFor(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, us
  * Trains every enrolled user (of this shard) that has no complete model yet: resumable, since a
  * user whose `done.json` exists is skipped and an interrupted user restarts from scratch. Users
  * train in parallel worker threads (`training.workers`, default one per core), each worker with
- * its own backend; with one worker they train in this thread.
+ * its own backend; with one worker they train in this thread. With `milestones`, each user also
+ * saves the checkpoint of every milestone (milestones.ts); a user counts as trained only when
+ * every milestone model exists too, and is not copied by training key (that copy has none).
  */
 export async function trainUsers(
   config: DeepReadonly<PrivedgeConfig>,
   data: PreparedDataset,
-  options: { outDir: string; shard?: Shard; reporter?: Reporter },
+  options: { outDir: string; shard?: Shard; reporter?: Reporter; milestones?: readonly number[] },
 ): Promise<TrainingOutcome> {
   const reporter = options.reporter ?? silentReporter;
   const modelsDir = modelsFolder(config, options.outDir);
@@ -92,13 +96,19 @@ export async function trainUsers(
   const skipped: UserTrainingSummary[] = [];
   const reused: string[] = [];
   const todo: string[] = [];
+  const milestones = options.milestones?.length ? options.milestones : undefined;
   checkValidationImages(config, data, mine);
   const keys = new Map(mine.map((user) => [user, userTrainingKey(config, data, user)]));
   for (const user of mine) {
     const summary = await readUserSummary(modelsDir, user);
     const corrupt = summary && (await checkUserWeights(modelsDir, user, summary));
     if (corrupt) reporter.warn(`${corrupt.message}: retraining user ${user} (${userModelDir(modelsDir, user)})`);
-    const copied = summary && !corrupt ? undefined : await reuseByTrainingKey(options.outDir, keys.get(user)!, modelsDir, user);
+    if (summary && !corrupt && milestones && !(await milestonesComplete(modelsDir, user, milestones))) {
+      reporter.info(`training: user ${user} lacks a milestone model in ${modelsDir}/milestones: retraining it`);
+      todo.push(user);
+      continue;
+    }
+    const copied = summary && !corrupt ? undefined : milestones ? undefined : await reuseByTrainingKey(options.outDir, keys.get(user)!, modelsDir, user);
     if (copied) reused.push(user);
     if (summary && !corrupt) skipped.push(summary);
     else if (copied) skipped.push(copied);
@@ -115,7 +125,7 @@ export async function trainUsers(
     await record();
     return { modelsDir, trained, skipped, reused, otherShards, workers: 0 };
   }
-  const jobs = jobsFor(config, data, todo, modelsDir);
+  const jobs = jobsFor(config, data, todo, modelsDir, milestones);
   const task = reporter.task(`training ${todo.length} user(s) x ${config.training.iterations} iterations on ${workers} worker(s)`, todo.length * config.training.iterations);
   const report = (s: UserTrainingSummary): void => {
     trained.push(s);
