@@ -8,6 +8,7 @@ import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-
 import { vegaLite } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment, type ExperimentContext } from '../src/runner/experiment.js';
+import { writeTrainingOutputs } from '../src/runner/training-outputs.js';
 import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/private-reconstructor/fidelity.js';
 import { summarizeFidelityRows } from '../src/mpc-sim/private-reconstructor/fidelity-rows.js';
@@ -30,7 +31,7 @@ interface SystemPredictions {
 
 /** Phase 1: every user's reconstructor trained (or reused), recorded in `training_users.csv`. */
 async function trainReconstructors(ctx: ExperimentContext, data: PreparedDataset): Promise<{ users: string[]; modelsDir: string }> {
-  const outcome = await trainUsers(ctx.config, data, { outDir: ctx.resultsRoot, reporter: ctx.reporter });
+  const outcome = await trainUsers(ctx.config, data, { outDir: ctx.resultsRoot, writeOutputs: writeTrainingOutputs, reporter: ctx.reporter });
   const users = data.partition.users.map((u) => u.user);
   ctx.record('models', { dir: outcome.modelsDir, trained: outcome.trained.length, reused: outcome.skipped.length, workers: outcome.workers });
   const summaries = [...outcome.trained, ...outcome.skipped];

@@ -1,13 +1,14 @@
 import { Rng } from '../../util/rng.js';
-import { clearUser, writeUserArtifacts, type UserTrainingSummary } from './artifacts.js';
+import { clearUser, saveTrainedUser, type SavedUser } from './artifacts.js';
 import type { UserTrainingJob } from './job.js';
 import { trainUser } from './train-user.js';
 
 /**
- * Trains one user and writes their folder. The same code runs in the main thread and in worker
- * threads. Randomness: the seed's `train/user:<name>` stream.
+ * Trains one user and saves their model; returns the summary and the outputs (curves, sample
+ * reconstructions) for the caller to write before marking the user done. The same code runs in
+ * the main thread and in worker threads. Randomness: the seed's `train/user:<name>` stream.
  */
-export async function runTrainingJob(job: UserTrainingJob, backend: string, onTick: (iterations: number) => void, kernels?: string): Promise<UserTrainingSummary> {
+export async function runTrainingJob(job: UserTrainingJob, backend: string, onTick: (iterations: number) => void, kernels?: string): Promise<SavedUser> {
   await clearUser(job.modelsDir, job.user);
   const rng = Rng.fromSeed(job.seed).child('train').child(`user:${job.user}`);
   let pending = 0;
@@ -24,7 +25,7 @@ export async function runTrainingJob(job: UserTrainingJob, backend: string, onTi
   if (pending > 0) onTick(pending);
   try {
     const { shape } = job.options;
-    return await writeUserArtifacts(job.modelsDir, job.user, trained, { images: job.samples, shape: [shape.height, shape.width, shape.channels] }, backend, kernels);
+    return await saveTrainedUser(job.modelsDir, job.user, trained, { images: job.samples, shape: [shape.height, shape.width, shape.channels] }, backend, kernels);
   } finally {
     trained.reconstructor.dispose();
   }
