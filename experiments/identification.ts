@@ -1,3 +1,4 @@
+import { fraction, groupedBars, tooltipMark } from '../src/report/chart-parts.js';
 import type { z } from 'zod';
 import type { PreparedDataset } from '../src/datasets/prepare.js';
 import { toFloatImages } from '../src/datasets/tensors.js';
@@ -156,19 +157,16 @@ export const identification = defineExperiment({
     {
       name: 'identification',
       inputs: ['metrics.csv'],
-      build: (t) => vegaLite({
-        title: 'User identification: macro precision and recall',
-        data: { values: (t['metrics.csv'] as Record<string, unknown>[]).filter((r) => r['label'] === 'macro' && (r['metric'] === 'precision' || r['metric'] === 'recall')) },
-        mark: { type: 'bar', tooltip: true },
-        width: { step: 28 },
-        height: 220,
-        encoding: {
-          x: { field: 'system', type: 'nominal', title: 'System', axis: { labelAngle: 0 } },
-          xOffset: { field: 'metric', type: 'nominal' },
-          y: { field: 'value', type: 'quantitative', title: 'Macro average', scale: { domain: [0, 1] } },
-          color: { field: 'metric', type: 'nominal', title: 'Metric' },
-        },
-      }),
+      build: (t) =>
+        groupedBars({
+          title: 'User identification: macro precision and recall',
+          values: (t['metrics.csv'] as Record<string, unknown>[]).filter((r) => r['label'] === 'macro' && (r['metric'] === 'precision' || r['metric'] === 'recall')),
+          x: { field: 'system', title: 'System' },
+          group: { field: 'metric', title: 'Metric' },
+          y: fraction('value', 'Macro average'),
+          step: 28,
+          height: 220,
+        }),
     },
     {
       name: 'training_users',
@@ -176,7 +174,7 @@ export const identification = defineExperiment({
       build: (t) => vegaLite({
         title: 'Per-user training: best validation MSE (checkpoint)',
         data: { values: t['training_users.csv'] as Record<string, unknown>[] },
-        mark: { type: 'bar', tooltip: true },
+        mark: tooltipMark('bar'),
         width: (t['training_users.csv'] ?? []).length > 60 ? 900 : { step: 14 },
         height: 200,
         encoding: {
@@ -192,7 +190,7 @@ export const identification = defineExperiment({
       build: (t) => vegaLite({
         title: 'PrivEdge confusion matrix (test images)',
         data: { values: (t['confusion.csv'] as Record<string, unknown>[]).filter((r) => r['system'] === 'privedge') },
-        mark: { type: 'rect', tooltip: true },
+        mark: tooltipMark('rect'),
         width: 320,
         height: 320,
         encoding: {
