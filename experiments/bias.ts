@@ -1,3 +1,4 @@
+import { fraction, tooltipMark } from '../src/report/chart-parts.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { z } from 'zod';
 import type { DatasetConfig } from '../src/config/dataset-schema.js';
@@ -189,11 +190,11 @@ function attributeChart(t: Tables): TopLevelSpec {
     spec: {
       width: { step: 14 },
       height: 160,
-      mark: { type: 'bar', tooltip: true },
+      mark: tooltipMark('bar'),
       encoding: {
         x: { field: 'system', type: 'nominal', title: 'System', axis: { labelAngle: 0 } },
         xOffset: { field: 'condition', type: 'nominal' },
-        y: { field: 'value', type: 'quantitative', title: 'Macro average', scale: { domain: [0, 1] } },
+        y: fraction('value', 'Macro average'),
         color: { field: 'condition', type: 'nominal', title: 'Training images', legend: { labelLimit: 400 } },
       },
     },
@@ -210,10 +211,10 @@ function sampleChart(t: Tables): TopLevelSpec {
     spec: {
       width: 260,
       height: 200,
-      mark: { type: 'line', point: true, tooltip: true },
+      mark: tooltipMark('line', { point: true }),
       encoding: {
         x: { field: 'percent', type: 'quantitative', title: 'Images kept by reduced users (%)', scale: { domain: [0, 100] } },
-        y: { field: 'value', type: 'quantitative', title: 'Mean over the group', scale: { domain: [0, 1] } },
+        y: fraction('value', 'Mean over the group'),
         color: { field: 'system', type: 'nominal', title: 'System' },
         strokeDash: { field: 'group', type: 'nominal', title: 'Users', legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
         shape: { field: 'group', type: 'nominal', title: 'Users' },

@@ -11,6 +11,7 @@ import { milestoneModelsDir } from '../src/models/rec-adv/milestones.js';
 import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment, type ExperimentContext } from '../src/runner/experiment.js';
+import { writeTrainingOutputs } from '../src/runner/training-outputs.js';
 import { deepFreeze, type DeepReadonly } from '../src/util/deep-freeze.js';
 import { shortHash } from '../src/util/hash.js';
 import { budgetOptions, KEY } from './options/budget.js';
@@ -70,7 +71,7 @@ function score(scores: Scores, point: BudgetPoint, test: TestSet, predicted: rea
 async function privedgeWidth(ctx: ExperimentContext, data: PreparedDataset, plan: BudgetPlan, width: BudgetPlan['widths'][number], test: TestSet, options: Options, scores: Scores, work: Work): Promise<void> {
   const config = widthConfig(ctx.config, plan, width, ctx.resultsRoot);
   ctx.reporter.info(`budget: gf ${width.gf} / df ${width.df}, ${plan.iterations} iterations, milestones ${plan.milestones.join(', ')}`);
-  const outcome = await trainUsers(config, data, { outDir: ctx.resultsRoot, reporter: ctx.reporter, milestones: plan.milestones });
+  const outcome = await trainUsers(config, data, { outDir: ctx.resultsRoot, writeOutputs: writeTrainingOutputs, reporter: ctx.reporter, milestones: plan.milestones });
   work.trainedUsers += outcome.trained.length;
   work.reusedUsers += outcome.skipped.length;
   const users = data.partition.users.map((u) => u.user);

@@ -1,3 +1,4 @@
+import { fraction, groupedBars, tooltipMark } from '../src/report/chart-parts.js';
 import type { z } from 'zod';
 import type { PreparedDataset } from '../src/datasets/prepare.js';
 import { toFloatImages } from '../src/datasets/tensors.js';
@@ -8,6 +9,7 @@ import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-
 import { vegaLite } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
 import { defineExperiment, type ExperimentContext } from '../src/runner/experiment.js';
+import { writeTrainingOutputs } from '../src/runner/training-outputs.js';
 import { predictUsers, trainBaselineModels } from './shared/trained-baselines.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRows, layerRows, pickQueries, runPrivateFidelity } from '../src/mpc-sim/private-reconstructor/fidelity.js';
 import { summarizeFidelityRows } from '../src/mpc-sim/private-reconstructor/fidelity-rows.js';
@@ -30,7 +32,7 @@ interface SystemPredictions {
 
 /** Phase 1: every user's reconstructor trained (or reused), recorded in `training_users.csv`. */
 async function trainReconstructors(ctx: ExperimentContext, data: PreparedDataset): Promise<{ users: string[]; modelsDir: string }> {
-  const outcome = await trainUsers(ctx.config, data, { outDir: ctx.resultsRoot, reporter: ctx.reporter });
+  const outcome = await trainUsers(ctx.config, data, { outDir: ctx.resultsRoot, writeOutputs: writeTrainingOutputs, reporter: ctx.reporter });
   const users = data.partition.users.map((u) => u.user);
   ctx.record('models', { dir: outcome.modelsDir, trained: outcome.trained.length, reused: outcome.skipped.length, workers: outcome.workers });
   const summaries = [...outcome.trained, ...outcome.skipped];
@@ -155,19 +157,16 @@ export const identification = defineExperiment({
     {
       name: 'identification',
       inputs: ['metrics.csv'],
-      build: (t) => vegaLite({
-        title: 'User identification: macro precision and recall',
-        data: { values: (t['metrics.csv'] as Record<string, unknown>[]).filter((r) => r['label'] === 'macro' && (r['metric'] === 'precision' || r['metric'] === 'recall')) },
-        mark: { type: 'bar', tooltip: true },
-        width: { step: 28 },
-        height: 220,
-        encoding: {
-          x: { field: 'system', type: 'nominal', title: 'System', axis: { labelAngle: 0 } },
-          xOffset: { field: 'metric', type: 'nominal' },
-          y: { field: 'value', type: 'quantitative', title: 'Macro average', scale: { domain: [0, 1] } },
-          color: { field: 'metric', type: 'nominal', title: 'Metric' },
-        },
-      }),
+      build: (t) =>
+        groupedBars({
+          title: 'User identification: macro precision and recall',
+          values: (t['metrics.csv'] as Record<string, unknown>[]).filter((r) => r['label'] === 'macro' && (r['metric'] === 'precision' || r['metric'] === 'recall')),
+          x: { field: 'system', title: 'System' },
+          group: { field: 'metric', title: 'Metric' },
+          y: fraction('value', 'Macro average'),
+          step: 28,
+          height: 220,
+        }),
     },
     {
       name: 'training_users',
@@ -175,7 +174,7 @@ export const identification = defineExperiment({
       build: (t) => vegaLite({
         title: 'Per-user training: best validation MSE (checkpoint)',
         data: { values: t['training_users.csv'] as Record<string, unknown>[] },
-        mark: { type: 'bar', tooltip: true },
+        mark: tooltipMark('bar'),
         width: (t['training_users.csv'] ?? []).length > 60 ? 900 : { step: 14 },
         height: 200,
         encoding: {
@@ -191,7 +190,7 @@ export const identification = defineExperiment({
       build: (t) => vegaLite({
         title: 'PrivEdge confusion matrix (test images)',
         data: { values: (t['confusion.csv'] as Record<string, unknown>[]).filter((r) => r['system'] === 'privedge') },
-        mark: { type: 'rect', tooltip: true },
+        mark: tooltipMark('rect'),
         width: 320,
         height: 320,
         encoding: {

@@ -1,3 +1,4 @@
+import { tooltipMark } from '../src/report/chart-parts.js';
 import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -12,7 +13,7 @@ function lineChart(title: string, metrics: readonly string[], yTitle: string, lo
   return (t): TopLevelSpec => vegaLite({
     title,
     data: { values: (t['mpc_cost.csv'] ?? []).filter((r) => metrics.includes(String(r['metric']))) as Record<string, unknown>[] },
-    mark: { type: 'line', point: true, tooltip: true },
+    mark: tooltipMark('line', { point: true }),
     width: 360,
     height: 220,
     encoding: {

@@ -9,6 +9,7 @@ import { dissimilarityMatrix } from '../../src/models/rec-adv/dissimilarity.js';
 import { loadUserModel, requireUserModels, trainUsers } from '../../src/models/rec-adv/train-users.js';
 import type { Row } from '../../src/report/csv.js';
 import type { ExperimentContext } from '../../src/runner/experiment.js';
+import { writeTrainingOutputs } from '../../src/runner/training-outputs.js';
 import { deepFreeze, type DeepReadonly } from '../../src/util/deep-freeze.js';
 import { stableStringify } from '../../src/util/hash.js';
 import type { BaselineSpec } from './baseline-schema.js';
@@ -98,7 +99,7 @@ export class ConditionRunner {
     const config = conditionConfig(ctx.config, dataset, settings.iterations);
     ctx.reporter.info(`condition ${label}: ${data.partition.users.length} users x ${settings.iterations} iterations`);
     // Users whose images are unchanged (in any condition, trained before or by another experiment) are copied by training key.
-    const outcome = await trainUsers(config, data, { outDir: ctx.resultsRoot, reporter: ctx.reporter });
+    const outcome = await trainUsers(config, data, { outDir: ctx.resultsRoot, writeOutputs: writeTrainingOutputs, reporter: ctx.reporter });
     const users = data.partition.users.map((u) => u.user);
     await requireUserModels(outcome.modelsDir, users);
     if (outcome.reused.length > 0) ctx.reporter.info(`condition ${label}: reused the models of ${outcome.reused.length} user(s) whose training images are unchanged`);

@@ -1,3 +1,4 @@
+import { fraction, tooltipMark } from '../../src/report/chart-parts.js';
 import type { ChartDefinition, Tables } from '../../src/report/charts.js';
 import { vegaLite } from '../../src/report/charts.js';
 
@@ -38,17 +39,17 @@ export const rocChart: ChartDefinition = {
         },
         {
           data: { values },
-          mark: { type: 'line', tooltip: true },
+          mark: tooltipMark('line'),
           encoding: {
-            x: { field: 'fpr', type: 'quantitative', title: 'False positive rate (non-private declared private)', scale: { domain: [0, 1] } },
-            y: { field: 'tpr', type: 'quantitative', title: 'Recall (private declared private)', scale: { domain: [0, 1] } },
+            x: fraction('fpr', 'False positive rate (non-private declared private)'),
+            y: fraction('tpr', 'Recall (private declared private)'),
             color: { field: 'negatives', type: 'nominal', title: 'Non-private queries', legend: { labelLimit: 400, titleLimit: 400, orient: 'bottom', direction: 'vertical' } },
             order: { field: 'step', type: 'quantitative' },
           },
         },
         {
           data: { values: at.fpr === undefined || at.tpr === undefined ? [] : [{ ...at, what: 'calibrated threshold (all)' }] },
-          mark: { type: 'point', shape: 'diamond', size: 120, filled: true, color: 'black', tooltip: true },
+          mark: tooltipMark('point', { shape: 'diamond', size: 120, filled: true, color: 'black' }),
           encoding: { x: { field: 'fpr', type: 'quantitative' }, y: { field: 'tpr', type: 'quantitative' } },
         },
       ],
@@ -77,7 +78,7 @@ export const scoresChart: ChartDefinition = {
         height: 70,
         layer: [
           {
-            mark: { type: 'bar', tooltip: true },
+            mark: tooltipMark('bar'),
             encoding: {
               x: { field: 'minMse', type: 'quantitative', bin: { maxbins: 40 }, title: 'Smallest dissimilarity (MSE)' },
               y: { aggregate: 'count', type: 'quantitative', title: 'Images' },

@@ -1,3 +1,4 @@
+import { fraction, tooltipMark } from '../../src/report/chart-parts.js';
 import type { ChartDefinition } from '../../src/report/charts.js';
 import { vegaLite } from '../../src/report/charts.js';
 
@@ -31,11 +32,11 @@ export const jpegChart: ChartDefinition = {
           {
             transform: [{ filter: "datum.part === 'band'" }],
             mark: { type: 'area', opacity: 0.18 },
-            encoding: { x, y: { field: 'low', type: 'quantitative', title: 'Value', scale: { domain: [0, 1] } }, y2: { field: 'high' }, color },
+            encoding: { x, y: fraction('low', 'Value'), y2: { field: 'high' }, color },
           },
           {
             transform: [{ filter: "datum.part === 'macro'" }],
-            mark: { type: 'line', point: true, tooltip: true },
+            mark: tooltipMark('line', { point: true }),
             encoding: { x, y: { field: 'value', type: 'quantitative', title: 'Value' }, color },
           },
         ],

@@ -4,6 +4,7 @@ import { dissimilarityMatrix, type DissimilarityMatrix } from '../../src/models/
 import { loadUserModel, requireUserModels, trainUsers } from '../../src/models/rec-adv/train-users.js';
 import type { Row } from '../../src/report/csv.js';
 import type { ExperimentContext } from '../../src/runner/experiment.js';
+import { writeTrainingOutputs } from '../../src/runner/training-outputs.js';
 import type { DeepReadonly } from '../../src/util/deep-freeze.js';
 
 /** Trained (or reused) per-user reconstructors of one config. */
@@ -21,7 +22,7 @@ export interface PrivedgeModels {
  */
 export async function trainPrivedge(ctx: ExperimentContext, config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, system: string, factKey = 'models'): Promise<PrivedgeModels> {
   await ctx.tensorflow();
-  const outcome = await trainUsers(config, data, { outDir: ctx.resultsRoot, reporter: ctx.reporter });
+  const outcome = await trainUsers(config, data, { outDir: ctx.resultsRoot, writeOutputs: writeTrainingOutputs, reporter: ctx.reporter });
   const users = data.partition.users.map((u) => u.user);
   await requireUserModels(outcome.modelsDir, users);
   ctx.record(factKey, { dir: outcome.modelsDir, trained: outcome.trained.length, reused: outcome.skipped.length, workers: outcome.workers });

@@ -1,3 +1,4 @@
+import { fraction, tooltipMark } from '../report/chart-parts.js';
 import { vegaLite, type ChartDefinition } from '../report/charts.js';
 
 type Rows = readonly Record<string, unknown>[];
@@ -24,10 +25,10 @@ export const collabCharts: readonly ChartDefinition[] = [
       spec: {
         width: 260,
         height: 180,
-        mark: { type: 'line', point: true, tooltip: true },
+        mark: tooltipMark('line', { point: true }),
         encoding: {
           x: { field: 'round', type: 'quantitative', title: 'Round', axis: { tickMinStep: 1 } },
-          y: { field: 'value', type: 'quantitative', title: 'Accuracy', scale: { domain: [0, 1] } },
+          y: fraction('value', 'Accuracy'),
           color: { field: 'systemLabel', type: 'nominal', title: 'System', sort: Object.values(SYSTEM_LABELS), legend: { labelLimit: 400 } },
           shape: { field: 'systemLabel', type: 'nominal', title: 'System', sort: Object.values(SYSTEM_LABELS), legend: { labelLimit: 400 } },
           strokeDash: { field: 'systemLabel', type: 'nominal', title: 'System', sort: Object.values(SYSTEM_LABELS), legend: { labelLimit: 400 } },
@@ -50,7 +51,7 @@ export const collabCharts: readonly ChartDefinition[] = [
       spec: {
         width: { step: 18 },
         height: 160,
-        mark: { type: 'bar', tooltip: true },
+        mark: tooltipMark('bar'),
         encoding: {
           x: { field: 'party', type: 'nominal', title: 'Party', sort: null, axis: { labelAngle: -30 } },
           xOffset: { field: 'topology', type: 'nominal' },
@@ -75,7 +76,7 @@ export const collabCharts: readonly ChartDefinition[] = [
         { aggregate: [{ op: 'mean', field: 'seconds', as: 'seconds' }], groupby: ['dataset', 'topology', 'part'] },
         { filter: 'datum.seconds > 0' },
       ],
-      mark: { type: 'bar', tooltip: true },
+      mark: tooltipMark('bar'),
       width: { step: 22 },
       height: 220,
       encoding: {
@@ -97,7 +98,7 @@ export const collabCharts: readonly ChartDefinition[] = [
       spec: {
         width: 200,
         height: 140,
-        mark: { type: 'bar', tooltip: true },
+        mark: tooltipMark('bar'),
         encoding: {
           x: { field: 'owner', type: 'ordinal', title: 'Owner' },
           y: { field: 'images', type: 'quantitative', title: 'Images', stack: 'zero' },

@@ -1,3 +1,4 @@
+import { fraction, tooltipMark } from '../report/chart-parts.js';
 import { vegaLite, type ChartDefinition } from '../report/charts.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Cell, Row } from '../report/csv.js';
@@ -57,11 +58,11 @@ export const compareCharts: readonly ChartDefinition[] = [
       spec: {
         width: 420,
         height: { step: 9 },
-        mark: { type: 'bar', tooltip: true },
+        mark: tooltipMark('bar'),
         encoding: {
           y: { field: 'system (test images)', type: 'nominal', title: null, sort: null, axis: { labelLimit: 420 } },
           yOffset: { field: 'metric', type: 'nominal' },
-          x: { field: 'value', type: 'quantitative', title: 'Score', scale: { domain: [0, 1] } },
+          x: fraction('value', 'Score'),
           color: { field: 'metric', type: 'nominal', title: 'Metric' },
         },
       },

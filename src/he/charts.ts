@@ -1,3 +1,4 @@
+import { fraction, groupedBars, tooltipMark } from '../report/chart-parts.js';
 import { vegaLite, type ChartDefinition } from '../report/charts.js';
 
 const TIME_PARTS: Record<string, string> = {
@@ -18,18 +19,14 @@ function costParts(rows: readonly Record<string, unknown>[], labels: Record<stri
 
 /** A grouped bar chart on a log scale (bars cannot start at 0 there: no stacking). */
 function logBars(title: string, values: Record<string, unknown>[], parts: readonly string[], yTitle: string): ReturnType<ChartDefinition['build']> {
-  return vegaLite({
+  return groupedBars({
     title,
-    data: { values },
-    mark: { type: 'bar', tooltip: true },
-    width: { step: 28 },
+    values,
+    x: { field: 'implementation', title: 'Implementation' },
+    group: { field: 'part', title: 'Part', sort: parts },
+    y: { field: 'value', type: 'quantitative', title: yTitle, scale: { type: 'log' }, stack: null },
+    step: 28,
     height: 240,
-    encoding: {
-      x: { field: 'implementation', type: 'nominal', title: 'Implementation', axis: { labelAngle: 0 } },
-      xOffset: { field: 'part', type: 'nominal', sort: [...parts] },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { type: 'log' }, stack: null },
-      color: { field: 'part', type: 'nominal', title: 'Part', sort: [...parts] },
-    },
   });
 }
 
@@ -45,10 +42,10 @@ export const heCharts: readonly ChartDefinition[] = [
       height: 220,
       encoding: {
         x: { field: 'system', type: 'nominal', sort: null, title: 'Model', axis: { labelAngle: 0 } },
-        y: { field: 'accuracy', type: 'quantitative', title: 'Accuracy', scale: { domain: [0, 1] } },
+        y: fraction('accuracy', 'Accuracy'),
       },
       layer: [
-        { mark: { type: 'bar', tooltip: true }, encoding: { color: { field: 'system', type: 'nominal', legend: null } } },
+        { mark: tooltipMark('bar'), encoding: { color: { field: 'system', type: 'nominal', legend: null } } },
         { mark: { type: 'text', dy: -8 }, encoding: { text: { field: 'accuracy', type: 'quantitative', format: '.4f' } } },
       ],
     }),
@@ -69,7 +66,7 @@ export const heCharts: readonly ChartDefinition[] = [
     build: (t) => vegaLite({
       title: 'Optimised server: seconds per batch and layer',
       data: { values: t['layers.csv'] as Record<string, unknown>[] },
-      mark: { type: 'bar', tooltip: true },
+      mark: tooltipMark('bar'),
       width: { step: 40 },
       height: 200,
       encoding: {

@@ -3,24 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS } from '../mpc-sim/private-reconstructor/fidelity.js';
 import { parseCsvText, writeCsv } from '../report/csv.js';
+import { layerRow, fidelityRow } from '../testing/fidelity-rows.js';
 import { tempDir } from '../testing/fixtures.js';
 import { mergeShardFiles, readFinishedQueries, readImageList } from './shard-files.js';
 
-/** A synthetic prediction row of image `image` (agreeing unless told). */
-const row = (image: string, agree = true) => ({
-  image,
-  trueUser: 'u1',
-  plaintextPredicted: 'u1',
-  privatePredicted: agree ? 'u1' : 'u2',
-  agree,
-  plaintextMargin: 0.5,
-  maxDissimilarityError: 1e-6,
-  rounds: 10,
-  onlineBytes: 100,
-  onlineSeconds: 1,
-  offlineSeconds: 2,
-});
-const layer = (name: string, bytes: number) => ({ layer: name, rounds: 2, onlineBytesS0: bytes, onlineBytesS1: bytes, offlineBytesS0: 0, offlineBytesS1: 0, seconds: bytes / 100 });
+const row = (image: string) => fidelityRow(image);
+const layer = layerRow;
 
 describe('sharded fidelity outputs', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };

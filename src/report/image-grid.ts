@@ -1,12 +1,19 @@
 import sharp from 'sharp';
-import type { DecodedImages } from '../datasets/types.js';
+
+/** Images to lay out (a `DecodedImages` fits): count x height x width x channels 8-bit pixels, row-major. */
+export interface GridImages {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 3;
+  readonly pixels: Uint8Array;
+}
 
 /**
  * A PNG contact sheet: one row per group of image indices (e.g. per user), `gap` black pixels
  * between cells, each image upscaled by `scale` (nearest neighbour). Rows shorter than the longest
  * are padded with black.
  */
-export async function imageGridPng(images: DecodedImages, rows: readonly (readonly number[])[], scale = 2, gap = 2): Promise<Buffer> {
+export async function imageGridPng(images: GridImages, rows: readonly (readonly number[])[], scale = 2, gap = 2): Promise<Buffer> {
   const { width: w, height: h, channels: c } = images;
   const cols = Math.max(1, ...rows.map((r) => r.length));
   const cellW = w * scale;

@@ -7,7 +7,7 @@ import { prepareDataset, type PreparedDataset } from '../datasets/prepare.js';
 import type { BackendChoice, RequestedBackend } from '../models/backend.js';
 import { initTensorflow } from '../models/runtime.js';
 import { silentReporter, type Reporter } from '../progress/reporter.js';
-import { renderChart } from '../report/charts.js';
+import { renderChart, type ChartDefinition } from '../report/charts.js';
 import { writeCsv } from '../report/csv.js';
 import { recordSeries } from '../report/csv-series.js';
 import { gitState, hostInfo, libraryVersions } from './environment.js';
@@ -62,12 +62,8 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
   const reporter = options.reporter ?? silentReporter;
   const root = resolve(options.outDir ?? config.output.dir);
   const [git, versions] = await Promise.all([gitState(), libraryVersions()]);
-  const host = hostInfo();
-  const datasets = new Map<string, Promise<PreparedDataset>>();
-  const rootRng = Rng.fromSeed(config.seed);
+  const shared: SharedState = { datasets: new Map(), rootRng: Rng.fromSeed(config.seed), environment: { git, versions, host: hostInfo() } };
   const outcomes: ExperimentOutcome[] = [];
-  let backend: Promise<BackendChoice> | undefined;
-
   for (let index = 0; index < config.experiments.length; index++) {
     const entry = config.experiments[index]!;
     const registered = options.registry.get(entry.id);
@@ -75,89 +71,21 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
     const experiment = await registered.load();
     const runId = runIdFor(config, index);
     const dir = runFolderPath(root, entry.id, runId);
-    const manifest: RunManifest = {
-      experiment: entry.id,
-      runId,
-      configName: config.name ?? 'config',
-      configFile: loaded.file,
-      overrides: [...loaded.overrides],
-      seed: config.seed,
-      status: 'running',
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      endedAt: null,
-      durationSeconds: null,
-      error: null,
-      git,
-      versions,
-      backend: { requested: config.backend, name: null, detail: 'not initialised: this experiment does not use TF.js' },
-      host,
-      files: ['config.resolved.yaml'],
-      facts: {},
-    };
-    await startRunFolder(dir, config, manifest).catch((error: NodeJS.ErrnoException) => {
-      if (error instanceof PrivedgeError || typeof error.code !== 'string') throw error;
-      throw new RunError(dir, `cannot create the run folder (${error.code}: ${error.message.replace(/^\w+: /, '')}); is ${root} writable? (--out or output.dir)`, { cause: error });
-    });
+    const manifest = newManifest(loaded, entry.id, runId, shared.environment);
+    await openRunFolder(dir, root, config, manifest);
     reporter.info(`${entry.id}: run folder ${dir}`);
     const started = performance.now();
     const files = new Set<string>(manifest.files);
     const stopHandler = (options.interrupts ?? noInterrupts).onInterrupt(
       interruptedRunHandler({ dir, root, manifest, files, started, resumeCommand: options.resumeCommand ?? `privedge run ${loaded.file}` }),
     );
-    const ctx: ExperimentContext = {
-      config,
-      dir,
-      rng: rootRng,
-      reporter,
-      resultsRoot: root,
-      tensorflow: async () => {
-        backend ??= initTensorflow(config.backend as RequestedBackend);
-        const choice = await backend;
-        manifest.backend = { requested: config.backend, name: choice.name, ...(choice.kernels ? { kernels: choice.kernels } : {}), detail: `${choice.module ?? 'built-in cpu backend'}${choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.module} (${s.reason})`).join(', ')}` : ''}` };
-        return choice;
-      },
-      dataset: () => {
-        const key = stableStringify(config.dataset);
-        let prepared = datasets.get(key);
-        if (!prepared) {
-          prepared = prepareDataset(config.dataset, rootRng.child('data'), { reporter });
-          datasets.set(key, prepared);
-        }
-        // Every run that uses the dataset records each image's split, for auditing results image by image.
-        return prepared.then(async (data) => {
-          if (!files.has(SPLITS_CSV)) {
-            await writeSplitsCsv(join(dir, SPLITS_CSV), data);
-            files.add(SPLITS_CSV);
-          }
-          return data;
-        });
-      },
-      writeCsv: async (name, rows, columns) => {
-        await writeCsv(join(dir, name), rows, columns);
-        files.add(name);
-      },
-      writeFile: async (name, data) => {
-        await writeFileAtomic(join(dir, name), data);
-        files.add(name);
-      },
-      record: (key, value) => {
-        manifest.facts[key] = value;
-      },
-    };
+    const ctx = experimentContext(config, { dir, root, reporter, manifest, files }, shared);
     try {
       reserveManifestSpace(dir);
       const { id: _id, ...experimentOptions } = entry as { id: string } & Record<string, unknown>;
       await experiment.run(ctx, experimentOptions);
       manifest.series = await recordSeries(dir, experiment.charts.flatMap((c) => c.inputs));
-      for (const chart of experiment.charts) {
-        if (!chart.inputs.every((input) => existsSync(join(dir, input)))) {
-          throw new PrivedgeError('RUN', `${entry.id}: chart ${chart.name} needs ${chart.inputs.join(', ')}, which the experiment did not write`);
-        }
-        await renderChart(dir, chart, config.output.charts, config.output.pngScale);
-        files.add(`${chart.name}.vl.json`);
-        for (const format of config.output.charts) files.add(`${chart.name}.${format}`);
-      }
+      await renderCharts(dir, entry.id, experiment.charts, config.output, files);
       manifest.status = 'completed';
       outcomes.push({ experiment: entry.id, dir, status: 'completed' });
     } catch (error) {
@@ -176,4 +104,112 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
     }
   }
   return outcomes;
+}
+
+/** What the experiments of one run share: prepared datasets (by dataset config), the TF.js backend, the seed's root stream, the environment. */
+interface SharedState {
+  readonly datasets: Map<string, Promise<PreparedDataset>>;
+  backend?: Promise<BackendChoice>;
+  readonly rootRng: Rng;
+  readonly environment: Pick<RunManifest, 'git' | 'versions' | 'host'>;
+}
+
+/** The manifest of a run that starts now (`running`, nothing recorded yet). */
+function newManifest(loaded: LoadedConfig, experiment: string, runId: string, environment: SharedState['environment']): RunManifest {
+  const { config } = loaded;
+  return {
+    experiment,
+    runId,
+    configName: config.name ?? 'config',
+    configFile: loaded.file,
+    overrides: [...loaded.overrides],
+    seed: config.seed,
+    status: 'running',
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    endedAt: null,
+    durationSeconds: null,
+    error: null,
+    git: environment.git,
+    versions: environment.versions,
+    backend: { requested: config.backend, name: null, detail: 'not initialised: this experiment does not use TF.js' },
+    host: environment.host,
+    files: ['config.resolved.yaml'],
+    facts: {},
+  };
+}
+
+/**
+ * Creates the run folder with the resolved config and the first manifest.
+ * @throws RunError naming the folder (and the results root to check) when it cannot be created.
+ */
+async function openRunFolder(dir: string, root: string, config: LoadedConfig['config'], manifest: RunManifest): Promise<void> {
+  await startRunFolder(dir, config, manifest).catch((error: NodeJS.ErrnoException) => {
+    if (error instanceof PrivedgeError || typeof error.code !== 'string') throw error;
+    throw new RunError(dir, `cannot create the run folder (${error.code}: ${error.message.replace(/^\w+: /, '')}); is ${root} writable? (--out or output.dir)`, { cause: error });
+  });
+}
+
+/** The context one experiment runs with: its folder's writers (each file recorded in `files`), the shared dataset and backend, facts into the manifest. */
+function experimentContext(
+  config: LoadedConfig['config'],
+  run: { dir: string; root: string; reporter: Reporter; manifest: RunManifest; files: Set<string> },
+  shared: SharedState,
+): ExperimentContext {
+  const { dir, reporter, manifest, files } = run;
+  return {
+    config,
+    dir,
+    rng: shared.rootRng,
+    reporter,
+    resultsRoot: run.root,
+    tensorflow: async () => {
+      shared.backend ??= initTensorflow(config.backend as RequestedBackend);
+      const choice = await shared.backend;
+      manifest.backend = { requested: config.backend, name: choice.name, ...(choice.kernels ? { kernels: choice.kernels } : {}), detail: `${choice.module ?? 'built-in cpu backend'}${choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.module} (${s.reason})`).join(', ')}` : ''}` };
+      return choice;
+    },
+    dataset: () => {
+      const key = stableStringify(config.dataset);
+      let prepared = shared.datasets.get(key);
+      if (!prepared) {
+        prepared = prepareDataset(config.dataset, shared.rootRng.child('data'), { reporter });
+        shared.datasets.set(key, prepared);
+      }
+      // Every run that uses the dataset records each image's split, for auditing results image by image.
+      return prepared.then(async (data) => {
+        if (!files.has(SPLITS_CSV)) {
+          await writeSplitsCsv(join(dir, SPLITS_CSV), data);
+          files.add(SPLITS_CSV);
+        }
+        return data;
+      });
+    },
+    writeCsv: async (name, rows, columns) => {
+      await writeCsv(join(dir, name), rows, columns);
+      files.add(name);
+    },
+    writeFile: async (name, data) => {
+      await writeFileAtomic(join(dir, name), data);
+      files.add(name);
+    },
+    record: (key, value) => {
+      manifest.facts[key] = value;
+    },
+  };
+}
+
+/**
+ * Renders every chart of the experiment from the CSVs it wrote (spec and each configured format).
+ * @throws PrivedgeError naming the chart when one of its input files was not written.
+ */
+async function renderCharts(dir: string, experiment: string, charts: readonly ChartDefinition[], output: LoadedConfig['config']['output'], files: Set<string>): Promise<void> {
+  for (const chart of charts) {
+    if (!chart.inputs.every((input) => existsSync(join(dir, input)))) {
+      throw new PrivedgeError('RUN', `${experiment}: chart ${chart.name} needs ${chart.inputs.join(', ')}, which the experiment did not write`);
+    }
+    await renderChart(dir, chart, output.charts, output.pngScale);
+    files.add(`${chart.name}.vl.json`);
+    for (const format of output.charts) files.add(`${chart.name}.${format}`);
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { experimentRegistry, experiments } from '../../../experiments/index.js';
@@ -69,36 +69,11 @@ describe('privedge predict-private', () => {
     expect(stdout.text()).toContain('per-layer max |private - plaintext|');
   });
 
-  it('--shard i/n splits the picked images, --merge checks the shards and writes the merged files and summary', async () => {
+  it('--shard i/n splits the picked images, --merge writes the merged files and summary', async () => {
     const run = (args: string[]) => runCli(['predict-private', '--run', runDir, '--queries', '4', '--order', 'first', '--quiet', ...args], { stdout: capture(), stderr: capture() });
-    const missing = capture();
     expect(await run(['--shard', '1/2'])).toBe(0);
-    // Only shard 1 of 2 so far: merging names the missing one and writes nothing.
-    await writeFile(join(runDir, 'private_predictions.csv'), 'sentinel\n');
-    expect(await runCli(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: missing })).toBe(1);
-    expect(missing.text()).toMatch(/shard\(s\) 0 of 2 missing/);
-    expect(await readFile(join(runDir, 'private_predictions.csv'), 'utf8')).toBe('sentinel\n');
-    // --partial summarises what is finished so far (shard 1's file; the unsharded file is not a shard's) and writes nothing.
-    const sofar = capture();
-    expect(await runCli(['predict-private', '--run', runDir, '--merge', '--partial', '--quiet'], { stdout: sofar, stderr: capture() })).toBe(0);
-    expect(sofar.text()).toMatch(/private labels equal plaintext labels for [0-2] of 2 queries/);
-    expect(await readFile(join(runDir, 'private_predictions.csv'), 'utf8')).toBe('sentinel\n');
-
-    // --partial belongs to --merge.
-    const usage = capture();
-    expect(await runCli(['predict-private', '--run', runDir, '--partial', '--quiet'], { stdout: capture(), stderr: usage })).toBe(2); // usage errors exit 2
-    expect(usage.text()).toContain('--partial only goes with --merge');
-
     expect(await run(['--shard', '0/2'])).toBe(0);
-    // A shard whose layer costs are missing is named.
-    const layers0 = join(runDir, 'private_cost_layers.shard-0-of-2.csv');
-    const saved = await readFile(layers0, 'utf8');
-    await rm(layers0);
-    const noLayers = capture();
-    expect(await runCli(['predict-private', '--run', runDir, '--merge', '--quiet'], { stdout: capture(), stderr: noLayers })).toBe(1);
-    expect(noLayers.text()).toContain(layers0);
-    expect(noLayers.text()).toContain('shard 0 of 2 has predictions but no layer costs');
-    await writeFile(layers0, saved);
+    // Merge failures (a missing shard or layer file), --partial and its usage error: predict-private.test.ts, on synthetic shards.
     const shard = async (i: number) => parseCsvText(await readFile(join(runDir, `private_predictions.shard-${i}-of-2.csv`), 'utf8'));
     const [s0, s1] = [await shard(0), await shard(1)];
     expect([s0.length, s1.length]).toEqual([2, 2]);
@@ -182,20 +157,5 @@ describe('privedge predict-private', () => {
       expect(err.text()).toContain(message);
     }
   });
-
-  it('rejects a folder that is not an identification run, naming the path', async () => {
-    const stderr = capture();
-    const missing = join(tmp.dir, 'nowhere');
-    expect(await runCli(['predict-private', '--run', missing, '--quiet'], { stdout: capture(), stderr })).toBe(1);
-    expect(stderr.text()).toContain(join(missing, 'run.json'));
-
-    const manifest = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'));
-    const other = join(tmp.dir, 'other');
-    await mkdir(other, { recursive: true });
-    await writeFile(join(other, 'run.json'), JSON.stringify({ ...manifest, experiment: 'dataset-summary' }));
-    const stderr2 = capture();
-    expect(await runCli(['predict-private', '--run', other, '--quiet'], { stdout: capture(), stderr: stderr2 })).toBe(1);
-    expect(stderr2.text()).toMatch(/not an identification run/);
-    expect(stderr2.text()).toContain(join(other, 'run.json'));
-  });
+  // A folder that is not an identification run: predict-private.test.ts (synthetic run.json).
 });

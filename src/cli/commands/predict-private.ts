@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { FIXED_POINT_BITS, type FixedPointBits } from '../../mpc-sim/encoding/fixed-point.js';
-import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../../mpc-sim/protocols/versions.js';
+import { FIXED_POINT_BITS, type FixedPointBits } from '../../mpc-sim/encoding/fixed-point-bits.js';
+import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../../mpc-sim/protocols/protocol-version.js';
 import type { CliContext } from '../context.js';
 import { parseShard } from './shared.js';
 

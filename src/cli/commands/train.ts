@@ -24,10 +24,11 @@ export function trainCommand(ctx: CliContext): CommandModule<object, TrainArgs> 
       const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
       const [{ loadConfig }, registry] = await Promise.all([import('../../config/load.js'), ctx.experiments()]);
       const { config } = await loadConfig(args.config, { experiments: [...registry.values()], overrides, ...(args.seed !== undefined ? { seed: args.seed } : {}) });
-      const [{ prepareDataset }, { modelsFolder, trainUsers }, { countTrainedIn }, { Rng }] = await Promise.all([
+      const [{ prepareDataset }, { modelsFolder, trainUsers }, { countTrainedIn }, { writeTrainingOutputs }, { Rng }] = await Promise.all([
         import('../../datasets/prepare.js'),
         import('../../models/rec-adv/train-users.js'),
         import('../../runner/run-state.js'),
+        import('../../runner/training-outputs.js'),
         import('../../util/rng.js'),
       ]);
       const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: ctx.reporter });
@@ -36,7 +37,7 @@ export function trainCommand(ctx: CliContext): CommandModule<object, TrainArgs> 
       const stop = ctx.interrupts.onInterrupt((signal) => {
         return `interrupted by ${signal}: kept the ${countTrainedIn(modelsDir)} user model(s) trained so far in ${modelsDir} (users in training restart from scratch); resume with the same command: privedge train ${args.config} ...`;
       });
-      const outcome = await trainUsers(config, data, { outDir, reporter: ctx.reporter, ...(shard ? { shard } : {}) }).finally(stop);
+      const outcome = await trainUsers(config, data, { outDir, writeOutputs: writeTrainingOutputs, reporter: ctx.reporter, ...(shard ? { shard } : {}) }).finally(stop);
       ctx.stdout.write(`models: ${outcome.modelsDir}\ntrained ${outcome.trained.length}, already trained ${outcome.skipped.length}, left to other shards ${outcome.otherShards.length}\n`);
     },
   };

@@ -4,8 +4,6 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RunError } from '../../errors.js';
-import { writeCsv } from '../../report/csv.js';
-import { imageGridPng } from '../../report/image-grid.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { saveModel } from '../io.js';
 import type { CurvePoint, TrainedUser } from './train-user.js';
@@ -71,27 +69,51 @@ export async function clearUser(modelsDir: string, user: string): Promise<void> 
 const toByte = (v: number): number => Math.max(0, Math.min(255, Math.round((v + 1) * 127.5)));
 
 /**
- * Writes a trained user's folder: the reconstructor (TF.js format), `curves.csv` (D and R losses,
- * validation MSE), `reconstructions.png` (validation images above their reconstructions), and
- * last `done.json`, which marks the user complete.
+ * Validation images above their reconstructions, as 8-bit pixels: images `0..count/2-1` are the
+ * samples, `count/2..count-1` their reconstructions (height x width x channels each, row-major).
  */
-export async function writeUserArtifacts(
+export interface ReconstructionSheet {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 3;
+  readonly count: number;
+  readonly pixels: Uint8Array;
+}
+
+/** What training one user produced besides the model: for the caller to write (curves.csv, reconstructions.png). */
+export interface UserTrainingOutputs {
+  readonly curve: readonly CurvePoint[];
+  /** Null when the user had no sample image. */
+  readonly reconstructions: ReconstructionSheet | null;
+}
+
+/** Writes a user's {@link UserTrainingOutputs} into their model folder (the runner's `writeTrainingOutputs`). */
+export type UserOutputWriter = (userDir: string, outputs: UserTrainingOutputs) => Promise<void>;
+
+/** A trained user whose model is saved but not yet marked complete. */
+export interface SavedUser {
+  readonly summary: UserTrainingSummary;
+  readonly outputs: UserTrainingOutputs;
+}
+
+/**
+ * Saves a trained user's reconstructor (TF.js format) into their folder and returns the summary
+ * `done.json` will hold and the outputs for the caller to write: the curves, and the sample
+ * images with their reconstructions. The user is complete only after {@link markUserDone}.
+ */
+export async function saveTrainedUser(
   modelsDir: string,
   user: string,
   trained: TrainedUser,
   samples: { images: Float32Array; shape: readonly [number, number, number] },
   backend: string,
   kernels?: string,
-): Promise<UserTrainingSummary> {
-  const dir = userModelDir(modelsDir, user);
-  await saveModel(trained.reconstructor, dir);
-  await writeCsv(
-    join(dir, 'curves.csv'),
-    trained.curve.map((p: CurvePoint) => ({ iteration: p.iteration, dLossReal: p.dLossReal, dLossFake: p.dLossFake, rLoss: p.rLoss, rMse: p.rMse, valMse: p.valMse })),
-  );
+): Promise<SavedUser> {
+  await saveModel(trained.reconstructor, userModelDir(modelsDir, user));
   const [h, w, c] = samples.shape;
   const size = h * w * c;
   const n = samples.images.length / size;
+  let reconstructions: ReconstructionSheet | null = null;
   if (n > 0) {
     const recon = tf.tidy(() => (trained.reconstructor.predict(tf.tensor4d(samples.images, [n, h, w, c])) as tf.Tensor).dataSync());
     const pixels = new Uint8Array(2 * n * size);
@@ -99,9 +121,7 @@ export async function writeUserArtifacts(
       pixels[i] = toByte(samples.images[i]!);
       pixels[n * size + i] = toByte(recon[i]!);
     }
-    const rows = [Array.from({ length: n }, (_, i) => i), Array.from({ length: n }, (_, i) => n + i)];
-    const grid = await imageGridPng({ width: w, height: h, channels: c as 1 | 3, pixels, labels: [], attributes: {}, ids: [], count: 2 * n }, rows, 3);
-    await writeFileAtomic(join(dir, 'reconstructions.png'), grid);
+    reconstructions = { width: w, height: h, channels: c as 1 | 3, count: 2 * n, pixels };
   }
   const summary: UserTrainingSummary = {
     user,
@@ -115,6 +135,10 @@ export async function writeUserArtifacts(
     ...(kernels ? { kernels } : {}),
     weightsSha256: (await weightsChecksum(modelsDir, user)) ?? undefined,
   };
-  await writeFileAtomic(join(dir, 'done.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  return summary;
+  return { summary, outputs: { curve: trained.curve, reconstructions } };
+}
+
+/** Writes `done.json`, which marks the user complete: call it last, after the user's other files. */
+export async function markUserDone(modelsDir: string, summary: UserTrainingSummary): Promise<void> {
+  await writeFileAtomic(join(userModelDir(modelsDir, summary.user), 'done.json'), `${JSON.stringify(summary, null, 2)}\n`);
 }

@@ -19,7 +19,7 @@ export interface UserTrainingJob {
 export type WorkerMessage =
   | { readonly type: 'ready'; readonly backend: string }
   | { readonly type: 'tick'; readonly user: string; readonly iterations: number }
-  | { readonly type: 'done'; readonly user: string; readonly summary: import('./artifacts.js').UserTrainingSummary }
+  | { readonly type: 'done'; readonly user: string; readonly saved: import('./artifacts.js').SavedUser }
   | { readonly type: 'error'; readonly user: string | null; readonly message: string };
 
 /** Data a worker starts with. */

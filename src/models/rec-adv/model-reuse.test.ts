@@ -8,6 +8,7 @@ import { prepareDataset } from '../../datasets/prepare.js';
 import type { Reporter } from '../../progress/reporter.js';
 import { silentReporter } from '../../progress/reporter.js';
 import { tempDir } from '../../testing/fixtures.js';
+import { writeTrainingOutputs } from '../../runner/training-outputs.js';
 import { Rng } from '../../util/rng.js';
 import { userModelDir } from './artifacts.js';
 import { loadUserModel, trainUsers } from './train-users.js';
@@ -47,7 +48,7 @@ describe('trained models', () => {
   it('record the SHA-256 of their weights; a corrupt model names the user folder, fails to load, and is retrained (byte-identical) by train', async () => {
     const { config, data } = await prepared();
     const out = join(tmp.dir, 'checksum');
-    const first = await trainUsers(config, data, { outDir: out });
+    const first = await trainUsers(config, data, { writeOutputs: writeTrainingOutputs, outDir: out });
     const weights = join(userModelDir(first.modelsDir, '1'), 'weights.bin');
     const done = JSON.parse(await readFile(join(userModelDir(first.modelsDir, '1'), 'done.json'), 'utf8'));
     expect(done.weightsSha256).toBe(await sha256(weights));
@@ -56,7 +57,7 @@ describe('trained models', () => {
     await truncate(weights, 100);
     await expect(loadUserModel(first.modelsDir, '1')).rejects.toThrow(`${weights}: user 1: does not match the SHA-256 recorded in done.json (a corrupt or replaced model); retrain it with privedge train`);
     const { reporter, warnings } = recording();
-    const again = await trainUsers(config, data, { outDir: out, reporter });
+    const again = await trainUsers(config, data, { writeOutputs: writeTrainingOutputs, outDir: out, reporter });
     expect(again.trained.map((s) => s.user)).toEqual(['1']);
     expect(again.skipped.map((s) => s.user)).toEqual(['0', '7']);
     expect(warnings).toEqual([`${weights}: user 1: does not match the SHA-256 recorded in done.json (a corrupt or replaced model): retraining user 1 (${userModelDir(first.modelsDir, '1')})`]);
@@ -69,9 +70,9 @@ describe('trained models', () => {
     const biased = await prepared('  transforms: { sampleBias: { users: [\'1\'], keep: 0.5 } }');
     // Biased first (trains all three), then the full data: only the reduced user differs.
     const out = join(tmp.dir, 'reuse');
-    const b = await trainUsers(biased.config, biased.data, { outDir: out });
+    const b = await trainUsers(biased.config, biased.data, { writeOutputs: writeTrainingOutputs, outDir: out });
     expect(b.trained.map((s) => s.user)).toEqual(['0', '1', '7']);
-    const f = await trainUsers(full.config, full.data, { outDir: out });
+    const f = await trainUsers(full.config, full.data, { writeOutputs: writeTrainingOutputs, outDir: out });
     expect(f.modelsDir).not.toBe(b.modelsDir);
     expect(f.trained.map((s) => s.user)).toEqual(['1']);
     expect(f.reused).toEqual(['0', '7']);
@@ -79,7 +80,7 @@ describe('trained models', () => {
       expect((await readFile(join(userModelDir(f.modelsDir, user), 'weights.bin'))).equals(await readFile(join(userModelDir(b.modelsDir, user), 'weights.bin')))).toBe(true);
     }
     // A copy is what training would have written: train user 0 afresh elsewhere and compare.
-    const fresh = await trainUsers(full.config, full.data, { outDir: join(tmp.dir, 'fresh') });
+    const fresh = await trainUsers(full.config, full.data, { writeOutputs: writeTrainingOutputs, outDir: join(tmp.dir, 'fresh') });
     expect((await readFile(join(userModelDir(fresh.modelsDir, '0'), 'weights.bin'))).equals(await readFile(join(userModelDir(f.modelsDir, '0'), 'weights.bin')))).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { experiments } from '../../../experiments/index.js';
 import { parseConfigText } from '../../config/load.js';
 import { prepareDataset } from '../../datasets/prepare.js';
 import { tempDir } from '../../testing/fixtures.js';
+import { writeTrainingOutputs } from '../../runner/training-outputs.js';
 import { Rng } from '../../util/rng.js';
 import { trainKernelLabel } from '../train-kernel/native-addon.js';
 import { userModelDir } from './artifacts.js';
@@ -34,7 +35,7 @@ describe('training every user', () => {
     const { config } = parseConfigText(yaml(2), 'w.yaml', { experiments });
     const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'));
     const out = join(tmp.dir, 'workers');
-    const first = await trainUsers(config, data, { outDir: out });
+    const first = await trainUsers(config, data, { writeOutputs: writeTrainingOutputs, outDir: out });
     expect(first.workers).toBe(2);
     expect(first.trained.map((s) => s.user).sort()).toEqual(['0', '1', '7']);
     for (const user of ['0', '1', '7']) {
@@ -47,7 +48,7 @@ describe('training every user', () => {
       expect(done.backend).toBe('wasm');
       expect(done.kernels).toBe(trainKernelLabel());
     }
-    const again = await trainUsers(config, data, { outDir: out });
+    const again = await trainUsers(config, data, { writeOutputs: writeTrainingOutputs, outDir: out });
     expect(again.trained).toHaveLength(0);
     expect(again.skipped).toHaveLength(3);
     const models = await loadUserModels(first.modelsDir, ['0', '1', '7']);
@@ -58,11 +59,11 @@ describe('training every user', () => {
     const { config } = parseConfigText(yaml(1), 'one.yaml', { experiments });
     const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'));
     const out = join(tmp.dir, 'shards');
-    const s0 = await trainUsers(config, data, { outDir: out, shard: { index: 0, count: 2 } });
+    const s0 = await trainUsers(config, data, { writeOutputs: writeTrainingOutputs, outDir: out, shard: { index: 0, count: 2 } });
     expect(s0.trained.map((s) => s.user)).toEqual(['0', '7']);
     expect(s0.otherShards).toEqual(['1']);
     await expect(loadUserModels(s0.modelsDir, ['0', '1', '7'])).rejects.toThrow(/no trained model for user\(s\) 1 .*--shard/);
-    await trainUsers(config, data, { outDir: out, shard: { index: 1, count: 2 } });
+    await trainUsers(config, data, { writeOutputs: writeTrainingOutputs, outDir: out, shard: { index: 1, count: 2 } });
     // Same seed, same data, same backend: identical weights whether trained in a worker or not.
     const a = await readFile(join(userModelDir(s0.modelsDir, '7'), 'weights.bin'));
     const b = await readFile(join(userModelDir(join(tmp.dir, 'workers', 'models', s0.modelsDir.split('/').pop()!), '7'), 'weights.bin'));

@@ -12,7 +12,7 @@ import { startModuleWorker } from '../../util/module-worker.js';
 import type { RequestedBackend } from '../backend.js';
 import { loadModel } from '../io.js';
 import { initTensorflow } from '../runtime.js';
-import { checkUserWeights, readUserSummary, userModelDir, type UserTrainingSummary } from './artifacts.js';
+import { checkUserWeights, markUserDone, readUserSummary, userModelDir, type SavedUser, type UserOutputWriter, type UserTrainingSummary } from './artifacts.js';
 import type { UserTrainingJob, WorkerMessage } from './job.js';
 import { milestonesComplete } from './milestones.js';
 import { runTrainingJob } from './run-job.js';
@@ -79,14 +79,16 @@ function jobsFor(config: DeepReadonly<PrivedgeConfig>, data: PreparedDataset, us
  * Trains every enrolled user (of this shard) that has no complete model yet: resumable, since a
  * user whose `done.json` exists is skipped and an interrupted user restarts from scratch. Users
  * train in parallel worker threads (`training.workers`, default one per core), each worker with
- * its own backend; with one worker they train in this thread. With `milestones`, each user also
+ * its own backend; with one worker they train in this thread. Each trained user's curves and
+ * sample reconstructions go to `options.writeOutputs` (the runner's `writeTrainingOutputs`) in
+ * this thread, before `done.json` marks the user complete. With `milestones`, each user also
  * saves the checkpoint of every milestone (milestones.ts); a user counts as trained only when
  * every milestone model exists too, and is not copied by training key (that copy has none).
  */
 export async function trainUsers(
   config: DeepReadonly<PrivedgeConfig>,
   data: PreparedDataset,
-  options: { outDir: string; shard?: Shard; reporter?: Reporter; milestones?: readonly number[] },
+  options: { outDir: string; writeOutputs: UserOutputWriter; shard?: Shard; reporter?: Reporter; milestones?: readonly number[] },
 ): Promise<TrainingOutcome> {
   const reporter = options.reporter ?? silentReporter;
   const modelsDir = modelsFolder(config, options.outDir);
@@ -127,16 +129,20 @@ export async function trainUsers(
   }
   const jobs = jobsFor(config, data, todo, modelsDir, milestones);
   const task = reporter.task(`training ${todo.length} user(s) x ${config.training.iterations} iterations on ${workers} worker(s)`, todo.length * config.training.iterations);
-  const report = (s: UserTrainingSummary): void => {
+  const report = async ({ summary: s, outputs }: SavedUser): Promise<void> => {
+    await options.writeOutputs(userModelDir(modelsDir, s.user), outputs);
+    await markUserDone(modelsDir, s);
     trained.push(s);
     const on = s.checkpointOn === 'training' ? 'training MSE (no validation image: checkpoint chosen on the training images)' : 'validation MSE';
     reporter.info(`  user ${s.user}: ${s.seconds.toFixed(1)} s, best ${on} ${s.bestValMse.toFixed(5)} at iteration ${s.bestIteration}${s.checkpointed ? '' : ' (no checkpoint met the rule: final weights kept)'}`);
   };
   if (workers === 1) {
     const choice = await initTensorflow(config.backend as RequestedBackend);
-    for (const job of jobs) report(await runTrainingJob(job, choice.name, (n) => task.tick(n), choice.kernels));
+    for (const job of jobs) await report(await runTrainingJob(job, choice.name, (n) => task.tick(n), choice.kernels));
   } else {
-    await runInWorkers(jobs, workers, config.backend as RequestedBackend, (n) => task.tick(n), report);
+    // One user's files at a time, in the order the workers finish (as `trained` and the log lines).
+    let finishing = Promise.resolve();
+    await runInWorkers(jobs, workers, config.backend as RequestedBackend, (n) => task.tick(n), (saved) => (finishing = finishing.then(() => report(saved))));
   }
   task.done();
   await record();
@@ -170,7 +176,7 @@ async function runInWorkers(
   count: number,
   backend: RequestedBackend,
   onTick: (n: number) => void,
-  onDone: (s: UserTrainingSummary) => void,
+  onDone: (saved: SavedUser) => Promise<void>,
 ): Promise<void> {
   const queue = [...jobs];
   const lanes = Array.from({ length: count }, () =>
@@ -188,8 +194,11 @@ async function runInWorkers(
         if (m.type === 'ready') next();
         else if (m.type === 'tick') onTick(m.iterations);
         else if (m.type === 'done') {
-          onDone(m.summary);
-          next();
+          onDone(m.saved).then(next, (error: unknown) => {
+            queue.length = 0;
+            void worker.terminate();
+            rejectLane(error);
+          });
         } else {
           queue.length = 0;
           void worker.terminate();

@@ -16,7 +16,7 @@ try {
   const choice = await initTensorflow(init.backend);
   port.on('message', (job: UserTrainingJob) => {
     runTrainingJob(job, choice.name, (n) => post({ type: 'tick', user: job.user, iterations: n }), choice.kernels)
-      .then((summary) => post({ type: 'done', user: job.user, summary }))
+      .then((saved) => post({ type: 'done', user: job.user, saved }))
       .catch((error: unknown) => post({ type: 'error', user: job.user, message: error instanceof Error ? error.message : String(error) }));
   });
   post({ type: 'ready', backend: choice.name });

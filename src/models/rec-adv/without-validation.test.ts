@@ -6,6 +6,7 @@ import { parseConfigText } from '../../config/load.js';
 import { prepareDataset } from '../../datasets/prepare.js';
 import { silentReporter } from '../../progress/reporter.js';
 import { tempDir } from '../../testing/fixtures.js';
+import { writeTrainingOutputs } from '../../runner/training-outputs.js';
 import { Rng } from '../../util/rng.js';
 import { userModelDir } from './artifacts.js';
 import { trainUsers } from './train-users.js';
@@ -42,7 +43,7 @@ describe('a user without validation images', () => {
 
   it('is refused by default, naming the class and the setting to change, before anything is trained', async () => {
     const { config, data } = await setup('');
-    await expect(trainUsers(config, data, { outDir: tmp.dir })).rejects.toThrow(
+    await expect(trainUsers(config, data, { writeOutputs: writeTrainingOutputs, outDir: tmp.dir })).rejects.toThrow(
       'training.withoutValidation: class "0" has no validation image (1 training, 1 test image(s)): its checkpoint would be chosen on its training images. Give it more images, raise dataset.users.minImagesPerUser to drop it, or set training.withoutValidation: useTraining',
     );
   });
@@ -50,7 +51,7 @@ describe('a user without validation images', () => {
   it('with withoutValidation: useTraining, trains and says the checkpoint was chosen on the training images (console, done.json)', async () => {
     const { config, data } = await setup(', withoutValidation: useTraining');
     const lines: string[] = [];
-    const outcome = await trainUsers(config, data, { outDir: tmp.dir, reporter: { ...silentReporter, info: (m: string) => void lines.push(m) } });
+    const outcome = await trainUsers(config, data, { writeOutputs: writeTrainingOutputs, outDir: tmp.dir, reporter: { ...silentReporter, info: (m: string) => void lines.push(m) } });
     const done = async (user: string) => JSON.parse(await readFile(join(userModelDir(outcome.modelsDir, user), 'done.json'), 'utf8'));
     expect((await done('0')).checkpointOn).toBe('training');
     expect((await done('1')).checkpointOn).toBe('validation');

@@ -5,10 +5,8 @@
  * would be slower than XNNPACK) leaves the wasm backend's own kernels in place;
  * {@link trainKernelInfo} says which kernels run and why.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { loadNativeAddon } from '../../util/native-addon.js';
 
 /** A code path of the addon: AVX2 with FMA, or portable C (fmaf). */
 export type TrainIsa = 'avx2' | 'scalar';
@@ -73,29 +71,12 @@ export function resolveTrainKernel(env: Readonly<Record<string, string | undefin
   if (requested !== undefined && requested !== '' && requested !== 'native') {
     throw new Error(`PRIVEDGE_TRAIN_KERNEL must be native or wasm, got '${requested}'`);
   }
-  const root = packageRoot();
-  if (root === undefined) return wasm('package root (package.json) not found');
-  const file = join(root, TRAIN_KERNEL_BINARY);
-  if (!existsSync(file)) return wasm(`${TRAIN_KERNEL_BINARY} not built (npm run build:native)`);
-  try {
-    const addon = createRequire(import.meta.url)(file) as TrainAddon;
-    const isa = addon.isa();
-    if (isa === 'scalar' && process.arch === 'x64' && !addon.supportedIsas().includes('avx2')) return wasm('this CPU lacks AVX2+FMA');
-    return { addon, info: { kind: 'native', isa } };
-  } catch (error) {
-    const reason = `loading ${TRAIN_KERNEL_BINARY} failed: ${error instanceof Error ? error.message : String(error)}`;
-    process.emitWarning(`${reason}; using the wasm backend's kernels`, { code: 'PRIVEDGE_TRAIN_KERNEL' });
-    return wasm(reason);
-  }
-}
-
-/** The nearest folder above this module holding a package.json (works from src/ and dist/src/). */
-function packageRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  const load = loadNativeAddon(TRAIN_KERNEL_BINARY, (addon: TrainAddon) => ({ addon, isa: addon.isa(), isas: addon.supportedIsas() }), {
+    using: "the wasm backend's kernels",
+    code: 'PRIVEDGE_TRAIN_KERNEL',
+  });
+  if ('reason' in load) return wasm(load.reason);
+  const { addon, isa, isas } = load.loaded;
+  if (isa === 'scalar' && process.arch === 'x64' && !isas.includes('avx2')) return wasm('this CPU lacks AVX2+FMA');
+  return { addon, info: { kind: 'native', isa } };
 }

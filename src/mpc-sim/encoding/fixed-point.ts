@@ -1,5 +1,6 @@
 import { ProtocolError, ShapeError } from '../../errors.js';
 import { RingTensor, sizeOf, toSigned, type Shape } from '../ring/ring-tensor.js';
+import type { FixedPointBits } from './fixed-point-bits.js';
 
 /**
  * A fixed-point encoding of reals in Z_2^64: `x` is stored as the two's complement word
@@ -66,11 +67,7 @@ export const FIXED20: FixedPointEncoding = fixedPoint({ fracBits: 20 });
 /** The named presets, for configs. */
 export const FIXED_POINT_PRESETS = Object.freeze({ fixed16: FIXED16, fixed20: FIXED20 });
 
-/** The fixed-point setting of configs and the CLI (`fixedPointBits`, `--fixed-point-bits`): f = 16 or 20. */
-export type FixedPointBits = 16 | 20;
-
-/** The allowed values of {@link FixedPointBits}, for schemas and option choices. */
-export const FIXED_POINT_BITS: readonly FixedPointBits[] = Object.freeze([16, 20] as const);
+export { FIXED_POINT_BITS, type FixedPointBits } from './fixed-point-bits.js';
 
 /** The preset of a `fixedPointBits` setting: {@link FIXED16} or {@link FIXED20}. */
 export function fixedPointEncoding(bits: FixedPointBits): FixedPointEncoding {

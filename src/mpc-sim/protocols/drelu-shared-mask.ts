@@ -6,7 +6,7 @@ import { RingTensor, words } from '../ring/ring-tensor.js';
 import { BinaryShare } from '../sharing/binary-share.js';
 import type { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
-import { DEFAULT_CHUNK_BITS, DEFAULT_COMPARE_BITS, combineLevel, finish, leaves, type CompareOptions, type Group } from './drelu.js';
+import { DEFAULT_CHUNK_BITS, DEFAULT_COMPARE_BITS, combineLevels, finish, leaves, type CompareOptions } from './drelu.js';
 
 /**
  * DReLU of x - o_k for K public offsets o_k (e.g. tanh's thresholds) with ONE opening of x:
@@ -56,14 +56,7 @@ export async function dreluSharedMask(ctx: PartyContext, x: Share, offsets: read
   const code = tileBits(words(key.code.words.data), n * layout.codeBits, K, 2 * layout.codeWords);
   const rTop = tileBits(words(key.rTop.words.data), n, K, 2 * planeWords(total));
   const leaf = leaves(ctx.party, layout, all, code);
-  let groups: Group[] = leaf.groups;
-  const triples = words(key.andTriples.words.data);
-  let at = 0;
-  for (const count of layout.andsPerLevel) {
-    const block = triples.subarray(at, at + 6 * count * layout.planeWords);
-    groups = await combineLevel(ctx, tag, groups, block, 2 * layout.planeWords);
-    at += block.length;
-  }
+  const groups = await combineLevels(ctx, tag, layout, leaf.groups, words(key.andTriples.words.data));
   const tiledKey = { ...key, rTop: new BinaryShare(ctx.party, new RingTensor([rTop.length / 2], new BigUint64Array(rTop.buffer))) };
   return (await finish(ctx, tag, layout, tiledKey, all, groups, leaf.topFlip)).bit;
 }

@@ -121,14 +121,7 @@ export async function dreluParts(ctx: PartyContext, x: Share, options: CompareOp
   const c = add(cMine, cOther!);
 
   const leaf = leaves(ctx.party, layout, c, words(key.code.words.data));
-  let groups: Group[] = leaf.groups;
-  const triples = words(key.andTriples.words.data);
-  let at = 0;
-  for (const count of layout.andsPerLevel) {
-    const block = triples.subarray(at, at + 6 * count * layout.planeWords);
-    groups = await combineLevel(ctx, tag, groups, block, 2 * layout.planeWords);
-    at += block.length;
-  }
+  const groups = await combineLevels(ctx, tag, layout, leaf.groups, words(key.andTriples.words.data));
   return finish(ctx, tag, layout, key, c, groups, leaf.topFlip);
 }
 
@@ -183,6 +176,18 @@ function leavesTs(cw: Uint32Array, code: Uint32Array, params: Int32Array, g: Uin
     }
     topFlip[word] = topFlip[word]! | ((1 ^ bitField(lo, hi, topBit, 1)) << shift);
   }
+}
+
+/** Step 4: every level of the tree in turn, one round each, taking the dealer's AND triples in order. */
+export async function combineLevels(ctx: PartyContext, tag: string, layout: ComparisonLayout, leafGroups: Group[], triples: Uint32Array): Promise<Group[]> {
+  let groups = leafGroups;
+  let at = 0;
+  for (const count of layout.andsPerLevel) {
+    const block = triples.subarray(at, at + 6 * count * layout.planeWords);
+    groups = await combineLevel(ctx, tag, groups, block, 2 * layout.planeWords);
+    at += block.length;
+  }
+  return groups;
 }
 
 /** Step 4, one level: pairs (2p, 2p + 1) merged with 2p - 1 ANDs in one round. */

@@ -50,6 +50,21 @@ export interface InstanceNormOptions {
  * @throws ProtocolError if gamma or beta is not one element or a share is not the caller's.
  */
 export async function instanceNorm(ctx: PartyContext, x: Share, gamma: Share, beta: Share, options: InstanceNormOptions = {}): Promise<Share> {
+  return instanceNormWith(ctx, x, gamma, beta, options, (q, qScale, f, epsilon, tag) => normScale(ctx, q, gamma, normScaleTables(qScale, f, epsilon), tag));
+}
+
+/**
+ * The scale step of an instance norm: k = gamma / (std + eps) from the rescaled sum of squares `q`
+ * (a real value of `qScale` times the variance), as `normScale` or `normScaleV2` compute it.
+ */
+export type NormScaleStep = (q: Share, qScale: number, fracBits: number, epsilon: number, tag: string) => Promise<Share>;
+
+/**
+ * The steps of {@link instanceNorm} with the scale step `scale` (`instanceNorm` and
+ * `instanceNormV2` differ only there).
+ * @throws ProtocolError if gamma or beta is not one element or a share is not the caller's.
+ */
+export async function instanceNormWith(ctx: PartyContext, x: Share, gamma: Share, beta: Share, options: InstanceNormOptions, scale: NormScaleStep): Promise<Share> {
   const tag = options.tag ?? 'instanceNorm';
   assertOwnShares(ctx, tag, x, gamma, beta);
   if (gamma.size !== 1 || beta.size !== 1) throw new ProtocolError(tag, 'gamma and beta must be scalars (one element each)');
@@ -65,8 +80,7 @@ export async function instanceNorm(ctx: PartyContext, x: Share, gamma: Share, be
   const q0 = reshapeShare(await matmul(ctx, reshapeShare(dh, [1, n]), reshapeShare(dh, [n, 1]), `${tag}/square`), [1]);
   const r = normRescaleBits(n, f);
   const q = r > 0 ? await truncateWithDealer(ctx, q0, r, `${tag}/rescale`) : q0;
-  const tables = normScaleTables((n * 2 ** (2 * (f - h))) / 2 ** r, f, options.epsilon ?? 1e-3);
-  const k = await normScale(ctx, q, gamma, tables, `${tag}/scale`);
+  const k = await scale(q, (n * 2 ** (2 * (f - h))) / 2 ** r, f, options.epsilon ?? 1e-3, `${tag}/scale`);
   const prod = reshapeShare(await matmul(ctx, reshapeShare(d, [n, 1]), reshapeShare(k, [1, 1]), `${tag}/apply`), [n]);
   const scaled = (options.truncation ?? 'dealer') === 'local' ? truncate(ctx, prod, SCALE_FRAC_BITS) : await truncateWithDealer(ctx, prod, SCALE_FRAC_BITS, `${tag}/truncate`);
   return reshapeShare(addShares(scaled, broadcastShare(beta, n)), x.shape as Shape);

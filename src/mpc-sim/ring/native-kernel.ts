@@ -11,11 +11,9 @@
  * TypeScript kernel; `PRIVEDGE_RING_ISA=scalar|avx2|avx512` picks the addon's code path (the addon
  * refuses one the CPU lacks, and the TypeScript kernel is used with a process warning).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ShapeError } from '../../errors.js';
+import { loadNativeAddon } from '../../util/native-addon.js';
 import { assertImage, im2colUpsampled, type ConvGeometry } from './im2col.js';
 import { matmulDims, matmulTs } from './matmul-ts.js';
 import { RingTensor } from './ring-tensor.js';
@@ -275,27 +273,9 @@ function load(forceTs: boolean): { addon: RingAddon | undefined; info: RingKerne
   const typescript = (reason: string) => ({ addon: undefined, info: { kind: 'typescript', reason } as const });
   if (forceTs) return typescript('forced by loadRingKernel({ forceTs: true })');
   if (process.env['PRIVEDGE_RING_KERNEL'] === 'ts') return typescript('PRIVEDGE_RING_KERNEL=ts');
-  const root = packageRoot();
-  if (root === undefined) return typescript('package root (package.json) not found');
-  const file = join(root, RING_KERNEL_BINARY);
-  if (!existsSync(file)) return typescript(`${RING_KERNEL_BINARY} not built (npm run build:native)`);
-  try {
-    const addon = createRequire(import.meta.url)(file) as RingAddon;
-    return { addon, info: { kind: 'native', isa: addon.isa(), supportedIsas: addon.supportedIsas() } };
-  } catch (error) {
-    const reason = `loading ${RING_KERNEL_BINARY} failed: ${error instanceof Error ? error.message : String(error)}`;
-    process.emitWarning(`${reason}; using the TypeScript ring kernel`, { code: 'PRIVEDGE_RING_KERNEL' });
-    return typescript(reason);
-  }
-}
-
-/** The nearest folder above this module holding a package.json (works from src/ and dist/src/). */
-function packageRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  const load = loadNativeAddon(RING_KERNEL_BINARY, (addon: RingAddon) => ({ addon, info: { kind: 'native', isa: addon.isa(), supportedIsas: addon.supportedIsas() } as const }), {
+    using: 'the TypeScript ring kernel',
+    code: 'PRIVEDGE_RING_KERNEL',
+  });
+  return 'reason' in load ? typescript(load.reason) : load.loaded;
 }

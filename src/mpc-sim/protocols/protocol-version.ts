@@ -1,0 +1,20 @@
+/*
+ * The protocol versions' names alone (no protocol code), so the command line can offer them
+ * without loading the 2PC modules; `versions.ts` re-exports them beside what each selects.
+ */
+
+/**
+ * Which private-prediction protocol a query runs (issue 18 keeps the old one selectable so that
+ * `bench:mpc` can print old and new side by side):
+ * - `v1`: the tree argmin (6 ceil(log2 N) + 1 rounds), `instanceNorm` (15 or 16 rounds),
+ *   4-bit comparison chunks everywhere;
+ * - `v2`: `argminPairwise` (6 rounds, comparisons at l = 33, d = 8), `instanceNormV2` (11 or 12
+ *   rounds), tanh with one opening for its 21 thresholds (160 fewer online bytes per element);
+ *   activations as v1 (same dealer material per element);
+ * - `v2-d8`: v2 with 8-bit comparison chunks for the activations and tanh too: one round fewer
+ *   per activation and for tanh, fewer online bytes, about twice the comparison material.
+ */
+export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8';
+
+/** All versions, oldest first. */
+export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8'];
