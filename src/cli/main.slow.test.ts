@@ -85,7 +85,7 @@ describe('privedge command line', () => {
   });
 
   it('prints help for every command and exits 2 on wrong usage', async () => {
-    for (const args of [['--help'], ['run', '--help'], ['train', '--help'], ['datasets', 'inspect', '--help'], ['figures', '--help'], ['config', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['train', '--help'], ['datasets', 'inspect', '--help'], ['datasets', 'tile', '--help'], ['figures', '--help'], ['config', '--help']]) {
       const c = capture();
       const logs: string[] = [];
       const original = console.log;
