@@ -14,9 +14,16 @@ const ci = process.env['CI'] === 'true';
  *
  * `npm test` (the README's test command; CI runs it) runs both. Time limits are at least 3x a
  * test's duration on an idle 2-core machine, so no verdict depends on the machine's load.
+ *
+ * The unit tier runs its files without isolation (each worker imports TF.js, zod and the rest
+ * once instead of once per file: 86 s -> about 35 s on 2 idle cores), except the files below,
+ * which replace or re-import modules (`vi.mock`, `vi.resetModules`) and so need a fresh module graph (project `unit-mocks`).
+ * A unit test that mocks a module must be listed here; one that changes process-wide state
+ * (environment variables, the TF.js backend, registered kernels) must put it back.
  */
 const sources = ['src/**/', 'experiments/**/', 'scripts/**/'];
 const slow = sources.map((s) => `${s}*.slow.test.ts`);
+const mocking = ['src/runner/run-state.test.ts', 'src/mpc-sim/ring/native-kernel.test.ts'];
 
 export default defineConfig({
   test: {
@@ -28,8 +35,9 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: sources.map((s) => `${s}*.test.ts`), exclude: [...configDefaults.exclude, ...slow], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'unit', include: sources.map((s) => `${s}*.test.ts`), exclude: [...configDefaults.exclude, ...slow, ...mocking], isolate: false, testTimeout: 60_000, hookTimeout: 60_000 },
       },
+      { extends: true, test: { name: 'unit-mocks', include: mocking, testTimeout: 60_000, hookTimeout: 60_000 } },
       { extends: true, test: { name: 'slow', include: slow, testTimeout: 600_000, hookTimeout: 600_000 } },
     ],
   },
