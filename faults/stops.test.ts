@@ -67,6 +67,20 @@ describe('signals during a run', () => {
     });
   }
 
+  it('SIGINT while a CNN baseline trains: handled between batches, not after the last epoch', async () => {
+    // A million epochs would take hours: before baselines yielded to the event loop between
+    // batches, the listener ran only when training ended, and this case died at its timeout.
+    const text = yaml('').replace('baselines: []', 'baselines: [{ kind: vgg, blocks: [2], dense: 4, epochs: 1000000, batchSize: 4 }]');
+    const path = await config('signal-baseline', text);
+    const out = join(tmp.dir, 'out-baseline');
+    const r = await privedge(['run', path, '--out', out], { stop: { signal: 'SIGINT', outputContains: 'baseline vgg' }, timeoutMs: 120_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    const dir = await onlyRunFolder(out);
+    expect(r.message).toMatch(new RegExp(`^interrupted by SIGINT: ${dir} is marked interrupted`));
+    expect(await manifestOf(dir)).toMatchObject({ status: 'interrupted', signal: 'SIGINT' });
+  });
+
   it('SIGKILL: nothing can be recorded, so run.json says running, and report shows the run stale', async () => {
     const path = await config('kill', yaml(''));
     const out = join(tmp.dir, 'out-kill');

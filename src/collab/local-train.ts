@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
 import type { Rng } from '../util/rng.js';
+import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 import type { NamedVariable, StatefulOptimizer } from './optimizer.js';
 
 /** Labelled images, float32 NHWC, that batches index into. */
@@ -100,6 +101,7 @@ export async function trainOnBatches(model: tf.LayersModel, optimizer: StatefulO
     lossSum += (await value.data())[0]! * batch.length;
     count += batch.length;
     tf.dispose([xs, ys, value, ...Object.values(grads)]);
+    await yieldToEventLoop();
   }
   return { steps: batches.length, loss: count === 0 ? Number.NaN : lossSum / count, seconds: (performance.now() - started) / 1000 };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import type { Rng } from '../../util/rng.js';
+import { yieldToEventLoop } from '../../util/yield-to-event-loop.js';
 import { BatchNorm } from './batch-norm.js';
 
 /** Pooled labelled images: float32 NHWC in [-1, 1] and one class index per image. */
@@ -108,6 +109,8 @@ export async function trainClassifier(model: tf.LayersModel, data: ClassifierDat
         lossSum += l[0]! * xs.shape[0];
         correctSum += a[0]!;
         tf.dispose([xs, ys, loss, correct!]);
+        // Between batches, so that a SIGINT/SIGTERM during a long epoch is handled now.
+        await yieldToEventLoop();
       }
       if (norms.length > 0 && (validation || epoch === opts.epochs)) {
         norms.forEach((layer) => layer.beginRecalibration());
@@ -116,6 +119,7 @@ export async function trainClassifier(model: tf.LayersModel, data: ClassifierDat
             const { xs, ys } = batchAt(order, b, steps);
             tf.tidy(() => void model.apply(xs, { training: false }));
             tf.dispose([xs, ys]);
+            await yieldToEventLoop();
           }
         } finally {
           norms.forEach((layer) => layer.endRecalibration());
@@ -226,6 +230,7 @@ async function batched(
     const values = await result.data();
     result.dispose();
     sink(values, start);
+    await yieldToEventLoop();
   }
 }
 

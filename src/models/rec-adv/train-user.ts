@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ProgressTask } from '../../progress/reporter.js';
 import type { Rng } from '../../util/rng.js';
+import { yieldToEventLoop } from '../../util/yield-to-event-loop.js';
 import { buildDiscriminator, buildReconstructor, type RanShape } from './architecture.js';
 import { ranOptimizers, ranTrainStep, reconstructionErrors, type RanTrainingSettings, type StepLosses } from './train-step.js';
 
@@ -127,6 +128,7 @@ export async function trainUser(train: Float32Array, validation: Float32Array, o
         started += performance.now() - handOver;
       }
       progress?.tick();
+      await yieldToEventLoop();
     }
     const checkpointed = best !== undefined;
     if (best) pair.reconstructor.setWeights(best);
