@@ -125,6 +125,13 @@ describe('budget experiment', () => {
     expect(third.run.facts['work']).toEqual({ trainedUsers: 1, reusedUsers: 5, evaluated: 0, reusedEvaluations: 4, baselinesTrained: 0, baselinesReused: 1 });
   });
 
+  it('a config with a subset of the widths (as configs/cpu/*.yaml against *-widths.yaml) reuses that width entirely', async () => {
+    const narrow = await runBudget(join(tmp.dir, 'budget'), budgetYaml('    milestones: [2, 4]\n    widths: [2]\n    testImages: 12'));
+    expect(narrow.run.facts['work']).toEqual({ trainedUsers: 0, reusedUsers: 3, evaluated: 0, reusedEvaluations: 2, baselinesTrained: 0, baselinesReused: 1 });
+    const rows = (await readCsv(first.dir, 'budget.csv')).filter((r) => r['series'] !== 'privedge gf 3');
+    expect(await readCsv(narrow.dir, 'budget.csv')).toEqual(rows);
+  });
+
   it('bad config is refused with the key named, before any training', async () => {
     const parse = (entry: string) => () => parseConfigText(budgetYaml(entry), 'bad.yaml', { experiments });
     expect(parse('    milestones: [4, 2]')).toThrow(/milestones.*strictly increasing: 4 then 2/);
