@@ -29,7 +29,7 @@ function lineChart(title: string, metrics: readonly string[], yTitle: string, lo
  * `mpc-cost`: the cost of one private prediction as a function of the number of enrolled users N
  * and of the reconstructor width gf, at the config's image size: online and offline time, online
  * and dealer bytes, rounds, the plaintext (TF.js) time of the same prediction, and LAN / WAN
- * estimates (compute + rounds x RTT + bytes / bandwidth). Reconstructors are seeded and
+ * estimates (compute + rounds x RTT / 2 + bytes / bandwidth, `estimateSeconds`). Reconstructors are seeded and
  * untrained (costs do not depend on the weights' values); each configuration is measured by
  * `measurePrivateQuery` (a recording pass generates the dealer material, the measured pass
  * replays it). Writes `mpc_cost.csv` (long: gf, users, metric, value) and

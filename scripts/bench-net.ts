@@ -1,12 +1,17 @@
 /**
  * Benchmark: private prediction across real processes (S0, S1, dealer over TLS-PSK), measured
  * per query at the client, beside the cost model's estimate (`estimateSeconds`: compute + rounds
- * x RTT + busier direction's bytes / bandwidth) for the same network profile, where compute is
- * the same query run in process (`inProcessDeployment`, same party code, dealer inline).
+ * x (RTT / 2 + processing per round) + busier direction's bytes / bandwidth + processing per byte
+ * x bytes), where compute is the same query run in process (`inProcessDeployment`, same party
+ * code, dealer inline) and the processing cost is fitted to the loopback runs of this bench.
  *
  *   npm run bench:net [-- --gf 8,32] [--users 1,8,33] [--queries 2] [--no-wan]
  *
- * loopback: the three processes on 127.0.0.1 (compared with the LAN estimate, 1 Gbit/s, 0.2 ms).
+ * loopback: the three processes on 127.0.0.1. Each loopback cell is compared with the estimate
+ * whose processing cost is fitted to the OTHER loopback cells (leave one out, so no cell predicts
+ * itself); the WAN cells with the processing cost fitted to all loopback cells (the WAN runs are
+ * never fitted to). With a single cell there is nothing to leave out, and its loopback estimate
+ * is the network-only one.
  * WAN: the same, but S0 reaches S1 through a forwarder in this process that delays every chunk
  * by RTT / 2 = 20 ms and paces each direction at 100 Mbit/s (a userspace emulation: this
  * machine's kernel has no netem qdisc, "Specified qdisc kind is unknown"; see docs/network.md).
@@ -18,8 +23,7 @@ import * as net from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { estimateExchangeSeconds } from '../src/mpc-sim/accounting/exchange-latency.js';
-import { NETWORK_PROFILES, estimateSeconds } from '../src/mpc-sim/accounting/network.js';
+import { NETWORK_PROFILES, NO_PROCESSING, estimateSeconds, fitProcessingCost, type CostFigures, type NetworkProfile, type ProcessingCost, type ProcessingSample } from '../src/mpc-sim/accounting/network.js';
 import { connectServers } from '../src/mpc-sim/deploy/client.js';
 import { inProcessDeployment } from '../src/mpc-sim/deploy/in-process-deployment.js';
 import { freePort, spawnParty, type PartyProcess } from '../src/testing/deploy-processes.js';
@@ -38,7 +42,9 @@ const counts = list('--users', [1, 8, 33]);
 const queries = Number(flag('--queries') ?? 2);
 const wan = !process.argv.includes('--no-wan');
 const SEED = 'bench-net';
-const [LAN, WAN] = NETWORK_PROFILES as [(typeof NETWORK_PROFILES)[0], (typeof NETWORK_PROFILES)[0]];
+const [LAN, WAN] = NETWORK_PROFILES as [NetworkProfile, NetworkProfile];
+/** Loopback as the cost model sees it: no latency, no bandwidth limit (what is left is processing). */
+const LOOPBACK: NetworkProfile = { name: 'loopback', bitsPerSecond: Infinity, rttSeconds: 0 };
 
 /** A TCP forwarder to 127.0.0.1:`target` adding `oneWayMs` and pacing each direction at `bitsPerSecond`, in order. */
 async function wanForwarder(target: number, oneWayMs: number, bitsPerSecond: number): Promise<net.Server> {
@@ -114,7 +120,16 @@ await tf.setBackend('cpu');
 process.on('SIGINT', () => process.exit(130));
 console.log(`bench:net — ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${new Date().toISOString()}`);
 console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${queries} measured queries per cell after one warm-up; WAN ${wan ? 'emulated (userspace forwarder, 20 ms each way, 100 Mbit/s each way)' : 'skipped (--no-wan)'}`);
-console.log(['gf', 'N', 'rounds', 'online MB/dir', 'dealer MB', 'in-process s', 'loopback s', 'LAN est s', 'WAN s', 'WAN est s', 'WAN off', 'WAN est RTT/2 s', 'off', 'load'].join('\t'));
+console.log('measuring (one row per cell; the estimates follow once every loopback cell is in)');
+interface Cell {
+  readonly gf: number;
+  readonly n: number;
+  readonly figures: CostFigures;
+  readonly loopback: number;
+  readonly wan: number | undefined;
+  readonly load: number;
+}
+const cells: Cell[] = [];
 for (const gf of widths) {
   for (const n of counts) {
     const descriptions = Array.from({ length: n }, (_, u) => readReconstructorWeights(buildReconstructor({ height: 32, width: 32, channels: 3, gf, df: gf }, 7000 + u * 17)));
@@ -152,13 +167,34 @@ for (const gf of widths) {
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    const figures = { computeSeconds: inProcess, rounds: cost.rounds, bytes: cost.bytes };
-    const lanEst = estimateSeconds(figures, LAN);
-    const wanEst = estimateSeconds(figures, WAN);
-    const wanHalf = estimateExchangeSeconds(figures, WAN);
-    const offBy = (est: number): string => (measured.wan === undefined ? '' : `${(((est - measured.wan) / measured.wan) * 100).toFixed(0)} %`);
-    console.log(
-      [gf, n, cost.rounds, (Math.max(...cost.bytes) / 1e6).toFixed(1), (cost.dealer / 1e6).toFixed(1), inProcess.toFixed(2), measured.loopback!.toFixed(2), lanEst.toFixed(2), measured.wan?.toFixed(2) ?? '', wanEst.toFixed(2), offBy(wanEst), wanHalf.toFixed(2), offBy(wanHalf), loadavg()[0]!.toFixed(1)].join('\t'),
-    );
+    const cell: Cell = { gf, n, figures: { computeSeconds: inProcess, rounds: cost.rounds, bytes: cost.bytes, dealerBytes: cost.dealer }, loopback: measured.loopback!, wan: measured.wan, load: loadavg()[0]! };
+    cells.push(cell);
+    console.log(`  gf ${gf}, N ${n}: in process ${inProcess.toFixed(2)} s, loopback ${cell.loopback.toFixed(2)} s${cell.wan === undefined ? '' : `, WAN ${cell.wan.toFixed(2)} s`} (load ${cell.load.toFixed(1)})`);
   }
 }
+
+const sample = (c: Cell): ProcessingSample => ({
+  rounds: c.figures.rounds,
+  processedBytes: c.figures.bytes[0] + c.figures.bytes[1] + (c.figures.dealerBytes ?? 0),
+  excessSeconds: c.loopback - estimateSeconds(c.figures, LOOPBACK),
+});
+const all = fitProcessingCost(cells.map(sample));
+const leaveOut = (k: number): ProcessingCost => (cells.length > 1 ? fitProcessingCost(cells.filter((_, j) => j !== k).map(sample)) : NO_PROCESSING);
+const off = (est: number, measured: number): string => `${est >= measured ? '+' : ''}${(((est - measured) / measured) * 100).toFixed(0)} %`;
+console.log(`processing cost fitted to all ${cells.length} loopback cell(s): ${(all.secondsPerRound * 1e3).toFixed(3)} ms per round, ${(all.secondsPerByte * 1e9).toFixed(2)} ms per MB (= ${(1 / Math.max(all.secondsPerByte, 1e-30) / 1e6).toFixed(0)} MB/s through TLS, framing and copies)`);
+console.log(['gf', 'N', 'rounds', 'online MB/dir', 'dealer MB', 'in-process s', 'loopback s', 'loopback est s (LOO)', 'off', 'LAN est s', 'WAN s', 'WAN est s', 'off', 'WAN est s (no processing)', 'off', 'load'].join('\t'));
+let worst = 0;
+for (const [k, c] of cells.entries()) {
+  const loopEst = estimateSeconds(c.figures, LOOPBACK, leaveOut(k));
+  const wanEst = estimateSeconds(c.figures, WAN, all);
+  const wanBare = estimateSeconds(c.figures, WAN);
+  worst = Math.max(worst, Math.abs(loopEst - c.loopback) / c.loopback, c.wan === undefined ? 0 : Math.abs(wanEst - c.wan) / c.wan);
+  console.log(
+    [
+      c.gf, c.n, c.figures.rounds, (Math.max(...c.figures.bytes) / 1e6).toFixed(1), ((c.figures.dealerBytes ?? 0) / 1e6).toFixed(1), c.figures.computeSeconds.toFixed(2),
+      c.loopback.toFixed(2), loopEst.toFixed(2), off(loopEst, c.loopback), estimateSeconds(c.figures, LAN, all).toFixed(2),
+      c.wan?.toFixed(2) ?? '', wanEst.toFixed(2), c.wan === undefined ? '' : off(wanEst, c.wan), wanBare.toFixed(2), c.wan === undefined ? '' : off(wanBare, c.wan), c.load.toFixed(1),
+    ].join('\t'),
+  );
+}
+console.log(`largest estimate error: ${(worst * 100).toFixed(0)} % (target: within 25 % in every cell)`);
