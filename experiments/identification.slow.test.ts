@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../src/config/load.js';
 import { parseCsvText } from '../src/report/csv.js';
 import { runConfig } from '../src/runner/run-config.js';
-import { tempDir, tinyIdentificationYaml } from '../src/testing/fixtures.js';
+import { projectRoot, tempDir, tinyIdentificationYaml } from '../src/testing/fixtures.js';
 import { experimentRegistry, experiments } from './index.js';
 
 const yaml = tinyIdentificationYaml(4);
@@ -44,6 +45,24 @@ describe('identification experiment', () => {
     expect(macro('precision')).toBeCloseTo(precision.reduce((a, b) => a + b) / 3, 12);
     expect(macro('recall')).toBeCloseTo(recall.reduce((a, b) => a + b) / 3, 12);
     expect(metrics.some((m) => m['system'] === 'vgg')).toBe(true);
+    // The baseline's predictions: same images in the same order; its macro recall recomputed from them.
+    const vgg = (await read('baseline_predictions.csv')).filter((r) => r['system'] === 'vgg');
+    expect(vgg.map((r) => r['image'])).toEqual(predictions.map((p) => p['image']));
+    const vggRecall = users.map((u) => vgg.filter((p) => String(p['trueUser']) === u && String(p['predicted']) === u).length / 8);
+    const vggMacro = metrics.find((m) => m['system'] === 'vgg' && m['label'] === 'macro' && m['metric'] === 'recall')!['value'] as number;
+    expect(vggMacro).toBeCloseTo(vggRecall.reduce((a, b) => a + b) / 3, 12);
+    // Bootstrap intervals: one per system and metric, around the full-set value, the same as the
+    // script that computes them for older run folders (same function, same seed stream).
+    const intervals = await read('metrics_intervals.csv');
+    expect(intervals.map((r) => `${r['system']}:${r['metric']}`)).toEqual(['privedge:precision', 'privedge:recall', 'vgg:precision', 'vgg:recall']);
+    for (const r of intervals) {
+      expect(r['value']).toBeCloseTo(metrics.find((m) => m['system'] === r['system'] && m['label'] === 'macro' && m['metric'] === r['metric'])!['value'] as number, 12);
+      expect(r['lower'] as number).toBeLessThanOrEqual(r['value'] as number);
+      expect(r['upper'] as number).toBeGreaterThanOrEqual(r['value'] as number);
+      expect(r).toMatchObject({ level: 0.95, resamples: 1000 });
+    }
+    const script = execFileSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts/prediction-intervals.ts'), outcome!.dir], { cwd: projectRoot, encoding: 'utf8' });
+    expect(parseCsvText(script).filter((r) => r['system'] === 'privedge')).toEqual(intervals.filter((r) => r['system'] === 'privedge'));
     const manifest = JSON.parse(await readFile(join(outcome!.dir, 'run.json'), 'utf8'));
     expect(manifest.backend.name).toBe('wasm');
     expect(manifest.files).toEqual(expect.arrayContaining(['identification.svg', 'confusion_privedge.png', 'training_users.csv']));

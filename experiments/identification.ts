@@ -4,6 +4,7 @@ import type { PreparedDataset } from '../src/datasets/prepare.js';
 import { toFloatImages } from '../src/datasets/tensors.js';
 import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { classificationReport, confusionMatrix, confusionRows, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
+import { bootstrapMacroIntervals } from '../src/metrics/bootstrap.js';
 import { dissimilarityMatrix } from '../src/models/rec-adv/dissimilarity.js';
 import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
 import { vegaLite } from '../src/report/charts.js';
@@ -119,9 +120,11 @@ async function privatePrediction(ctx: ExperimentContext, data: PreparedDataset, 
 }
 
 /** Phase 4: confusion matrices and macro metrics of every system; writes `metrics.csv` and `confusion.csv`. */
-async function scoreSystems(ctx: ExperimentContext, users: readonly string[], trueLabels: string[], systems: readonly SystemPredictions[], undefinedPrecision: Options['undefinedPrecision']): Promise<void> {
+async function scoreSystems(ctx: ExperimentContext, users: readonly string[], trueLabels: string[], systems: readonly SystemPredictions[], options: Pick<Options, 'undefinedPrecision' | 'intervals'>): Promise<void> {
+  const undefinedPrecision = options.undefinedPrecision;
   const policy = { policy: undefinedPrecision };
   const metricRows: Row[] = [];
+  const intervalRows: Row[] = [];
   const confusion: Row[] = [];
   const headline: Record<string, unknown> = {};
   for (const s of systems) {
@@ -129,9 +132,16 @@ async function scoreSystems(ctx: ExperimentContext, users: readonly string[], tr
     const report = classificationReport(cm, policy);
     metricRows.push(...systemRows(s.name, report));
     confusion.push(...confusionRows(cm).map((r) => ({ system: s.name, true: r.true, predicted: r.predicted, count: r.count })));
+    const ci = bootstrapMacroIntervals(s.trueLabels ?? trueLabels, s.predicted, users, { ...options.intervals, policy: undefinedPrecision, rng: ctx.rng.child('identification').child('bootstrap').child(s.name) });
+    for (const [metric, interval] of [['precision', ci.precision], ['recall', ci.recall]] as const) {
+      intervalRows.push({ system: s.name, metric, value: interval.value, lower: interval.lower, upper: interval.upper, level: ci.level, resamples: ci.resamples });
+    }
+    const rounded = (x: number): number => Math.round(x * 1e4) / 1e4;
     headline[s.name] = {
       macroPrecision: report.macroPrecision,
       macroRecall: report.macroRecall,
+      macroPrecisionInterval: [rounded(ci.precision.lower), rounded(ci.precision.upper)],
+      macroRecallInterval: [rounded(ci.recall.lower), rounded(ci.recall.upper)],
       accuracy: report.accuracy,
       neverPredicted: report.undefinedPrecision.length,
       ...(s.seconds === undefined ? {} : { trainSeconds: Math.round(s.seconds * 10) / 10 }),
@@ -140,6 +150,7 @@ async function scoreSystems(ctx: ExperimentContext, users: readonly string[], tr
   ctx.record('identification', headline);
   await ctx.writeCsv('metrics.csv', metricRows, ['system', 'label', 'metric', 'value']);
   await ctx.writeCsv('confusion.csv', confusion, ['system', 'true', 'predicted', 'count']);
+  await ctx.writeCsv('metrics_intervals.csv', intervalRows, ['system', 'metric', 'value', 'lower', 'upper', 'level', 'resamples']);
 }
 
 /**
@@ -214,6 +225,11 @@ export const identification = defineExperiment({
     } finally {
       for (const b of baselines) b.model.dispose();
     }
-    await scoreSystems(ctx, trained.users, plain.trueLabels, systems, options.undefinedPrecision);
+    if (baselines.length > 0) {
+      // Same images and order as predictions.csv, so that systems can be compared image by image.
+      const rows = systems.filter((s) => s.name !== 'privedge' && s.trueLabels === undefined).flatMap((s) => s.predicted.map((predicted, q) => ({ system: s.name, image: data.images.ids[plain.testIndices[q]!]!, trueUser: plain.trueLabels[q]!, predicted })));
+      await ctx.writeCsv('baseline_predictions.csv', rows, ['system', 'image', 'trueUser', 'predicted']);
+    }
+    await scoreSystems(ctx, trained.users, plain.trueLabels, systems, options);
   },
 });

@@ -15,6 +15,13 @@ const schema = z.strictObject({
     .default('zero')
     .describe('How a user never predicted (undefined precision) enters the macro average: as 0, or left out'),
   evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
+  intervals: z
+    .strictObject({
+      resamples: z.number().int().min(100).default(1000).describe('Bootstrap resamples of the test images (stratified by user)'),
+      level: z.number().gt(0).lt(1).default(0.95).describe('Central coverage of each interval'),
+    })
+    .prefault({})
+    .describe('Percentile bootstrap intervals of every system\'s macro precision and recall over the test images (`metrics_intervals.csv`): the test-set part of run-to-run noise'),
   mode: z
     .enum(['plaintext', 'private'])
     .default('plaintext')
