@@ -29,6 +29,8 @@ interface SystemPredictions {
   readonly predicted: string[];
   readonly trueLabels?: string[];
   readonly seconds?: number;
+  /** A baseline loaded from `<results>/models/baselines/` (its seconds are those of the run that trained it). */
+  readonly reused?: boolean;
 }
 
 /** Phase 1: every user's reconstructor trained (or reused), recorded in `training_users.csv`. */
@@ -145,6 +147,7 @@ async function scoreSystems(ctx: ExperimentContext, users: readonly string[], tr
       accuracy: report.accuracy,
       neverPredicted: report.undefinedPrecision.length,
       ...(s.seconds === undefined ? {} : { trainSeconds: Math.round(s.seconds * 10) / 10 }),
+      ...(s.reused === undefined ? {} : { reused: s.reused }),
     };
   }
   ctx.record('identification', headline);
@@ -221,7 +224,7 @@ export const identification = defineExperiment({
     if (options.mode === 'private') systems.push(await privatePrediction(ctx, data, trained, plain, options.private));
     const baselines = await trainBaselineModels(ctx, data, options.baselines);
     try {
-      for (const b of baselines) systems.push({ name: b.name, predicted: await predictUsers(b, data, plain.queries), seconds: b.seconds });
+      for (const b of baselines) systems.push({ name: b.name, predicted: await predictUsers(b, data, plain.queries), seconds: b.seconds, reused: b.reused });
     } finally {
       for (const b of baselines) b.model.dispose();
     }

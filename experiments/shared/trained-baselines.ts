@@ -5,6 +5,7 @@ import { buildResnetClassifier } from '../../src/models/baselines/resnet.js';
 import { predictClasses, trainClassifier, type ClassifierTrainingOptions } from '../../src/models/baselines/train-classifier.js';
 import { buildVggClassifier } from '../../src/models/baselines/vgg.js';
 import type { ExperimentContext } from '../../src/runner/experiment.js';
+import { baselineCacheDir, loadStoredBaseline, storeBaseline } from './baseline-cache.js';
 import { baselineSpecSchema as sharedSpecSchema, type BaselineSpec } from './baseline-schema.js';
 
 /** One centralised baseline's settings (`kind: vgg | resnet`). */
@@ -22,7 +23,10 @@ function pooledSplit(data: PreparedDataset, split: 'train' | 'validation'): { im
 export interface TrainedBaseline {
   readonly name: string;
   readonly model: tf.LayersModel;
+  /** Training seconds (of the run that trained it, when reused). */
   readonly seconds: number;
+  /** Loaded from `<results>/models/baselines/` instead of trained (see `baseline-cache.ts`). */
+  readonly reused: boolean;
 }
 
 /** Options of {@link trainBaselineModels}. */
@@ -86,6 +90,16 @@ async function trainOne(
     spec.kind === 'vgg'
       ? buildVggClassifier({ height, width, channels, classes, blocks: spec.blocks, convsPerBlock: spec.convsPerBlock, dense: spec.dense, dropout: spec.dropout, seed: modelSeed })
       : buildResnetClassifier({ height, width, channels, classes, stages: spec.stages, blocksPerStage: spec.blocksPerStage, seed: modelSeed });
+  // Budget scores every epoch, so it always trains; every other caller reuses a stored model.
+  const cache = onEpochModel ? undefined : baselineCacheDir(ctx.resultsRoot, { name, spec, seedPath: seed.path, shape: [height, width, channels], classes, train, validation });
+  if (cache) {
+    const stored = await loadStoredBaseline(cache.dir, cache.key, (m) => ctx.reporter.warn(m));
+    if (stored) {
+      model.dispose();
+      ctx.reporter.info(`baseline ${name}${label === undefined ? '' : ` (${label})`}: reused ${cache.dir} (trained in ${stored.summary.seconds.toFixed(1)} s)`);
+      return { name, model: stored.model, seconds: stored.summary.seconds, reused: true };
+    }
+  }
   try {
     const task = ctx.reporter.task(`baseline ${name}${label === undefined ? '' : ` (${label})`}: ${spec.epochs} epochs on ${train.labels.length} images`, spec.epochs);
     const trained = await trainClassifier(model, { ...train, shape: [height, width, channels], classes }, {
@@ -98,7 +112,8 @@ async function trainOne(
       ...(onEpochModel ? { onEpochModel: (e, m) => onEpochModel(name, e, m) } : {}),
     });
     task.done();
-    return { name, model, seconds: trained.seconds };
+    if (cache) await storeBaseline(cache.dir, model, { key: cache.key, name, seconds: trained.seconds });
+    return { name, model, seconds: trained.seconds, reused: false };
   } catch (error) {
     model.dispose();
     throw error;
