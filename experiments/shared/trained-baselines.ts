@@ -93,7 +93,10 @@ async function trainOne(
   // Budget scores every epoch, so it always trains; every other caller reuses a stored model.
   const cache = onEpochModel ? undefined : baselineCacheDir(ctx.resultsRoot, { name, spec, seedPath: seed.path, shape: [height, width, channels], classes, train, validation });
   if (cache) {
-    const stored = await loadStoredBaseline(cache.dir, cache.key, (m) => ctx.reporter.warn(m));
+    const stored = await loadStoredBaseline(cache.dir, cache.key, (m) => ctx.reporter.warn(m)).catch((error: unknown) => {
+      model.dispose();
+      throw error;
+    });
     if (stored) {
       model.dispose();
       ctx.reporter.info(`baseline ${name}${label === undefined ? '' : ` (${label})`}: reused ${cache.dir} (trained in ${stored.summary.seconds.toFixed(1)} s)`);
