@@ -6,6 +6,7 @@
  */
 import { MetricsError } from './metrics-error.js';
 import { classificationReport, confusionMatrix, type UndefinedPolicy } from './confusion.js';
+import { quantile } from './detection.js';
 import type { Rng } from '../util/rng.js';
 
 /** Options of {@link bootstrapMacroIntervals}. */
@@ -78,17 +79,8 @@ export function bootstrapMacroIntervals(trueLabels: readonly string[], predicted
   const lowerQ = (1 - level) / 2;
   const upperQ = (1 + level) / 2;
   const interval = (value: number, samples: Float64Array): Interval => {
-    samples.sort();
-    return { value, lower: quantile(samples, lowerQ), upper: quantile(samples, upperQ) };
+    const values = Array.from(samples);
+    return { value, lower: quantile(values, lowerQ), upper: quantile(values, upperQ) };
   };
   return { precision: interval(full.macroPrecision, precisions), recall: interval(full.macroRecall, recalls), resamples, level };
-}
-
-/** The q-quantile of sorted `values` (type 7: linear between order statistics, as R's default and NumPy's). */
-export function quantile(values: Float64Array, q: number): number {
-  if (values.length === 0) throw new MetricsError('quantile', 'no value');
-  const h = (values.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(values.length - 1, lo + 1);
-  return values[lo]! + (h - lo) * (values[hi]! - values[lo]!);
 }
