@@ -4,7 +4,7 @@ import { otherParty, type PartyId } from '../party.js';
 import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import { comparisonKeyElements, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
-import { convQueryMaskElements, patchMapKey, type ConvQueryMask, type PatchMap } from './conv-material.js';
+import { convQueryMaskElements, convQueryMaskOptionsKey, patchMapKey, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
 import type { Dealer, PartyDealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /**
@@ -61,12 +61,12 @@ class DealerHub {
         ),
       weightMask: async (layer: string, k: number, n: number, tag: string): Promise<Share> =>
         this.take(party, tag, `weightMask ${tag} layer=${JSON.stringify(layer)} [${k}, ${n}]`, () => d.weightMask(layer, k, n, tag), (s) => s.size),
-      convQueryMask: async (layer: string, map: PatchMap, tag: string): Promise<ConvQueryMask> =>
+      convQueryMask: async (layer: string, map: PatchMap, tag: string, options?: ConvQueryMaskOptions): Promise<ConvQueryMask> =>
         this.take(
           party,
           tag,
-          `convQueryMask ${tag} layer=${JSON.stringify(layer)} ${patchMapKey(map)}`,
-          () => d.convQueryMask(layer, map, tag),
+          `convQueryMask ${tag} layer=${JSON.stringify(layer)} ${patchMapKey(map)}${convQueryMaskOptionsKey(options)}`,
+          () => d.convQueryMask(layer, map, tag, options),
           convQueryMaskElements,
         ),
     };

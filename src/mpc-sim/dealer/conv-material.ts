@@ -3,7 +3,7 @@ import { geometryKey, im2colUpsampled, type ConvGeometry } from '../ring/im2col.
 import { matmul, matmulAsync } from '../ring/matmul.js';
 import { convMatmulAsync, convMatmulFast } from '../ring/native-kernel.js';
 import { randomTensor, type RingRandom } from '../ring/random.js';
-import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
+import { RingTensor, sizeOf, type Shape } from '../ring/ring-tensor.js';
 import { share, type Share } from '../sharing/share.js';
 
 /**
@@ -94,11 +94,28 @@ export function patchMapKey(map: PatchMap): string {
 export interface ConvQueryMask {
   readonly a: Share;
   readonly c: Share;
+  /**
+   * With {@link ConvQueryMaskOptions.squareSum}: shares of sum_j a_j^2 (one element, modulo
+   * 2^64), so that the sum of squares of the opened input follows locally from its opening
+   * (`protocols/norm-conv.ts`).
+   */
+  readonly aSquareSum?: Share;
 }
 
-/** Words of material in one party's {@link ConvQueryMask}: size(a) + M N. */
+/** Options of a conv query's material. */
+export interface ConvQueryMaskOptions {
+  /** Also deal shares of the sum of the mask's squares (1 element per party). */
+  readonly squareSum?: boolean;
+}
+
+/** Words of material in one party's {@link ConvQueryMask}: size(a) + M N (+ 1 with the square sum). */
 export function convQueryMaskElements(m: ConvQueryMask): number {
-  return m.a.size + m.c.size;
+  return m.a.size + m.c.size + (m.aSquareSum?.size ?? 0);
+}
+
+/** The dealer key suffix of {@link ConvQueryMaskOptions} ('' for the default). */
+export function convQueryMaskOptionsKey(options: ConvQueryMaskOptions | undefined): string {
+  return options?.squareSum === true ? ' squareSum' : '';
 }
 
 /**
@@ -116,7 +133,7 @@ export function dealWeightMask(random: RingRandom, k: number, n: number): { read
  * uniform `a` and `c = L(a) @ b` (one M x K x N product, the dealer's work per query).
  * @throws ProtocolError if `b` does not have K = `map.geometry.cols` rows.
  */
-export function dealConvQueryMask(random: RingRandom, b: RingTensor, map: PatchMap): readonly [ConvQueryMask, ConvQueryMask] {
+export function dealConvQueryMask(random: RingRandom, b: RingTensor, map: PatchMap, options: ConvQueryMaskOptions = {}): readonly [ConvQueryMask, ConvQueryMask] {
   if (b.shape[0] !== map.geometry.cols) {
     throw new ProtocolError('convQueryMask', `the layer was enrolled with ${String(b.shape[0])} kernel rows but the query needs ${map.geometry.cols}`);
   }
@@ -124,8 +141,17 @@ export function dealConvQueryMask(random: RingRandom, b: RingTensor, map: PatchM
   const c = patchesMatmul(a, map, b);
   const [a0, a1] = share(a, random);
   const [c0, c1] = share(c, random);
+  if (options.squareSum !== true) {
+    return [
+      { a: a0, c: c0 },
+      { a: a1, c: c1 },
+    ];
+  }
+  let sum = 0n;
+  for (const v of a.data) sum += v * v;
+  const [s0, s1] = share(RingTensor.fromBigInts([BigInt.asUintN(64, sum)], [1]), random);
   return [
-    { a: a0, c: c0 },
-    { a: a1, c: c1 },
+    { a: a0, c: c0, aSquareSum: s0 },
+    { a: a1, c: c1, aSquareSum: s1 },
   ];
 }

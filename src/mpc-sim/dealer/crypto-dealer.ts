@@ -5,7 +5,7 @@ import { CryptoRandom, SeededRandom, randomTensor, requireInsecureFlag, type Rin
 import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { share, type Share } from '../sharing/share.js';
 import { dealComparisonKey, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
-import { dealConvQueryMask, dealWeightMask, type ConvQueryMask, type PatchMap } from './conv-material.js';
+import { dealConvQueryMask, dealWeightMask, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
 import type { Dealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /**
@@ -74,10 +74,10 @@ export class StreamDealer implements Dealer {
     return shares;
   }
 
-  convQueryMask(layer: string, map: PatchMap): readonly [ConvQueryMask, ConvQueryMask] {
+  convQueryMask(layer: string, map: PatchMap, _tag?: string, options?: ConvQueryMaskOptions): readonly [ConvQueryMask, ConvQueryMask] {
     const b = this.weightMasks.get(layer);
     if (b === undefined) throw new ProtocolError('convQueryMask', `layer '${layer}' has no weight mask: enrol its weights first`);
-    return dealConvQueryMask(this.random, b, map);
+    return dealConvQueryMask(this.random, b, map, options);
   }
 
   private triple(a: RingTensor, b: RingTensor, c: RingTensor): readonly [Triple, Triple] {

@@ -2,7 +2,7 @@ import type { PartyId } from '../party.js';
 import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import type { ComparisonKey, ComparisonKeyOptions } from './comparison-key.js';
-import type { ConvQueryMask, PatchMap } from './conv-material.js';
+import type { ConvQueryMask, ConvQueryMaskOptions, PatchMap } from './conv-material.js';
 
 /** The kinds of correlated randomness a dealer hands out. */
 export type MaterialKind = 'mulTriple' | 'matmulTriple' | 'mask' | 'truncationPair' | 'comparisonKey' | 'weightMask' | 'convQueryMask';
@@ -63,10 +63,11 @@ export interface Dealer {
   weightMask(layer: string, k: number, n: number, tag: string): readonly [Share, Share];
   /**
    * One query of an enrolled layer: shares of a fresh uniform mask A of `maskedShape(map)` and of
-   * `L(A) @ B`, B the layer's weight mask (see `conv-material.ts`); size(A) + M N elements per party.
+   * `L(A) @ B`, B the layer's weight mask (see `conv-material.ts`); size(A) + M N elements per party
+   * (+ 1 with `options.squareSum`: shares of sum A^2).
    * @throws ProtocolError if `layer` was not enrolled or its mask does not fit `map`.
    */
-  convQueryMask(layer: string, map: PatchMap, tag: string): readonly [ConvQueryMask, ConvQueryMask];
+  convQueryMask(layer: string, map: PatchMap, tag: string, options?: ConvQueryMaskOptions): readonly [ConvQueryMask, ConvQueryMask];
 }
 
 /**
@@ -90,5 +91,5 @@ export interface PartyDealer {
   /** This party's share of a layer's weight mask (see {@link Dealer.weightMask}). */
   weightMask(layer: string, k: number, n: number, tag: string): Promise<Share>;
   /** This party's query material for an enrolled layer (see {@link Dealer.convQueryMask}). */
-  convQueryMask(layer: string, map: PatchMap, tag: string): Promise<ConvQueryMask>;
+  convQueryMask(layer: string, map: PatchMap, tag: string, options?: ConvQueryMaskOptions): Promise<ConvQueryMask>;
 }

@@ -1,7 +1,7 @@
 import { sizeOf, type Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import { comparisonLayout, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
-import { convQueryMaskElements, type ConvQueryMask, type PatchMap } from './conv-material.js';
+import { convQueryMaskElements, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
 import type { Dealer, MaterialKind, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /** Material of one kind consumed under one tag. */
@@ -59,8 +59,8 @@ export class RecordingDealer implements Dealer {
     return this.inner.weightMask(layer, k, n, tag);
   }
 
-  convQueryMask(layer: string, map: PatchMap, tag: string): readonly [ConvQueryMask, ConvQueryMask] {
-    const material = this.inner.convQueryMask(layer, map, tag); // N comes from the enrolled mask
+  convQueryMask(layer: string, map: PatchMap, tag: string, options?: ConvQueryMaskOptions): readonly [ConvQueryMask, ConvQueryMask] {
+    const material = this.inner.convQueryMask(layer, map, tag, options); // N comes from the enrolled mask
     this.record(tag, 'convQueryMask', convQueryMaskElements(material[0]));
     return material;
   }

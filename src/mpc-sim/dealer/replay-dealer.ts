@@ -2,7 +2,7 @@ import { ProtocolError } from '../../errors.js';
 import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import type { ComparisonKey, ComparisonKeyOptions } from './comparison-key.js';
-import { patchMapKey, type ConvQueryMask, type PatchMap } from './conv-material.js';
+import { convQueryMaskOptionsKey, patchMapKey, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
 import type { Dealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /** How a {@link ReplayDealer} answers. */
@@ -73,7 +73,7 @@ export class ReplayDealer implements Dealer {
   weightMask(layer: string, k: number, n: number, tag: string): readonly [Share, Share] {
     return this.inner.weightMask(layer, k, n, tag);
   }
-  convQueryMask(layer: string, map: PatchMap, tag: string): readonly [ConvQueryMask, ConvQueryMask] {
-    return this.#answer(`convQueryMask ${tag} ${layer} ${patchMapKey(map)}`, () => this.inner.convQueryMask(layer, map, tag));
+  convQueryMask(layer: string, map: PatchMap, tag: string, options?: ConvQueryMaskOptions): readonly [ConvQueryMask, ConvQueryMask] {
+    return this.#answer(`convQueryMask ${tag} ${layer} ${patchMapKey(map)}${convQueryMaskOptionsKey(options)}`, () => this.inner.convQueryMask(layer, map, tag, options));
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ProtocolError } from '../../errors.js';
 import { CostMeter } from '../channel/cost-meter.js';
 import { connectDealer } from '../dealer/connect.js';
-import { dealConvQueryMask, dealWeightMask, type ConvQueryMask, type PatchMap } from '../dealer/conv-material.js';
+import { dealConvQueryMask, dealWeightMask, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from '../dealer/conv-material.js';
 import type { Dealer, PartyDealer, Triple, TruncationPair, TruncationPairOptions } from '../dealer/dealer.js';
 import { StreamDealer } from '../dealer/crypto-dealer.js';
 import type { ComparisonKey, ComparisonKeyOptions } from '../dealer/comparison-key.js';
@@ -63,10 +63,10 @@ class PersistentDealer implements Dealer {
     if (this.#folder !== undefined) writeTreeFile(this.#file(layer), { layer, mask });
     return shares;
   }
-  convQueryMask(layer: string, map: PatchMap): readonly [ConvQueryMask, ConvQueryMask] {
+  convQueryMask(layer: string, map: PatchMap, _tag?: string, options?: ConvQueryMaskOptions): readonly [ConvQueryMask, ConvQueryMask] {
     const b = this.#mask(layer);
     if (b === undefined) throw new ProtocolError('convQueryMask', `layer '${layer}' has no weight mask: enrol its weights first`);
-    return dealConvQueryMask(this.#random, b, map);
+    return dealConvQueryMask(this.#random, b, map, options);
   }
 
   #file(layer: string): string {

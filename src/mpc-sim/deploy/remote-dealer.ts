@@ -42,7 +42,7 @@ export function remotePartyDealer(link: FrameLink, party: PartyId, stream: strin
     truncationPair: async (shape, tag, options) => (await call('truncationPair', [shape, tag, options], tag)) as never,
     comparisonKey: async (shape, tag, options) => (await call('comparisonKey', [shape, tag, options], tag)) as never,
     weightMask: async (layer, k, n, tag) => (await call('weightMask', [layer, k, n, tag], tag)) as never,
-    convQueryMask: async (layer, map, tag) => (await call('convQueryMask', [layer, map, tag], tag)) as never,
+    convQueryMask: async (layer, map, tag, options) => (await call('convQueryMask', [layer, map, tag, options ?? {}], tag)) as never,
   };
 }
 

@@ -73,7 +73,7 @@ export async function runPrivateFidelity(
 ): Promise<FidelityResult> {
   const tick = options.tick ?? (() => {});
   const session = openPrivateSession(fixedPointBits);
-  const { enrolled, models } = await enrolUsers(session, users, load, { keepModels: options.validate === true, tick: () => tick() });
+  const { enrolled, models } = await enrolUsers(session, users, load, { keepModels: options.validate === true, tick: () => tick(), ...(options.protocol === undefined ? {} : { protocol: options.protocol }) });
   try {
     const steps = enrolled[0]![0].steps.map((s) => s.name);
     const errors = new Map<string, { err: number; max: number }>();

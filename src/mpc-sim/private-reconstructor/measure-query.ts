@@ -70,7 +70,7 @@ export async function measurePrivateQuery(options: QueryMeasurementOptions): Pro
   const session = openPrivateSession(options.fixedPointBits, dealer);
   const names = Array.from({ length: options.users }, (_, u) => `user${u}`);
   const build = (_: string, u: number) => buildReconstructor({ height, width, channels, gf: options.gf, df: options.gf }, options.seed * 1000 + u * 17);
-  const { enrolled, models, seconds: enrolSeconds, bytes: enrolBytes } = await enrolUsers(session, names, build, { keepModels: true });
+  const { enrolled, models, seconds: enrolSeconds, bytes: enrolBytes } = await enrolUsers(session, names, build, { keepModels: true, protocol: options.protocol ?? 'v1' });
   try {
     const random = new SeededRandom(`bench-query:${options.seed}`, { insecureDeterministic: true });
     const words = new BigUint64Array(height * width * channels);

@@ -5,6 +5,7 @@ import { fixedPointEncoding, type FixedPointBits } from '../encoding/fixed-point
 import { createInProcessSession, type InProcessSession } from '../parties/in-process.js';
 import { enrolUser, type EnrolledUser } from './private-predict.js';
 import { readReconstructorWeights } from './reconstructor.js';
+import { protocolSettings, type ProtocolVersion } from '../protocols/versions.js';
 
 /**
  * The two-party session every private prediction of the harness runs in (`predict-private`,
@@ -22,6 +23,8 @@ export interface EnrolUsersOptions {
   readonly keepModels?: boolean;
   /** Called after each user's enrolment (awaited). */
   readonly tick?: () => void | Promise<void>;
+  /** The protocol the users will be queried with: v3 folds norms into convs at enrolment; default `v1`. */
+  readonly protocol?: ProtocolVersion;
 }
 
 /** What {@link enrolUsers} returns. */
@@ -57,7 +60,7 @@ export async function enrolUsers(
       const model = await load(user, index);
       try {
         const start = performance.now();
-        const { user: both, cost } = await enrolUser(session, readReconstructorWeights(model), user);
+        const { user: both, cost } = await enrolUser(session, readReconstructorWeights(model), user, { foldNorms: protocolSettings(options.protocol).foldNorms });
         seconds += (performance.now() - start) / 1000;
         bytes += cost.onlineBytesTotal;
         enrolled.push(both);

@@ -5,6 +5,7 @@ import { conv2d, conv2dOnline, enrolConv2d, prepareConv2d, type Conv2dQueryMater
 import type { PartyContext } from '../protocols/context.js';
 import { instanceNorm } from '../protocols/instance-norm.js';
 import { instanceNormV2 } from '../protocols/instance-norm-v2.js';
+import { enrolNormFold, normConv, prepareNormConv, type NormFold } from '../protocols/norm-conv.js';
 import { leakyRelu, relu } from '../protocols/relu.js';
 import { tanh } from '../protocols/tanh.js';
 import { upsample } from '../protocols/upsample.js';
@@ -70,7 +71,15 @@ export interface SharedReconstructor {
 export type EnrolledStep =
   | { readonly kind: 'conv'; readonly name: string; readonly layer: EnrolledConv2d }
   | PublicStep
-  | { readonly kind: 'norm'; readonly name: string; readonly gamma: Share; readonly beta: Share; readonly epsilon: number };
+  | { readonly kind: 'norm'; readonly name: string; readonly gamma: Share; readonly beta: Share; readonly epsilon: number }
+  | {
+      /** An InstanceNorm folded into the conv after it (`protocols/norm-conv.ts`); named after the conv. */
+      readonly kind: 'normConv';
+      readonly name: string;
+      readonly norm: { readonly name: string; readonly gamma: Share; readonly epsilon: number };
+      readonly layer: EnrolledConv2d;
+      readonly fold: NormFold;
+    };
 
 /** One party's enrolled reconstructor, reused for every query. */
 export interface EnrolledReconstructor {
@@ -84,6 +93,16 @@ export interface EnrolledReconstructor {
 export interface EnrolReconstructorOptions {
   /** Truncation of every conv product; default `dealer` (never fails; `local` saves 1 round per conv but fails with probability |z| / 2^64 per output). */
   readonly convTruncation?: ConvTruncation;
+  /**
+   * Fold an InstanceNorm into the (upsampled) conv right after it where that conv's output has at
+   * most twice the norm's elements (`protocols/norm-conv.ts`; protocol v3); default false.
+   */
+  readonly foldNorms?: boolean;
+}
+
+/** Whether {@link enrolReconstructor} folds a norm of `normSize` elements into a conv of `outputSize` (M N) outputs. */
+export function foldPays(normSize: number, outputSize: number): boolean {
+  return outputSize <= 2 * normSize;
 }
 
 type Config = Record<string, unknown>;
@@ -231,6 +250,10 @@ export function shareReconstructor(description: ReconstructorDescription, encodi
  * UpSampling2D directly before a conv fused into it (the query then opens the smaller input);
  * any other upsampling stays a local step. Shapes are tracked from the input.
  *
+ * With `options.foldNorms`, a norm followed (after an optional upsampling) by a conv whose output
+ * is at most twice the norm's size ({@link foldPays}) becomes one `normConv` step named after the
+ * conv, with its fold enrolled (`enrolNormFold`: 2 rounds, 16 M N + 8 bytes per party more).
+ *
  * Cost: 1 round per conv, 8 K N bytes online per party per conv (see `enrolConv2d`).
  * @throws ShapeError if a kernel does not fit the tracked input channels; ProtocolError if
  *   `modelId` was enrolled before on this dealer (weight masks are per layer id).
@@ -239,7 +262,15 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
   let [h, w, c] = shared.inputShape;
   const steps: EnrolledStep[] = [];
   let pendingUp: { readonly name: string; readonly factor: number } | undefined;
+  let pendingNorm: Extract<SharedReconstructorStep, { kind: 'norm' }> | undefined;
+  const flushNorm = (): void => {
+    if (pendingNorm === undefined) return;
+    const s = pendingNorm;
+    steps.push({ kind: 'norm', name: s.name, gamma: s.gamma, beta: s.beta, epsilon: s.epsilon });
+    pendingNorm = undefined;
+  };
   const flushUp = (): void => {
+    flushNorm();
     if (pendingUp === undefined) return;
     steps.push({ kind: 'upsample', ...pendingUp });
     h *= pendingUp.factor;
@@ -248,13 +279,14 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
   };
   for (const step of shared.steps) {
     if (step.kind === 'upsample') {
-      flushUp();
+      if (pendingUp !== undefined) flushUp(); // a second upsampling: the first (and a pending norm) stay local steps
       pendingUp = { name: step.name, factor: step.factor };
       continue;
     }
     if (step.kind !== 'conv') {
       flushUp();
-      if (step.kind === 'norm') steps.push({ kind: 'norm', name: step.name, gamma: step.gamma, beta: step.beta, epsilon: step.epsilon });
+      if (step.kind === 'norm' && options.foldNorms === true) pendingNorm = step;
+      else if (step.kind === 'norm') steps.push({ kind: 'norm', name: step.name, gamma: step.gamma, beta: step.beta, epsilon: step.epsilon });
       else steps.push(step);
       continue;
     }
@@ -263,8 +295,15 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
     const up = pendingUp?.factor ?? 1;
     const geometry = convGeometry({ inHeight: h * up, inWidth: w * up, inChannels: c, kernel: [kh, kw], stride: step.stride, padding: step.padding });
     const id = `${modelId}/${step.name}`;
+    const norm = pendingNorm !== undefined && foldPays(h * w * c, geometry.rows * cout) ? pendingNorm : undefined;
+    if (norm === undefined) flushNorm();
+    pendingNorm = undefined;
     const layer = await enrolConv2d(ctx, step.weights, step.bias, { layer: id, geometry, upsample: up, truncation: options.convTruncation ?? 'dealer' }, id);
-    steps.push({ kind: 'conv', name: step.name, layer });
+    if (norm === undefined) steps.push({ kind: 'conv', name: step.name, layer });
+    else {
+      const fold = await enrolNormFold(ctx, layer, norm.beta, id);
+      steps.push({ kind: 'normConv', name: step.name, norm: { name: norm.name, gamma: norm.gamma, epsilon: norm.epsilon }, layer, fold });
+    }
     pendingUp = undefined;
     [h, w, c] = [geometry.outHeight, geometry.outWidth, cout];
   }
@@ -295,7 +334,9 @@ export interface EvaluateOptions {
 export async function prepareReconstructor(ctx: PartyContext, enrolled: EnrolledReconstructor, tagPrefix: string = enrolled.modelId): Promise<Map<string, Conv2dQueryMaterial>> {
   const out = new Map<string, Conv2dQueryMaterial>();
   for (const step of enrolled.steps) {
-    if (step.kind === 'conv') out.set(step.name, await prepareConv2d(ctx, step.layer, tagPrefix === '' ? step.name : `${tagPrefix}/${step.name}`));
+    const tag = tagPrefix === '' ? step.name : `${tagPrefix}/${step.name}`;
+    if (step.kind === 'conv') out.set(step.name, await prepareConv2d(ctx, step.layer, tag));
+    else if (step.kind === 'normConv') out.set(step.name, await prepareNormConv(ctx, step.layer, tag));
   }
   return out;
 }
@@ -354,6 +395,11 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
       case 'norm':
         y = await norm(ctx, y, step.gamma, step.beta, { epsilon: step.epsilon, tag });
         break;
+      case 'normConv': {
+        const material = options.materials?.get(step.name) ?? (await prepareNormConv(ctx, step.layer, tag));
+        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, scale: settings.norm, tag });
+        break;
+      }
       case 'upsample':
         y = upsample(ctx, y, step.factor);
         break;
@@ -365,3 +411,4 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
   }
   return y;
 }
+

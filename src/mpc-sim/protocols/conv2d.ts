@@ -1,5 +1,5 @@
 import { ProtocolError, ShapeError } from '../../errors.js';
-import { layerInputShape, maskedShape, patchMap, patchesMatmulAsync, toMasked, type MaskPlacement, type PatchMap } from '../dealer/conv-material.js';
+import { layerInputShape, maskedShape, patchMap, patchesMatmulAsync, toMasked, type ConvQueryMaskOptions, type MaskPlacement, type PatchMap } from '../dealer/conv-material.js';
 import type { TruncationPair } from '../dealer/dealer.js';
 import { add, sub } from '../ring/elementwise.js';
 import { assertImage, type ConvGeometry } from '../ring/im2col.js';
@@ -85,12 +85,14 @@ export class Conv2dQueryMaterial {
    * @param mask - A_i, of `maskedShape(map)`.
    * @param offset - D_i = L(A_i) @ E_W + C_i [M, N]: D_0 + D_1 = L(A) @ W.
    * @param truncationPair - prefetched for `dealer` truncation.
+   * @param maskSquareSum - shares of sum A^2 (one element), when prepared with `squareSum`.
    */
   constructor(
     readonly layer: string,
     readonly mask: Share,
     readonly offset: Share,
     readonly truncationPair: TruncationPair | undefined,
+    readonly maskSquareSum?: Share,
   ) {}
 
   /** Whether a query has used it. */
@@ -148,6 +150,12 @@ export async function enrolConv2d(ctx: PartyContext, weights: Share, bias: Share
   };
 }
 
+/** Options of {@link prepareConv2d}. */
+export interface PrepareConv2dOptions extends ConvQueryMaskOptions {
+  /** Bits of the `dealer` truncation pair; default f (`protocols/norm-conv.ts` drops f - h). */
+  readonly truncationBits?: number;
+}
+
 /**
  * Offline phase of one query (before its input exists).
  *
@@ -157,16 +165,17 @@ export async function enrolConv2d(ctx: PartyContext, weights: Share, bias: Share
  * 2. D_i = L(A_i) @ E_W + C_i (one local M x K x N product).
  *
  * Cost: 0 rounds, 0 bytes online; offline S + M N elements = 8(S + M N) bytes per party, plus
- * 24 M N with `dealer` truncation (S = h w cin for `input`, M K for `patches`).
+ * 24 M N with `dealer` truncation (S = h w cin for `input`, M K for `patches`), plus 8 with
+ * `options.squareSum` (shares of sum A^2, for `protocols/norm-conv.ts`).
  */
-export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, tag = 'conv2d'): Promise<Conv2dQueryMaterial> {
-  const { a, c } = await ctx.dealer.convQueryMask(layer.layer, layer.map, tag);
+export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, tag = 'conv2d', options: PrepareConv2dOptions = {}): Promise<Conv2dQueryMaterial> {
+  const { a, c, aSquareSum } = await ctx.dealer.convQueryMask(layer.layer, layer.map, tag, options.squareSum === true ? { squareSum: true } : {});
   const offset = add(await patchesMatmulAsync(a.ring, layer.map, layer.maskedWeights), c.ring);
   const pair =
     layer.truncation === 'dealer'
-      ? await ctx.dealer.truncationPair([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: ctx.encoding.fracBits })
+      ? await ctx.dealer.truncationPair([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: options.truncationBits ?? ctx.encoding.fracBits })
       : undefined;
-  return new Conv2dQueryMaterial(layer.layer, a, new Share(ctx.party, offset), pair);
+  return new Conv2dQueryMaterial(layer.layer, a, new Share(ctx.party, offset), pair, aSquareSum);
 }
 
 /**
@@ -190,18 +199,10 @@ export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, ta
  *   used before or belongs to another layer, or a share is not the caller's.
  */
 export async function conv2dOnline(ctx: PartyContext, layer: EnrolledConv2d, material: Conv2dQueryMaterial, x: Share, tag = 'conv2d'): Promise<Share> {
-  assertOwnShares(ctx, tag, x, material.mask);
-  const [h, w, c] = layerInputShape(layer.map) as [number, number, number];
-  assertImage(tag, x, h, w, c);
-  if (material.layer !== layer.layer) throw new ProtocolError(tag, `query material of layer '${material.layer}' used for layer '${layer.layer}'`);
-  material.consume(tag);
   const g = layer.map.geometry;
   const n = layer.outChannels;
-  const t = toMasked(reshape(x.ring, [h, w, c]), layer.map);
-  const mine = sub(t, material.mask.ring);
-  const [other] = await ctx.channel.exchange(`${tag}/open`, [mine]);
-  const e = add(mine, other!);
-  const z = new Share(ctx.party, add(await patchesMatmulAsync(e, layer.map, layer.right.ring), material.offset.ring));
+  const e = await openConvInput(ctx, layer, material, x, tag);
+  const z = await convProductShare(ctx, layer, material, e);
 
   const online = onlineContext(
     ctx,
@@ -216,6 +217,31 @@ export async function conv2dOnline(ctx: PartyContext, layer: EnrolledConv2d, mat
   const out = addRowVector(y.ring, layer.bias.ring);
   const shape = x.shape.length === 4 ? [1, g.outHeight, g.outWidth, n] : [g.outHeight, g.outWidth, n];
   return new Share(ctx.party, reshape(out, shape));
+}
+
+/**
+ * Steps 1 and 2 of {@link conv2dOnline}: checks `x` and `material`, marks `material` used and
+ * opens E = T - A (1 round, 8 S bytes per party, message `${tag}/open`). Returns E, public.
+ * @throws as {@link conv2dOnline}.
+ */
+export async function openConvInput(ctx: PartyContext, layer: EnrolledConv2d, material: Conv2dQueryMaterial, x: Share, tag: string): Promise<RingTensor> {
+  assertOwnShares(ctx, tag, x, material.mask);
+  const [h, w, c] = layerInputShape(layer.map) as [number, number, number];
+  assertImage(tag, x, h, w, c);
+  if (material.layer !== layer.layer) throw new ProtocolError(tag, `query material of layer '${material.layer}' used for layer '${layer.layer}'`);
+  material.consume(tag);
+  const t = toMasked(reshape(x.ring, [h, w, c]), layer.map);
+  const mine = sub(t, material.mask.ring);
+  const [other] = await ctx.channel.exchange(`${tag}/open`, [mine]);
+  return add(mine, other!);
+}
+
+/**
+ * Step 3 of {@link conv2dOnline}: shares Z_i = L(E) @ R_i + D_i [M, N] of L(X) @ W at scale 2^2f
+ * (before truncation and bias), from the opened E. Local.
+ */
+export async function convProductShare(ctx: PartyContext, layer: EnrolledConv2d, material: Conv2dQueryMaterial, e: RingTensor): Promise<Share> {
+  return new Share(ctx.party, add(await patchesMatmulAsync(e, layer.map, layer.right.ring), material.offset.ring));
 }
 
 /**
@@ -234,7 +260,7 @@ export function conv2dSizes(layer: Pick<EnrolledConv2d, 'map' | 'outChannels'>):
 }
 
 /** `z [M, N] + v [N]` on every row, modulo 2^64. */
-function addRowVector(z: RingTensor, v: RingTensor): RingTensor {
+export function addRowVector(z: RingTensor, v: RingTensor): RingTensor {
   const n = v.size;
   const out = new RingTensor(z.shape);
   const x = z.data;

@@ -18,6 +18,8 @@ export interface ProtocolSettings {
   readonly activationChunkBits: number;
   /** tanh opens its input once for its 21 thresholds (`dreluSharedMask`). */
   readonly tanhSharedOpening: boolean;
+  /** Enrolment folds InstanceNorms into the next conv where it pays (`protocols/norm-conv.ts`). */
+  readonly foldNorms: boolean;
 }
 
 /**
@@ -28,11 +30,13 @@ export interface ProtocolSettings {
 export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSettings {
   switch (version) {
     case 'v1':
-      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false };
+      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false, foldNorms: false };
     case 'v2':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, foldNorms: false };
     case 'v2-d8':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, foldNorms: false };
+    case 'v3':
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, foldNorms: true };
     default:
       throw new ProtocolError('protocol', `unknown protocol version '${String(version)}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
   }

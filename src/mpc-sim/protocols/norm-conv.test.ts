@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonLayout } from '../dealer/comparison-key.js';
+import { FIXED16, FIXED20, decode, encode, type FixedPointEncoding } from '../encoding/fixed-point.js';
+import { convGeometry } from '../ring/im2col.js';
+import { reconstruct, share } from '../sharing/share.js';
+import { conv2d, enrolConv2d, type EnrolledConv2d } from './conv2d.js';
+import { instanceNormV2 } from './instance-norm-v2.js';
+import { normRescaleBits, normTruncationBits } from './instance-norm.js';
+import { NORM_GRID_THRESHOLDS } from './norm-scale.js';
+import { NORM_GRID_CHUNK_BITS } from './norm-scale-v2.js';
+import { enrolNormFold, normConv, prepareNormConv, type NormFold } from './norm-conv.js';
+import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
+
+const K = 4;
+const grid = comparisonLayout(NORM_GRID_THRESHOLDS, { bits: 64, chunkBits: NORM_GRID_CHUNK_BITS, product: false, fuseLastAnd: true });
+/** Online bytes per party of `normScaleV2` (its doc comment). */
+const SCALE_V2_BYTES = 8 * grid.onlineWordsPerParty + 10072;
+
+function gaussian(name: string, n: number, mean: number, sd: number): Float64Array {
+  const r = testRandom(name);
+  const u = (): number => {
+    const w = new BigUint64Array(1);
+    r.fill(w);
+    return (Number(w[0]! >> 11n) + 0.5) / 2 ** 53;
+  };
+  return Float64Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}
+
+/**
+ * Float64 InstanceNorm (one mean and population variance over all elements, scalar gamma and
+ * beta, eps added to the standard deviation) then nearest upsampling and a k4 'same' conv, from
+ * the definitions. Also returns k = gamma / (std + eps) and, per output, the sum of |w| over its
+ * in-bounds taps.
+ */
+function floatNormConv(x: Float64Array, [h, w, c]: readonly [number, number, number], gamma: number, beta: number, kernel: Float64Array, bias: Float64Array, stride: number, up: number) {
+  const n = x.length;
+  const mean = x.reduce((p, q) => p + q, 0) / n;
+  const variance = x.reduce((p, q) => p + (q - mean) ** 2, 0) / n;
+  const k = gamma / (Math.sqrt(variance) + 1e-3);
+  const y = x.map((v) => k * (v - mean) + beta);
+  const nOut = bias.length;
+  const [hu, wu] = [h * up, w * up];
+  const [oh, ow] = [Math.ceil(hu / stride), Math.ceil(wu / stride)];
+  const top = Math.floor(Math.max((oh - 1) * stride + K - hu, 0) / 2);
+  const left = Math.floor(Math.max((ow - 1) * stride + K - wu, 0) / 2);
+  const out = new Float64Array(oh * ow * nOut);
+  const wMass = new Float64Array(oh * ow * nOut);
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      for (let o = 0; o < nOut; o++) {
+        let acc = bias[o]!;
+        let m = 0;
+        for (let dy = 0; dy < K; dy++) {
+          for (let dx = 0; dx < K; dx++) {
+            const iy = oy * stride + dy - top;
+            const ix = ox * stride + dx - left;
+            if (iy < 0 || iy >= hu || ix < 0 || ix >= wu) continue;
+            for (let ci = 0; ci < c; ci++) {
+              const wv = kernel[((dy * K + dx) * c + ci) * nOut + o]!;
+              acc += y[(Math.floor(iy / up) * w + Math.floor(ix / up)) * c + ci]! * wv;
+              m += Math.abs(wv);
+            }
+          }
+        }
+        out[(oy * ow + ox) * nOut + o] = acc;
+        wMass[(oy * ow + ox) * nOut + o] = m;
+      }
+    }
+  }
+  return { out, wMass, k, variance, shape: [oh, ow, nOut] };
+}
+
+/** input [h, w, c] -> norm -> (upsample u) -> conv k4 stride s 'same' -> n channels. */
+type Case = readonly [name: string, shape: readonly [number, number, number], stride: number, up: number, n: number, enc: FixedPointEncoding, mu: number, sd: number];
+
+const CASES: readonly Case[] = [
+  ['down [8,8,4] -> [4,4,8], FIXED16, var ~ 1e-2', [8, 8, 4], 2, 1, 8, FIXED16, 0.3, 0.1],
+  ['final [8,8,8] -> [8,8,3], FIXED20, var ~ 1', [8, 8, 8], 1, 1, 3, FIXED20, -0.5, 1],
+  ['up [2,2,8] -> [4,4,4] (upsample 2), FIXED20, var ~ 4', [2, 2, 8], 1, 2, 4, FIXED20, 1, 2],
+  ['down [32,32,16] -> [16,16,16], FIXED20 (h = 2, rescaled), var ~ 0.04', [32, 32, 16], 2, 1, 16, FIXED20, 0.2, 0.2],
+];
+
+describe.each(TEST_DEALERS)('InstanceNorm folded into the next conv (%s)', (_, makeDealer) => {
+  it.each(CASES)('%s: matches the float layers, 2 rounds fewer than instanceNormV2 then conv2d, the stated bytes', async (name, shape, stride, up, nOut, enc, mu, sd) => {
+    const [h, w, c] = shape;
+    const n = h * w * c;
+    const xv = decode(enc, encode(enc, gaussian(`nc-x-${name}`, n, mu, sd)));
+    const kv = decode(enc, encode(enc, gaussian(`nc-w-${name}`, K * K * c * nOut, 0, 0.1)));
+    const bv = decode(enc, encode(enc, gaussian(`nc-b-${name}`, nOut, 0, 0.5)));
+    const [gv, betav] = [1.5, -0.25];
+    const random = testRandom(`nc-shares-${name}`);
+    const x = share(encode(enc, xv, [h, w, c]), random);
+    const gamma = share(encode(enc, [gv]), random);
+    const beta = share(encode(enc, [betav]), random);
+    const wts = share(encode(enc, kv, [K, K, c, nOut]), random);
+    const bias = share(encode(enc, bv, [nOut]), random);
+    const geometry = convGeometry({ inHeight: h * up, inWidth: w * up, inChannels: c, kernel: K, stride });
+    const m = geometry.rows;
+    const mn = m * nOut;
+
+    // v3: enrol conv + fold, prepare, evaluate.
+    const { session, recording } = testSession(makeDealer, enc);
+    const enrolled = await session.measure(async (ctx) => {
+      const layer = await enrolConv2d(ctx, wts[ctx.party], bias[ctx.party], { layer: `v3:${name}`, geometry, upsample: up, truncation: 'dealer' }, 'conv');
+      return { layer, fold: await enrolNormFold(ctx, layer, beta[ctx.party], 'conv') };
+    });
+    expect(enrolled.cost.rounds).toBe(1 + 2);
+    const fold = enrolled.results as unknown as readonly [{ layer: EnrolledConv2d; fold: NormFold }, { layer: EnrolledConv2d; fold: NormFold }];
+    const before = recording.report();
+    const prep = await session.measure((ctx) => prepareNormConv(ctx, fold[ctx.party].layer, 'nc'));
+    expect(prep.cost.rounds).toBe(0);
+    expect(prep.cost.offlineBytes).toEqual([8 * (n + mn + 1) + 24 * mn, 8 * (n + mn + 1) + 24 * mn]);
+    expect(recording.report().filter((u) => !before.some((b) => b.tag === u.tag && b.kind === u.kind))).toContainEqual({ tag: 'nc', kind: 'convQueryMask', requests: 1, elementsPerParty: n + mn + 1, bytes: 16 * (n + mn + 1) });
+    const v3 = await session.measure((ctx) =>
+      normConv(ctx, x[ctx.party], gamma[ctx.party], fold[ctx.party].layer, fold[ctx.party].fold, prep.results[ctx.party], { epsilon: 1e-3, scale: 'v2', tag: 'nc' }),
+    );
+
+    // v2: instanceNormV2, then the conv (dealer truncation) on its output.
+    const ref = testSession(makeDealer, enc).session;
+    const layer2 = await ref.measure((ctx) => enrolConv2d(ctx, wts[ctx.party], bias[ctx.party], { layer: `v2:${name}`, geometry, upsample: up, truncation: 'dealer' }, 'conv'));
+    const v2 = await ref.measure(async (ctx) => conv2d(ctx, layer2.results[ctx.party], await instanceNormV2(ctx, x[ctx.party], gamma[ctx.party], beta[ctx.party]), 'conv2'));
+
+    const want = floatNormConv(xv, shape, gv, betav, kv, bv, stride, up);
+    expect(reconstruct(v3.results).shape).toEqual(want.shape);
+    const got = decode(enc, reconstruct(v3.results));
+    const got2 = decode(enc, reconstruct(v2.results));
+    const f = enc.fracBits;
+    const hb = normTruncationBits(n, f);
+    const ulp = 2 ** -f;
+    // k: relative 2e-6 (normScaleV2) plus the variance's error from d truncated by h bits (as the
+    // instanceNorm tests); the conv input: the mean (1 ulp) and d's truncation (2^(h - f)) times |k| sum |w|;
+    // four truncations (Z, the product, beta conv(1), the conv's own) of 1 ulp each, and the
+    // encoding of k's product: 1 ulp of 2^-20 times |conv(d)|.
+    const varianceError = (2 * 2 ** (hb - f)) / (Math.sqrt(want.variance) * Math.sqrt(n)) + 2 ** (2 * (hb - f)) / want.variance;
+    let worst = 0;
+    let worst2 = 0;
+    for (let i = 0; i < want.out.length; i++) {
+      const bound = (3e-6 + varianceError / 2) * Math.abs(want.out[i]!) + (Math.abs(want.k) * want.wMass[i]! + Math.abs(betav) * want.wMass[i]!) * (ulp + 2 ** (hb - f)) + 6 * ulp + 2 ** -20 * 4;
+      worst = Math.max(worst, Math.abs(got[i]! - want.out[i]!) / bound);
+      worst2 = Math.max(worst2, Math.abs(got2[i]! - want.out[i]!) / bound);
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(worst2).toBeLessThanOrEqual(1); // the bound is not loose only for v3
+
+    const r = normRescaleBits(n, f) > 0 ? 1 : 0;
+    expect(v3.cost.rounds).toBe(11 + r);
+    expect(v3.cost.rounds).toBe(v2.cost.rounds - 2);
+    expect(v3.cost.reveals).toBe(0);
+    expect(v3.cost.byLabel['nc/open']).toEqual({ rounds: 1, bytes: [8 * n, 8 * n] });
+    expect(v3.cost.byLabel['nc/apply/truncate/open']).toEqual({ rounds: 1, bytes: [8 * mn, 8 * mn] });
+    // mean 8, the opening 8n, the rescale 8 r and the scale step with Z's truncation (8 M N) in
+    // their first round, the product's openings 8 (M N + 1), its truncation 8 M N.
+    const merged = Object.entries(v3.cost.byLabel).filter(([label]) => label.includes(' & nc/truncate/open'));
+    expect(merged).toHaveLength(1);
+    const online = v3.cost.onlineBytes[0];
+    const headers = online - (8 + 8 * n + 8 * r + SCALE_V2_BYTES + 8 * mn + 8 * (mn + 1) + 8 * mn);
+    expect(headers).toBe(16 * (r + 7)); // parallel's 2-word header on each round of the longer branch
+    expect(v3.cost.onlineBytes[1]).toBe(online);
+    expect(v2.cost.onlineBytes[0]).toBe(32 * n + 10088 + 8 * r + 8 * grid.onlineWordsPerParty + 8 * n + 8 * mn);
+  });
+});
