@@ -41,6 +41,11 @@ export interface RunOptions {
   readonly interrupts?: Interrupts;
   /** The command that resumes this run, for the line printed when a signal stops it. */
   readonly resumeCommand?: string;
+  /**
+   * Run only the config's experiments with these ids (`privedge run --only`), in config order;
+   * their run folders are the same as in a full run (the run id does not depend on the others).
+   */
+  readonly only?: readonly string[];
 }
 
 /**
@@ -64,8 +69,10 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
   const [git, versions] = await Promise.all([gitState(), libraryVersions()]);
   const shared: SharedState = { datasets: new Map(), rootRng: Rng.fromSeed(config.seed), environment: { git, versions, host: hostInfo() } };
   const outcomes: ExperimentOutcome[] = [];
+  const only = selectedExperiments(config.experiments.map((e) => e.id), options.only);
   for (let index = 0; index < config.experiments.length; index++) {
     const entry = config.experiments[index]!;
+    if (!only.has(entry.id)) continue;
     const registered = options.registry.get(entry.id);
     if (!registered) throw new PrivedgeError('CONFIG', `experiments[${index}]: no experiment "${entry.id}" is registered`);
     const experiment = await registered.load();
@@ -104,6 +111,20 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions): Prom
     }
   }
   return outcomes;
+}
+
+/**
+ * The ids to run: all of `ids`, or those in `only`.
+ * @throws PrivedgeError (CONFIG) naming `--only` and the config's ids if `only` lists an id the
+ *   config does not have, or is empty.
+ */
+function selectedExperiments(ids: readonly string[], only: readonly string[] | undefined): Set<string> {
+  if (only === undefined) return new Set(ids);
+  const unknown = only.filter((id) => !ids.includes(id));
+  if (only.length === 0 || unknown.length > 0) {
+    throw new PrivedgeError('CONFIG', `--only: ${only.length === 0 ? 'no experiment id given' : `the config has no experiment ${unknown.map((u) => `"${u}"`).join(', ')}`} (it lists: ${ids.join(', ')})`);
+  }
+  return new Set(only);
 }
 
 /** What the experiments of one run share: prepared datasets (by dataset config), the TF.js backend, the seed's root stream, the environment. */

@@ -86,4 +86,25 @@ describe('conv material accounting', () => {
     await d0.weightMask('m', 48, 5, 'enrol');
     await expect(d1.weightMask('n', 48, 5, 'enrol')).rejects.toThrow(/lost step/);
   });
+
+  it.each(DEALERS)('%s: squareSum adds shares of sum A^2 modulo 2^64 (1 element), through connectDealer and counted', async (_, make) => {
+    const meter = new CostMeter();
+    const recording = new RecordingDealer(make());
+    const [d0, d1] = connectDealer(recording, meter);
+    const map = patchMap(geometry, 2, 'input');
+    await Promise.all([d0.weightMask('l', 48, 5, 'enrol'), d1.weightMask('l', 48, 5, 'enrol')]);
+    const [q0, q1] = await Promise.all([d0.convQueryMask('l', map, 'q', { squareSum: true }), d1.convQueryMask('l', map, 'q', { squareSum: true })]);
+    const a = reconstruct([q0.a, q1.a]);
+    let want = 0n;
+    for (const v of a.data) want = BigInt.asUintN(64, want + BigInt.asUintN(64, v * v));
+    expect(reconstruct([q0.aSquareSum!, q1.aSquareSum!]).data).toEqual(BigUint64Array.of(want));
+    expect(q0.aSquareSum!.shape).toEqual([1]);
+    expect(recording.report().find((u) => u.tag === 'q')).toEqual({ tag: 'q', kind: 'convQueryMask', requests: 1, elementsPerParty: 12 + 80 + 1, bytes: 16 * 93 });
+    // Without the option the material has no square sum: the two requests differ (a party asking
+    // for one and its peer for the other is a lost step).
+    const [p0] = await Promise.all([d0.convQueryMask('l', map, 'q2'), d1.convQueryMask('l', map, 'q2')]);
+    expect(p0.aSquareSum).toBeUndefined();
+    const mismatch = Promise.all([d0.convQueryMask('l', map, 'q3', { squareSum: true }), d1.convQueryMask('l', map, 'q3')]);
+    await expect(mismatch).rejects.toThrow(/lost step/);
+  });
 });
