@@ -5,7 +5,7 @@ import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import { comparisonKeyElements, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
 import { convQueryMaskElements, convQueryMaskOptionsKey, patchMapKey, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
-import type { Dealer, PartyDealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
+import { pairedTruncationElements, type Dealer, type PairedTruncation, type PairedTruncationOptions, type PartyDealer, type Triple, type TruncationPair, type TruncationPairOptions } from './dealer.js';
 
 /**
  * Connects both parties to one dealer in process. The parties' k-th requests are paired: the
@@ -50,6 +50,14 @@ class DealerHub {
           `truncationPair ${tag} [${shape.join(', ')}] f=${options.fracBits}`,
           () => d.truncationPair(shape, tag, options),
           (p) => p.r.size + p.rMsb.size + p.rHigh.size,
+        ),
+      pairedTruncation: async (shape: Shape, tag: string, options: PairedTruncationOptions): Promise<PairedTruncation> =>
+        this.take(
+          party,
+          tag,
+          `pairedTruncation ${tag} [${shape.join(', ')}] f=${options.fracBits} scalar f=${options.scalarFracBits}`,
+          () => d.pairedTruncation(shape, tag, options),
+          pairedTruncationElements,
         ),
       comparisonKey: async (shape: Shape, tag: string, options: ComparisonKeyOptions): Promise<ComparisonKey> =>
         this.take(

@@ -6,7 +6,7 @@ import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { share, type Share } from '../sharing/share.js';
 import { dealComparisonKey, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
 import { dealConvQueryMask, dealWeightMask, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
-import type { Dealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
+import type { Dealer, PairedTruncation, PairedTruncationOptions, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /**
  * A dealer drawing all its randomness (secrets and the shares of S0) from one stream. Values
@@ -44,17 +44,39 @@ export class StreamDealer implements Dealer {
   }
 
   truncationPair(shape: Shape, _tag: string, options: TruncationPairOptions): readonly [TruncationPair, TruncationPair] {
-    const f = options.fracBits;
-    if (!Number.isInteger(f) || f < 0 || f > 62) {
-      throw new ProtocolError('truncationPair', `fracBits must be an integer in [0, 62], got ${f}`);
-    }
+    return this.sharedPair(this.pairValues(shape, options.fracBits, 'truncationPair'));
+  }
+
+  pairedTruncation(shape: Shape, _tag: string, options: PairedTruncationOptions): readonly [PairedTruncation, PairedTruncation] {
+    const s = this.pairValues([1], options.scalarFracBits, 'pairedTruncation');
+    const t = this.pairValues(shape, options.fracBits, 'pairedTruncation');
+    const [sh, sm] = [s.high.data[0]!, s.msb.data[0]!];
+    const [scalar0, scalar1] = this.sharedPair(s);
+    const [tensor0, tensor1] = this.sharedPair(t);
+    const [hh0, hh1] = share(mulScalar(t.high, sh), this.random);
+    const [hm0, hm1] = share(mulScalar(t.msb, sh), this.random);
+    const [mh0, mh1] = share(mulScalar(t.high, sm), this.random);
+    const [mm0, mm1] = share(mulScalar(t.msb, sm), this.random);
+    return [
+      { scalar: scalar0, tensor: tensor0, hh: hh0, hm: hm0, mh: mh0, mm: mm0 },
+      { scalar: scalar1, tensor: tensor1, hh: hh1, hm: hm1, mh: mh1, mm: mm1 },
+    ];
+  }
+
+  /** A uniform r of `shape`, its top bit and floor((r mod 2^63) / 2^f). */
+  private pairValues(shape: Shape, f: number, what: string): { r: RingTensor; msb: RingTensor; high: RingTensor } {
+    if (!Number.isInteger(f) || f < 0 || f > 62) throw new ProtocolError(what, `fracBits must be an integer in [0, 62], got ${f}`);
     const r = randomTensor(this.random, shape);
     const msb = shiftRightLogical(r, 63);
     // floor((r mod 2^63) / 2^f) = floor(r / 2^f) - msb * 2^(63 - f)
     const high = sub(shiftRightLogical(r, f), mulScalar(msb, 1n << BigInt(63 - f)));
-    const [r0, r1] = share(r, this.random);
-    const [m0, m1] = share(msb, this.random);
-    const [h0, h1] = share(high, this.random);
+    return { r, msb, high };
+  }
+
+  private sharedPair(v: { r: RingTensor; msb: RingTensor; high: RingTensor }): readonly [TruncationPair, TruncationPair] {
+    const [r0, r1] = share(v.r, this.random);
+    const [m0, m1] = share(v.msb, this.random);
+    const [h0, h1] = share(v.high, this.random);
     return [
       { r: r0, rMsb: m0, rHigh: h0 },
       { r: r1, rMsb: m1, rHigh: h1 },

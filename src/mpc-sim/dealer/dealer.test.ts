@@ -5,7 +5,7 @@ import { mul, shiftRightLogical } from '../ring/elementwise.js';
 import { matmul } from '../ring/matmul.js';
 import { reconstruct } from '../sharing/share.js';
 import { connectDealer } from './connect.js';
-import type { Dealer } from './dealer.js';
+import type { Dealer, TruncationPair } from './dealer.js';
 import { RecordingDealer } from './recording-dealer.js';
 import { CryptoDealer, DeterministicDealer, createDealer, type DeterministicDealerOptions } from './crypto-dealer.js';
 
@@ -40,6 +40,30 @@ describe.each(DEALERS)('%s material', (_, makeDealer) => {
     full.data.forEach((w, i) => expect(high.data[i]).toBe((w & ((1n << 63n) - 1n)) >> 16n));
     expect(() => dealer.truncationPair([1], 'test', { fracBits: 63 })).toThrow(ProtocolError);
     expect(() => dealer.mask([1], 'test', 0)).toThrow(ProtocolError);
+  });
+
+  it('paired truncations: two consistent pairs and the products of their (high, msb) parts', () => {
+    const dealer = makeDealer();
+    const [p0, p1] = dealer.pairedTruncation([500], 'test', { fracBits: 18, scalarFracBits: 24 });
+    const parts = (a: TruncationPair, b: TruncationPair, f: number) => {
+      const full = reconstruct([a.r, b.r]);
+      const msb = reconstruct([a.rMsb, b.rMsb]);
+      const high = reconstruct([a.rHigh, b.rHigh]);
+      full.data.forEach((w, i) => {
+        expect(msb.data[i]).toBe(w >> 63n);
+        expect(high.data[i]).toBe((w & ((1n << 63n) - 1n)) >> BigInt(f));
+      });
+      return { msb: msb.data, high: high.data };
+    };
+    const s = parts(p0.scalar, p1.scalar, 24);
+    const t = parts(p0.tensor, p1.tensor, 18);
+    expect(s.msb.length).toBe(1);
+    const product = (x: bigint, ys: BigUint64Array) => Array.from(ys, (y) => BigInt.asUintN(64, x * y));
+    expect(Array.from(reconstruct([p0.hh, p1.hh]).data)).toEqual(product(s.high[0]!, t.high));
+    expect(Array.from(reconstruct([p0.hm, p1.hm]).data)).toEqual(product(s.high[0]!, t.msb));
+    expect(Array.from(reconstruct([p0.mh, p1.mh]).data)).toEqual(product(s.msb[0]!, t.high));
+    expect(Array.from(reconstruct([p0.mm, p1.mm]).data)).toEqual(product(s.msb[0]!, t.msb));
+    expect(() => dealer.pairedTruncation([1], 'test', { fracBits: 18, scalarFracBits: 63 })).toThrow(ProtocolError);
   });
 });
 

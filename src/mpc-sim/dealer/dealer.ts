@@ -5,7 +5,7 @@ import type { ComparisonKey, ComparisonKeyOptions } from './comparison-key.js';
 import type { ConvQueryMask, ConvQueryMaskOptions, PatchMap } from './conv-material.js';
 
 /** The kinds of correlated randomness a dealer hands out. */
-export type MaterialKind = 'mulTriple' | 'matmulTriple' | 'mask' | 'truncationPair' | 'comparisonKey' | 'weightMask' | 'convQueryMask';
+export type MaterialKind = 'mulTriple' | 'matmulTriple' | 'mask' | 'truncationPair' | 'pairedTruncation' | 'comparisonKey' | 'weightMask' | 'convQueryMask';
 
 /**
  * One party's share of a Beaver triple: `a`, `b` uniform and `c = a * b` (elementwise), or for a
@@ -33,6 +33,35 @@ export interface TruncationPairOptions {
   readonly fracBits: number;
 }
 
+/** Parameters of a {@link PairedTruncation}. */
+export interface PairedTruncationOptions {
+  /** Bits dropped by the tensor's truncation, in [0, 62]. */
+  readonly fracBits: number;
+  /** Bits dropped by the scalar's truncation, in [0, 62]. */
+  readonly scalarFracBits: number;
+}
+
+/**
+ * One party's share of two truncation pairs dealt together, for a secret scalar k and a secret
+ * tensor Z truncated at the same time, and the products of their masks that make k Z local after
+ * both openings (`protocols/norm-conv.ts`): a scalar pair (r', r'Msb, r'High) of shape [1], a
+ * tensor pair (r, rMsb, rHigh) of the given shape, and the elementwise products (the scalar
+ * broadcast) hh = r'High rHigh, hm = r'High rMsb, mh = r'Msb rHigh, mm = r'Msb rMsb.
+ */
+export interface PairedTruncation {
+  readonly scalar: TruncationPair;
+  readonly tensor: TruncationPair;
+  readonly hh: Share;
+  readonly hm: Share;
+  readonly mh: Share;
+  readonly mm: Share;
+}
+
+/** Words of one party's {@link PairedTruncation}: 3 + 7 size. */
+export function pairedTruncationElements(p: PairedTruncation): number {
+  return 3 + 3 * p.tensor.r.size + 4 * p.hh.size;
+}
+
 /**
  * The trusted third party ("the regulator"): generates correlated randomness and returns both
  * parties' shares, S0's first. `tag` names the protocol that asked (e.g. `mul`, `conv1/matmul`),
@@ -49,6 +78,8 @@ export interface Dealer {
   mask(shape: Shape, tag: string, bits?: number): readonly [Share, Share];
   /** Shares of `r`, its top bit and `floor((r mod 2^63) / 2^f)`: 3 * size elements per party. */
   truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): readonly [TruncationPair, TruncationPair];
+  /** Two truncation pairs and their masks' products (see {@link PairedTruncation}): 3 + 7 size elements per party. */
+  pairedTruncation(shape: Shape, tag: string, options: PairedTruncationOptions): readonly [PairedTruncation, PairedTruncation];
   /**
    * Keys of the dealer-assisted comparison (`protocols/compare.ts`): a uniform mask r and the
    * binary material to compare against it; `comparisonLayout(size, options).offlineWordsPerParty`
@@ -86,6 +117,8 @@ export interface PartyDealer {
   mask(shape: Shape, tag: string, bits?: number): Promise<Share>;
   /** This party's share of a truncation pair (see {@link Dealer.truncationPair}). */
   truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): Promise<TruncationPair>;
+  /** This party's share of a paired truncation (see {@link Dealer.pairedTruncation}). */
+  pairedTruncation(shape: Shape, tag: string, options: PairedTruncationOptions): Promise<PairedTruncation>;
   /** This party's comparison key (see {@link Dealer.comparisonKey}). */
   comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): Promise<ComparisonKey>;
   /** This party's share of a layer's weight mask (see {@link Dealer.weightMask}). */

@@ -2,7 +2,7 @@ import { sizeOf, type Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import { comparisonLayout, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
 import { convQueryMaskElements, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
-import type { Dealer, MaterialKind, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
+import type { Dealer, MaterialKind, PairedTruncation, PairedTruncationOptions, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /** Material of one kind consumed under one tag. */
 export interface DealerUsage {
@@ -47,6 +47,11 @@ export class RecordingDealer implements Dealer {
   truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): readonly [TruncationPair, TruncationPair] {
     this.record(tag, 'truncationPair', 3 * sizeOf(shape));
     return this.inner.truncationPair(shape, tag, options);
+  }
+
+  pairedTruncation(shape: Shape, tag: string, options: PairedTruncationOptions): readonly [PairedTruncation, PairedTruncation] {
+    this.record(tag, 'pairedTruncation', 3 + 7 * sizeOf(shape));
+    return this.inner.pairedTruncation(shape, tag, options);
   }
 
   comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey] {

@@ -3,7 +3,7 @@ import type { Shape } from '../ring/ring-tensor.js';
 import type { Share } from '../sharing/share.js';
 import type { ComparisonKey, ComparisonKeyOptions } from './comparison-key.js';
 import { convQueryMaskOptionsKey, patchMapKey, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
-import type { Dealer, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
+import type { Dealer, PairedTruncation, PairedTruncationOptions, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
 /** How a {@link ReplayDealer} answers. */
 export type ReplayMode = 'record' | 'replay';
@@ -65,6 +65,9 @@ export class ReplayDealer implements Dealer {
   }
   truncationPair(shape: Shape, tag: string, options: TruncationPairOptions): readonly [TruncationPair, TruncationPair] {
     return this.#answer(`truncationPair ${tag} [${shape.join(',')}] ${options.fracBits}`, () => this.inner.truncationPair(shape, tag, options));
+  }
+  pairedTruncation(shape: Shape, tag: string, options: PairedTruncationOptions): readonly [PairedTruncation, PairedTruncation] {
+    return this.#answer(`pairedTruncation ${tag} [${shape.join(',')}] ${options.fracBits} ${options.scalarFracBits}`, () => this.inner.pairedTruncation(shape, tag, options));
   }
   comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey] {
     return this.#answer(`comparisonKey ${tag} [${shape.join(',')}] ${JSON.stringify(options)}`, () => this.inner.comparisonKey(shape, tag, options));

@@ -5,7 +5,7 @@ import { ProtocolError } from '../../errors.js';
 import { CostMeter } from '../channel/cost-meter.js';
 import { connectDealer } from '../dealer/connect.js';
 import { dealConvQueryMask, dealWeightMask, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from '../dealer/conv-material.js';
-import type { Dealer, PartyDealer, Triple, TruncationPair, TruncationPairOptions } from '../dealer/dealer.js';
+import type { Dealer, PairedTruncation, PairedTruncationOptions, PartyDealer, Triple, TruncationPair, TruncationPairOptions } from '../dealer/dealer.js';
 import { StreamDealer } from '../dealer/crypto-dealer.js';
 import type { ComparisonKey, ComparisonKeyOptions } from '../dealer/comparison-key.js';
 import type { PartyId } from '../party.js';
@@ -55,6 +55,9 @@ class PersistentDealer implements Dealer {
   }
   comparisonKey(shape: Shape, tag: string, options: ComparisonKeyOptions): readonly [ComparisonKey, ComparisonKey] {
     return this.#inner.comparisonKey(shape, tag, options);
+  }
+  pairedTruncation(shape: Shape, tag: string, options: PairedTruncationOptions): readonly [PairedTruncation, PairedTruncation] {
+    return this.#inner.pairedTruncation(shape, tag, options);
   }
   weightMask(layer: string, k: number, n: number): readonly [Share, Share] {
     if (this.#mask(layer) !== undefined) throw new ProtocolError('weightMask', `layer '${layer}' already has a weight mask: a mask must never cover two weight tensors (enrol new weights under a new layer id)`);

@@ -4,10 +4,9 @@ import type { Channel } from '../channel/channel.js';
 import { LockstepChannel } from '../channel/lockstep.js';
 import type { PartyDealer } from '../dealer/dealer.js';
 import { decode, type FixedPointEncoding } from '../encoding/fixed-point.js';
-import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, type EnrolledReconstructor, type SharedReconstructor } from '../private-reconstructor/reconstructor.js';
+import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, type EnrolledReconstructor, type QueryMaterial, type SharedReconstructor } from '../private-reconstructor/reconstructor.js';
 import type { PartyId } from '../party.js';
 import { argmin, mse } from '../protocols/argmin.js';
-import type { Conv2dQueryMaterial } from '../protocols/conv2d.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
 import { concatShares } from '../protocols/shared-vector.js';
@@ -82,7 +81,7 @@ export async function queryParty(env: PartyEnv, users: readonly EnrolledReconstr
   const signature = reconstructorSignature(users[0]!);
   for (const u of users) if (reconstructorSignature(u) !== signature) throw new ProtocolError('query', `user '${u.modelId}' has a different architecture from '${users[0]!.modelId}': lockstep needs one`);
   const dealers = users.map((u, j) => env.dealer(`q${queryId}/u${j}`, userKey(u.modelId)));
-  const materials: Map<string, Conv2dQueryMaterial>[] = [];
+  const materials: Map<string, QueryMaterial>[] = [];
   for (const [j, u] of users.entries()) materials.push(await prepareReconstructor(context(env, env.channel, dealers[j]!), u, ''));
   const lockstep = new LockstepChannel(env.channel, users.length);
   const errors = await Promise.all(

@@ -7,7 +7,7 @@ import { decodeTree, encodeTree } from '../transport/tree-codec.js';
 import type { DealerService } from './dealer-service.js';
 
 /** The PartyDealer methods, the requests a server can make. */
-const METHODS = ['mulTriple', 'matmulTriple', 'mask', 'truncationPair', 'comparisonKey', 'weightMask', 'convQueryMask'] as const;
+const METHODS = ['mulTriple', 'matmulTriple', 'mask', 'truncationPair', 'pairedTruncation', 'comparisonKey', 'weightMask', 'convQueryMask'] as const;
 type Method = (typeof METHODS)[number];
 
 /** A dealer request on the wire (frame meta). */
@@ -40,6 +40,7 @@ export function remotePartyDealer(link: FrameLink, party: PartyId, stream: strin
     matmulTriple: async (m, k, n, tag) => (await call('matmulTriple', [m, k, n, tag], tag)) as never,
     mask: async (shape, tag, bits) => (await call('mask', [shape, tag, bits ?? 64], tag)) as never,
     truncationPair: async (shape, tag, options) => (await call('truncationPair', [shape, tag, options], tag)) as never,
+    pairedTruncation: async (shape, tag, options) => (await call('pairedTruncation', [shape, tag, options], tag)) as never,
     comparisonKey: async (shape, tag, options) => (await call('comparisonKey', [shape, tag, options], tag)) as never,
     weightMask: async (layer, k, n, tag) => (await call('weightMask', [layer, k, n, tag], tag)) as never,
     convQueryMask: async (layer, map, tag, options) => (await call('convQueryMask', [layer, map, tag, options ?? {}], tag)) as never,

@@ -5,7 +5,6 @@ import type { InProcessSession } from '../parties/in-process.js';
 import { runLockstep } from '../parties/lockstep.js';
 import { argmin, mse } from '../protocols/argmin.js';
 import { argminPairwise } from '../protocols/argmin-pairwise.js';
-import type { Conv2dQueryMaterial } from '../protocols/conv2d.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
 import { protocolSettings, type ProtocolVersion } from '../protocols/versions.js';
@@ -13,7 +12,7 @@ import { concatShares } from '../protocols/shared-vector.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';
 import { reshapeShare } from '../sharing/linear.js';
 import { share, type Share } from '../sharing/share.js';
-import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, shareReconstructor, type EnrolledStep, type EnrolReconstructorOptions, type EnrolledReconstructor, type ReconstructorDescription } from './reconstructor.js';
+import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, shareReconstructor, type EnrolledStep, type QueryMaterial, type EnrolReconstructorOptions, type EnrolledReconstructor, type ReconstructorDescription } from './reconstructor.js';
 
 /** Both servers' state of one enrolled user, S0's first. */
 export type EnrolledUser = readonly [EnrolledReconstructor, EnrolledReconstructor];
@@ -81,7 +80,7 @@ export interface PrivatePrediction {
 }
 
 /** Per party and user: the conv material of one query. */
-type Materials = [Map<string, Conv2dQueryMaterial>[], Map<string, Conv2dQueryMaterial>[]];
+type Materials = [Map<string, QueryMaterial>[], Map<string, QueryMaterial>[]];
 
 /**
  * One private query: the client shares the image (`[H, W, C]` of the enrolled input shape,
@@ -114,7 +113,7 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   const start = session.meter.report();
   const t0 = performance.now();
   const materials = (await session.run(async (ctx) => {
-    const out: Map<string, Conv2dQueryMaterial>[] = [];
+    const out: Map<string, QueryMaterial>[] = [];
     for (const user of users) out.push(await prepareReconstructor(ctx, user[ctx.party], lockstep ? '' : user[ctx.party].modelId));
     return out;
   })) as Materials;

@@ -1,11 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ProtocolError, ShapeError } from '../../errors.js';
 import { encode, type FixedPointEncoding } from '../encoding/fixed-point.js';
-import { conv2d, conv2dOnline, enrolConv2d, prepareConv2d, type Conv2dQueryMaterial, type ConvTruncation, type EnrolledConv2d } from '../protocols/conv2d.js';
+import { Conv2dQueryMaterial, conv2d, conv2dOnline, enrolConv2d, prepareConv2d, type ConvTruncation, type EnrolledConv2d } from '../protocols/conv2d.js';
 import type { PartyContext } from '../protocols/context.js';
 import { instanceNorm } from '../protocols/instance-norm.js';
 import { instanceNormV2 } from '../protocols/instance-norm-v2.js';
-import { enrolNormFold, normConv, prepareNormConv, type NormFold } from '../protocols/norm-conv.js';
+import { enrolNormFold, normConv, prepareNormConv, type NormConvMaterial, type NormFold } from '../protocols/norm-conv.js';
 import { leakyRelu, relu } from '../protocols/relu.js';
 import { tanh } from '../protocols/tanh.js';
 import { upsample } from '../protocols/upsample.js';
@@ -95,14 +95,20 @@ export interface EnrolReconstructorOptions {
   readonly convTruncation?: ConvTruncation;
   /**
    * Fold an InstanceNorm into the (upsampled) conv right after it where that conv's output has at
-   * most twice the norm's elements (`protocols/norm-conv.ts`; protocol v3); default false.
+   * most four times the norm's elements ({@link foldPays}; `protocols/norm-conv.ts`; protocol v3); default false.
    */
   readonly foldNorms?: boolean;
 }
 
-/** Whether {@link enrolReconstructor} folds a norm of `normSize` elements into a conv of `outputSize` (M N) outputs. */
+/**
+ * Whether {@link enrolReconstructor} folds a norm of `normSize` elements (n) into a conv of
+ * `outputSize` (M N) outputs: when M N <= 4n, where the folded pair costs at most the bytes of
+ * the norm and the conv apart (8n + 16 M N against 40n + 8 M N per party) and always 3 rounds
+ * fewer. Every norm of the reconstructor qualifies (M N is n / 2 after a strided conv, 2n or 4n
+ * after an upsampled one, 3n / 64 at the last conv).
+ */
 export function foldPays(normSize: number, outputSize: number): boolean {
-  return outputSize <= 2 * normSize;
+  return outputSize <= 4 * normSize;
 }
 
 type Config = Record<string, unknown>;
@@ -251,8 +257,8 @@ export function shareReconstructor(description: ReconstructorDescription, encodi
  * any other upsampling stays a local step. Shapes are tracked from the input.
  *
  * With `options.foldNorms`, a norm followed (after an optional upsampling) by a conv whose output
- * is at most twice the norm's size ({@link foldPays}) becomes one `normConv` step named after the
- * conv, with its fold enrolled (`enrolNormFold`: 2 rounds, 16 M N + 8 bytes per party more).
+ * is at most four times the norm's size ({@link foldPays}) becomes one `normConv` step named after
+ * the conv, with its fold enrolled (`enrolNormFold`: 2 rounds, 16 M N + 8 bytes per party more).
  *
  * Cost: 1 round per conv, 8 K N bytes online per party per conv (see `enrolConv2d`).
  * @throws ShapeError if a kernel does not fit the tracked input channels; ProtocolError if
@@ -311,6 +317,9 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
   return { modelId, inputShape: shared.inputShape, outputShape: [h, w, c], steps };
 }
 
+/** One step's per-query material: a conv's, or a folded norm's (`protocols/norm-conv.ts`). */
+export type QueryMaterial = Conv2dQueryMaterial | NormConvMaterial;
+
 /** Options of {@link evaluateReconstructor}. */
 export interface EvaluateOptions {
   /** Prefix of message tags; default the model id, `''` for none. */
@@ -319,7 +328,7 @@ export interface EvaluateOptions {
    * Per-query conv material from {@link prepareReconstructor} (the offline phase); without it
    * each conv prepares its material inline (offline work inside the online phase).
    */
-  readonly materials?: ReadonlyMap<string, Conv2dQueryMaterial>;
+  readonly materials?: ReadonlyMap<string, QueryMaterial>;
   /** Called with each step's output (e.g. to reveal it in a debug run); its cost counts. */
   readonly onStep?: (step: EnrolledStep, output: Share) => Promise<void>;
   /** Protocol version (`protocols/versions.ts`); default `v1`. */
@@ -331,8 +340,8 @@ export interface EvaluateOptions {
  * and the local product that depends only on dealer material and masked weights
  * (`prepareConv2d`), keyed by step name. 0 rounds; dealer material as `prepareConv2d` per conv.
  */
-export async function prepareReconstructor(ctx: PartyContext, enrolled: EnrolledReconstructor, tagPrefix: string = enrolled.modelId): Promise<Map<string, Conv2dQueryMaterial>> {
-  const out = new Map<string, Conv2dQueryMaterial>();
+export async function prepareReconstructor(ctx: PartyContext, enrolled: EnrolledReconstructor, tagPrefix: string = enrolled.modelId): Promise<Map<string, QueryMaterial>> {
+  const out = new Map<string, QueryMaterial>();
   for (const step of enrolled.steps) {
     const tag = tagPrefix === '' ? step.name : `${tagPrefix}/${step.name}`;
     if (step.kind === 'conv') out.set(step.name, await prepareConv2d(ctx, step.layer, tag));
@@ -383,6 +392,7 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
     switch (step.kind) {
       case 'conv': {
         const material = options.materials?.get(step.name);
+        if (material !== undefined && !(material instanceof Conv2dQueryMaterial)) throw new ProtocolError(tag, `the material of '${step.name}' was prepared for a folded norm, the enrolled step is a plain conv`);
         y = material === undefined ? await conv2d(ctx, step.layer, y, tag) : await conv2dOnline(ctx, step.layer, material, y, tag);
         break;
       }
@@ -397,7 +407,8 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
         break;
       case 'normConv': {
         const material = options.materials?.get(step.name) ?? (await prepareNormConv(ctx, step.layer, tag));
-        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, scale: settings.norm, tag });
+        if (material instanceof Conv2dQueryMaterial) throw new ProtocolError(tag, `the material of '${step.name}' was prepared for a plain conv, the enrolled step is a folded norm`);
+        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, tag });
         break;
       }
       case 'upsample':

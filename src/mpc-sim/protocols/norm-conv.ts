@@ -4,16 +4,16 @@ import { mul as mulRing } from '../ring/elementwise.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { addShares, reshapeShare, scaleShare, subShares } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
+import type { PairedTruncation } from '../dealer/dealer.js';
 import { addRowVector, convProductShare, openConvInput, prepareConv2d, type Conv2dQueryMaterial, type EnrolledConv2d } from './conv2d.js';
 import { assertOwnShares, type PartyContext } from './context.js';
 import { normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { matmul } from './matmul.js';
-import { SCALE_FRAC_BITS, normScale, normScaleTables } from './norm-scale.js';
-import { normScaleV2, normScaleV2Tables } from './norm-scale-v2.js';
-import { onlineContext } from './online-dealer.js';
+import { SCALE_FRAC_BITS } from './norm-scale.js';
+import { normScaleV2FinalBits, normScaleV2Tables, normScaleV2Untruncated } from './norm-scale-v2.js';
 import { parallel } from './parallel.js';
 import { broadcastShare, sumShare } from './shared-vector.js';
-import { truncate, truncateWithDealer } from './truncate.js';
+import { truncate, truncateWithDealer, truncationOpening } from './truncate.js';
 
 /*
  * An InstanceNorm folded into the convolution that follows it (protocol v3, issue 18).
@@ -68,23 +68,35 @@ export async function enrolNormFold(ctx: PartyContext, layer: EnrolledConv2d, be
   return { bias: new Share(ctx.party, addRowVector(scaled.ring, layer.bias.ring)) };
 }
 
+/** One party's offline material of a folded query: the conv's, and the paired truncation. */
+export interface NormConvMaterial {
+  readonly kind: 'normConv';
+  /** The conv's input mask and offset, with shares of sum A^2 (no truncation pair of its own). */
+  readonly conv: Conv2dQueryMaterial;
+  /** The truncation pairs of the scale k (scalar) and of the conv product Z (tensor [M, N]), dealt together. */
+  readonly paired: PairedTruncation;
+}
+
 /**
- * Offline phase of one folded query: the conv's material with shares of sum A^2 and a
- * truncation pair for f - h bits (h = `normTruncationBits(n, f)`, n the norm's input size).
- * Cost: as `prepareConv2d` with `dealer` truncation, plus 8 bytes per party.
+ * Offline phase of one folded query: the conv's material with shares of sum A^2 and, instead of
+ * the conv's own truncation pair, a paired truncation (`Dealer.pairedTruncation`): the tensor
+ * pair drops f - h bits of the conv product (h = `normTruncationBits(n, f)`, n the norm's input
+ * size), the scalar pair the last `normScaleV2FinalBits(f)` bits of the scale.
+ * Cost: 0 rounds; offline per party 8 (S + M N + 1) (the conv's, with sum A^2) + 8 (3 + 7 M N).
  */
-export async function prepareNormConv(ctx: PartyContext, layer: EnrolledConv2d, tag: string): Promise<Conv2dQueryMaterial> {
+export async function prepareNormConv(ctx: PartyContext, layer: EnrolledConv2d, tag: string): Promise<NormConvMaterial> {
   const n = inputSize(layer);
-  const h = normTruncationBits(n, ctx.encoding.fracBits);
-  return prepareConv2d(ctx, { ...layer, truncation: 'dealer' }, tag, { squareSum: true, truncationBits: ctx.encoding.fracBits - h });
+  const f = ctx.encoding.fracBits;
+  const h = normTruncationBits(n, f);
+  const conv = await prepareConv2d(ctx, { ...layer, truncation: 'none' }, tag, { squareSum: true });
+  const paired = await ctx.dealer.pairedTruncation([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: f - h, scalarFracBits: normScaleV2FinalBits(f) });
+  return { kind: 'normConv', conv, paired };
 }
 
 /** Options of {@link normConv}. */
 export interface NormConvOptions {
   /** The norm's epsilon (added to the standard deviation). */
   readonly epsilon: number;
-  /** The scale step: `normScale` (`v1`, 11 rounds) or `normScaleV2` (`v2`, 7 rounds). */
-  readonly scale: 'v1' | 'v2';
   /** Names the messages and dealer requests. */
   readonly tag: string;
 }
@@ -102,36 +114,40 @@ export interface NormConvOptions {
  *    q = sum dh^2 = [i = 0] sum E^2 + 2 sum E A_i + (sum A^2)_i, exact (local);
  *    Z2 = L(E) @ R_i + D_i = conv(dh) at scale 2^(2f - h) (local);
  * 4. in parallel: (a) if needed, q truncated by r = `normRescaleBits(n, f)` bits (1 round), then
- *    k = gamma / (std + eps) at scale 2^20 by the scale step; (b) Z = trunc(Z2, f - h) = conv(d)
- *    at scale 2^f (1 round, hidden in (a));
- * 5. P = Z k, one Beaver product [M N, 1] x [1, 1] (1 round, 8 (M N + 1) bytes), truncated by 20
- *    (1 round, 8 M N bytes), plus the fold's J.
+ *    the scale chain of `normScaleV2` up to gamma k' (6 rounds), whose last truncation is only
+ *    OPENED with the scalar pair (`truncationOpening`, 1 round); (b) the truncation of Z2 by
+ *    f - h, opened with the tensor pair in the same way (1 round, merged with (a)'s first);
+ * 5. with k = [i = 0] q' - r'High + s' r'Msb and Z = [i = 0] Q - rHigh + S rMsb (public q', s',
+ *    Q, S from the openings), the product P = k Z is local: [i = 0] q' Q + q' (S rMsb - rHigh)_i
+ *    + Q (s' r'Msb - r'High)_i + (hh - S hm - s' mh + s' S mm)_i, exact modulo 2^64 (the dealt
+ *    products of the two pairs' masks); P at scale 2^(20 + f) truncated by 20 (1 round, 8 M N
+ *    bytes), plus the fold's J.
  *
  * Accuracy: k and q as `instanceNorm` (q from dh, the same value; exact here, where
- * `instanceNorm` squares with a Beaver triple); the conv sees d with h fewer fractional bits
- * (1 ulp of 2^(h - f) on its input, e.g. h = 2 at FIXED20 for n = 2^14..2^15) and its output
- * one more ulp per truncation: within ulp (|k| |W|_1 2^h + 2) + 2e-6 |k conv(d)| of the float layers.
+ * `instanceNorm` squares with a Beaver triple); k Z is the exact product of the two truncated
+ * values; the conv sees d with h fewer fractional bits (1 ulp of 2^(h - f) on its input, e.g.
+ * h = 2 at FIXED20 for n = 2^14..2^15) and its output one more ulp per truncation: within
+ * ulp (|k| |W|_1 2^h + 2) + 2e-6 |k conv(d)| of the float layers.
  *
- * Cost (r' = 1 if r > 0, else 0; S the scale step's rounds, 7 for `v2`, 11 for `v1`):
- * rounds 1 + 1 + r' + S + 2 (v2 scale: 11 + r', against 11 + r' for `instanceNormV2` plus 2 for
- * the conv after it); online bytes per party 8 + 8n + 8r' + scale step's bytes + 8 M N (Z's
- * truncation, merged) + 16 (r' + S) (the merged rounds' headers) + 8 (M N + 1) + 8 M N, against
- * 32n + 8r' + 16 + scale step's bytes + 8n + 8 M N for `instanceNormV2` then `conv2d`: fewer
- * bytes when M N < 2n (asserted in the tests, under both dealers). Offline: as `conv2d` with
- * dealer truncation, + 8 bytes (sum A^2); the norm's own material as `instanceNormV2` without
- * its Beaver square (8 (2n + 1)) and product (8 (n + 2)) and truncation (24n), the product by k
- * 8 (2 M N + 2) and its truncation 24 M N.
+ * Security: every opening is of a value plus a fresh uniform mask (E; the truncations' c, each
+ * pair used once); the dealt products only enter local sums, and each is a fresh sharing.
+ *
+ * Cost (r' = 1 if r > 0, else 0): rounds 1 + 1 + r' + 7 + 1 = 10 + r', against 11 + r' for
+ * `instanceNormV2` plus 2 for the conv after it; online bytes per party 8 + 8n + 8r' + the scale
+ * chain's bytes (`normScaleV2`'s) + 8 M N (Z's opening, merged) + 16 (r' + 7) (the merged rounds'
+ * headers) + 8 M N, against 32n + 8r' + the same chain + 8n + 8 M N for `instanceNormV2` then
+ * `conv2d`: fewer bytes when M N < 4n, equal at M N = 4n. Offline: see {@link prepareNormConv}
+ * (the norm's Beaver square, product and truncation material, 8 (3n + 3) + 24n, are not needed).
  * @throws ShapeError if `x` is not the conv's input shape; ProtocolError if `material` was not
  *   prepared by {@link prepareNormConv} for this layer or was used, or gamma is not a scalar.
  */
-export async function normConv(ctx: PartyContext, x: Share, gamma: Share, layer: EnrolledConv2d, fold: NormFold, material: Conv2dQueryMaterial, options: NormConvOptions): Promise<Share> {
+export async function normConv(ctx: PartyContext, x: Share, gamma: Share, layer: EnrolledConv2d, fold: NormFold, material: NormConvMaterial, options: NormConvOptions): Promise<Share> {
   const tag = options.tag;
   assertOwnShares(ctx, tag, x, gamma, fold.bias);
   if (gamma.size !== 1) throw new ProtocolError(tag, 'gamma must be a scalar (one element)');
   if (layer.map.placement !== 'input') throw new ProtocolError(tag, `a folded norm needs the conv masked at its input, not '${layer.map.placement}'`);
-  const aSq = material.maskSquareSum;
-  const pair = material.truncationPair;
-  if (aSq === undefined || pair === undefined) throw new ProtocolError(tag, `query material of layer '${layer.layer}' was not prepared for a folded norm (prepareNormConv)`);
+  const aSq = material.conv.maskSquareSum;
+  if (aSq === undefined) throw new ProtocolError(tag, `query material of layer '${layer.layer}' was not prepared for a folded norm (prepareNormConv)`);
   const f = ctx.encoding.fracBits;
   const n = x.size;
   const flat = reshapeShare(x, [n]);
@@ -142,31 +158,53 @@ export async function normConv(ctx: PartyContext, x: Share, gamma: Share, layer:
   const h = normTruncationBits(n, f);
   const dh = h > 0 ? truncate(ctx, d, h) : d;
 
-  const e = await openConvInput(ctx, layer, material, reshapeShare(dh, x.shape as Shape), tag);
-  const z2 = await convProductShare(ctx, layer, material, e);
-  const q0 = new Share(ctx.party, RingTensor.fromBigInts([squareSumShare(e, material.mask.ring, aSq.ring, ctx.party === 0)], [1]));
+  const e = await openConvInput(ctx, layer, material.conv, reshapeShare(dh, x.shape as Shape), tag);
+  const z2 = await convProductShare(ctx, layer, material.conv, e);
+  const q0 = new Share(ctx.party, RingTensor.fromBigInts([squareSumShare(e, material.conv.mask.ring, aSq.ring, ctx.party === 0)], [1]));
 
   const r = normRescaleBits(n, f);
   const g = layer.map.geometry;
-  const mn = g.rows * layer.outChannels;
-  const [k, z] = await parallel<[Share, Share]>(ctx, [
+  const { paired } = material;
+  const [kOpen, zOpen] = await parallel<[{ q: RingTensor; sigma: RingTensor }, { q: RingTensor; sigma: RingTensor }]>(ctx, [
     async (c) => {
       const q = r > 0 ? await truncateWithDealer(c, q0, r, `${tag}/rescale`) : q0;
-      const qScale = (n * 2 ** (2 * (f - h))) / 2 ** r;
-      return options.scale === 'v2'
-        ? normScaleV2(c, q, gamma, normScaleV2Tables(qScale, f, options.epsilon), `${tag}/scale`)
-        : normScale(c, q, gamma, normScaleTables(qScale, f, options.epsilon), `${tag}/scale`);
+      const tables = normScaleV2Tables((n * 2 ** (2 * (f - h))) / 2 ** r, f, options.epsilon);
+      const scaled = await normScaleV2Untruncated(c, q, gamma, tables, `${tag}/scale`);
+      return truncationOpening(c, scaled, paired.scalar, normScaleV2FinalBits(f), `${tag}/scale/truncate`);
     },
-    async (c) => {
-      const online = onlineContext(c, tag, [{ shape: [g.rows, layer.outChannels], tag: `${tag}/truncate`, fracBits: f - h, pair }]);
-      return truncateWithDealer(online, z2, f - h, `${tag}/truncate`);
-    },
+    async (c) => truncationOpening(c, z2, paired.tensor, f - h, `${tag}/truncate`),
   ]);
-  const product = await matmul(ctx, reshapeShare(z, [mn, 1]), reshapeShare(k, [1, 1]), `${tag}/apply`);
-  const scaled = await truncateWithDealer(ctx, reshapeShare(product, [g.rows, layer.outChannels]), SCALE_FRAC_BITS, `${tag}/apply/truncate`);
+  const product = new Share(ctx.party, pairedProduct(kOpen, zOpen, paired, ctx.party === 0));
+  const scaled = await truncateWithDealer(ctx, product, SCALE_FRAC_BITS, `${tag}/apply/truncate`);
   const out = addShares(scaled, fold.bias);
   const shape = x.shape.length === 4 ? [1, g.outHeight, g.outWidth, layer.outChannels] : [g.outHeight, g.outWidth, layer.outChannels];
   return reshapeShare(out, shape);
+}
+
+/**
+ * This party's share of k Z from the opened forms of k (scalar) and Z (tensor) and the paired
+ * truncation's masks (step 5 of {@link normConv}); modulo 2^64.
+ */
+function pairedProduct(k: { q: RingTensor; sigma: RingTensor }, z: { q: RingTensor; sigma: RingTensor }, p: PairedTruncation, first: boolean): RingTensor {
+  const kq = k.q.data[0]!;
+  const ks = k.sigma.data[0]!;
+  // u_i = s' r'Msb_i - r'High_i (this party's share of k - [i = 0] q')
+  const u = BigInt.asUintN(64, ks * p.scalar.rMsb.ring.data[0]! - p.scalar.rHigh.ring.data[0]!);
+  const Q = z.q.data;
+  const S = z.sigma.data;
+  const rMsb = p.tensor.rMsb.ring.data;
+  const rHigh = p.tensor.rHigh.ring.data;
+  const [hh, hm, mh, mm] = [p.hh.ring.data, p.hm.ring.data, p.mh.ring.data, p.mm.ring.data];
+  const out = new RingTensor(z.q.shape);
+  const o = out.data;
+  for (let j = 0; j < o.length; j++) {
+    const s = S[j]!;
+    // q' v_i + u_i Q + (u v)_i, with v_i = S rMsb_i - rHigh_i
+    let w = kq * (s * rMsb[j]! - rHigh[j]!) + u * Q[j]! + hh[j]! - s * hm[j]! - ks * mh[j]! + ks * s * mm[j]!;
+    if (first) w += kq * Q[j]!;
+    o[j] = BigInt.asUintN(64, w);
+  }
+  return out;
 }
 
 /** Elements of the conv's (non-upsampled) input. */

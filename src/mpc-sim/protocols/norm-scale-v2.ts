@@ -116,8 +116,21 @@ function quadraticThrough(p: readonly (readonly [number, number])[]): [number, n
  * @throws ProtocolError if q or gamma is not one element.
  */
 export async function normScaleV2(ctx: PartyContext, q: Share, gamma: Share, tables: NormScaleV2Tables, tag = 'normScale'): Promise<Share> {
+  const scaled = await normScaleV2Untruncated(ctx, q, gamma, tables, tag);
+  return truncateWithDealer(ctx, scaled, normScaleV2FinalBits(ctx.encoding.fracBits), `${tag}/truncate`);
+}
+
+/** Bits of {@link normScaleV2}'s last truncation: gamma (2^f) times the selected 1 / (std + eps) (2^FK) down to 2^20. */
+export function normScaleV2FinalBits(fracBits: number): number {
+  return fracBits + FK - SCALE_FRAC_BITS;
+}
+
+/**
+ * {@link normScaleV2} without its last truncation: shares of gamma k' at scale 2^(f + FK), to be
+ * truncated by {@link normScaleV2FinalBits} (e.g. in opened form, `truncationOpening`). 6 rounds.
+ */
+export async function normScaleV2Untruncated(ctx: PartyContext, q: Share, gamma: Share, tables: NormScaleV2Tables, tag = 'normScale'): Promise<Share> {
   if (q.size !== 1 || gamma.size !== 1) throw new ProtocolError(tag, 'q and gamma must be scalars');
-  const f = ctx.encoding.fracBits;
   const J = tables.thresholds.size;
   const intervals = J - 1;
   const octaves = tables.multipliers.length;
@@ -144,6 +157,5 @@ export async function normScaleV2(ctx: PartyContext, q: Share, gamma: Share, tab
   let sum = 0n;
   for (const w of picked.ring.data) sum += w;
   const k = new Share(ctx.party, RingTensor.fromBigInts([BigInt.asUintN(64, sum)]));
-  const scaled = await mul(ctx, concatShares(k), gamma, `${tag}/gamma`);
-  return truncateWithDealer(ctx, scaled, f + FK - SCALE_FRAC_BITS, `${tag}/truncate`);
+  return mul(ctx, concatShares(k), gamma, `${tag}/gamma`);
 }

@@ -29,6 +29,7 @@ export function onlineContext(ctx: PartyContext, step: string, pairs: readonly P
     matmulTriple: refuse('matmulTriple'),
     mask: refuse('mask'),
     comparisonKey: refuse('comparisonKey'),
+    pairedTruncation: refuse('pairedTruncation'),
     weightMask: refuse('weightMask'),
     convQueryMask: refuse('convQueryMask'),
     truncationPair: async (shape: Shape, tag: string, options: TruncationPairOptions): Promise<TruncationPair> => {

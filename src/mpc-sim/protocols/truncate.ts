@@ -1,6 +1,8 @@
 import { ProtocolError } from '../../errors.js';
 import { add, addScalar, mul, mulScalar, neg, shiftRightLogical, sub } from '../ring/elementwise.js';
 import { truncationFinishNative } from '../ring/native-kernel.js';
+import type { RingTensor } from '../ring/ring-tensor.js';
+import type { TruncationPair } from '../dealer/dealer.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
 
@@ -85,6 +87,30 @@ export async function truncateWithDealer(ctx: PartyContext, x: Share, fracBits =
     y = add(y, addScalar(shiftRightLogical(cLow, f), -(1n << BigInt(62 - f))));
   }
   return new Share(ctx.party, y);
+}
+
+/**
+ * The opened form of {@link truncateWithDealer} with a given pair: the same exchange (1 round,
+ * 8n bytes per party, message `${tag}/open`), but instead of shares of y = trunc(x, f) it returns
+ * the public tensors q and sigma such that party i's share of y would be
+ * y_i = [i = 0] q - rHigh_i + sigma rMsb_i (elementwise): q = floor(c' / 2^f) - 2^(62 - f) +
+ * 2^(63 - f) c63 and sigma = 2^(63 - f) (1 - 2 c63), in the notation of `truncateWithDealer`.
+ * A product of two such outputs is then linear in the dealer's products of their pairs'
+ * (rHigh, rMsb) (`PairedTruncation`), so it needs no further opening.
+ * @param fracBits - bits to drop, in [0, 62]; must be the pair's.
+ */
+export async function truncationOpening(ctx: PartyContext, x: Share, pair: TruncationPair, fracBits: number, tag: string): Promise<{ readonly q: RingTensor; readonly sigma: RingTensor }> {
+  assertOwnShares(ctx, tag, x, pair.r);
+  const f = checkFracBits(tag, fracBits, DEALER_TRUNCATION_BOUND_BITS);
+  let cMine = add(x.ring, pair.r.ring);
+  if (ctx.party === 0) cMine = addScalar(cMine, 1n << 62n);
+  const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
+  const c = add(cMine, cOther!);
+  const c63 = shiftRightLogical(c, 63);
+  const cLow = sub(c, mulScalar(c63, 1n << 63n));
+  const q = add(addScalar(shiftRightLogical(cLow, f), -(1n << BigInt(62 - f))), mulScalar(c63, 1n << BigInt(63 - f)));
+  const sigma = mulScalar(addScalar(mulScalar(c63, -2n), 1n), 1n << BigInt(63 - f));
+  return { q, sigma };
 }
 
 function checkFracBits(step: string, fracBits: number, max: number): number {

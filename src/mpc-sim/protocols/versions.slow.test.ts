@@ -46,12 +46,13 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     models = [5, 6, 7, 8].map((seed) => buildReconstructor(SHAPE, seed));
   });
 
-  it('v2 saves 4 rounds per InstanceNorm (40), v2-d8 one more per activation and tanh (11), v3 2 per folded norm (7 at gf 2); the reconstruction matches model.predict', async () => {
+  it('v2 saves 4 rounds per InstanceNorm (40), v2-d8 one more per activation and tanh (11), v3 3 per folded norm (all 10); the reconstruction matches model.predict', async () => {
     const s = session('versions-one');
     const { user: plain } = await enrolUser(s, readReconstructorWeights(models[0]!), 'user0', { random: rng('w0') });
-    // v3 folds at enrolment: down0-3 (a strided conv halves the size), up2-4 (M N <= 2 n), not down4, up0, up1 (M N = 4 n).
+    // v3 folds every norm at enrolment (M N <= 4 n after each of them).
     const { user: folded } = await enrolUser(s, readReconstructorWeights(models[0]!), 'user0-folded', { random: rng('w0'), foldNorms: true });
-    expect(folded[0].steps.filter((st) => st.kind === 'normConv').map((st) => st.name)).toEqual(['down1_conv', 'down2_conv', 'down3_conv', 'down4_conv', 'up3_conv', 'up4_conv', 'reconstruction']);
+    expect(folded[0].steps.filter((st) => st.kind === 'normConv').map((st) => st.name)).toEqual(['down1_conv', 'down2_conv', 'down3_conv', 'down4_conv', 'up0_conv', 'up1_conv', 'up2_conv', 'up3_conv', 'up4_conv', 'reconstruction']);
+    expect(folded[0].steps.some((st) => st.kind === 'norm')).toBe(false);
     const x = await letter(FILES[0]!);
     const want = predict(models[0]!, x);
     const rounds: Record<string, number> = {};
@@ -67,7 +68,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     }
     expect(rounds['v2']).toBe(rounds['v1']! - 40);
     expect(rounds['v2-d8']).toBe(rounds['v2']! - 11);
-    expect(rounds['v3']).toBe(rounds['v2']! - 2 * 7);
+    expect(rounds['v3']).toBe(rounds['v2']! - 3 * 10);
   });
 
   it('privatePredict: v2, v2-d8 and v3 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
