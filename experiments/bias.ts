@@ -11,7 +11,7 @@ import type { Row } from '../src/report/csv.js';
 import { defineExperiment } from '../src/runner/experiment.js';
 import { naturalCompare } from '../src/util/natural-sort.js';
 import { ConditionRunner, type ConditionResult } from './shared/condition-runs.js';
-import { biasOptions, KEY, attributeValue } from './options/bias.js';
+import { biasOptions, KEY } from './options/bias.js';
 type Options = z.infer<typeof biasOptions.schema>;
 
 const ATTRIBUTE_COLUMNS = ['condition', 'system', 'group', 'relation', 'metric', 'value'];

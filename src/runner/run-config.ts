@@ -11,7 +11,7 @@ import { renderChart, type ChartDefinition } from '../report/charts.js';
 import { writeCsv } from '../report/csv.js';
 import { recordSeries } from '../report/csv-series.js';
 import { gitState, hostInfo, libraryVersions } from './environment.js';
-import { runFolderPath, startRunFolder, writeManifest, type RunManifest } from './run-folder.js';
+import { runFolderPath, startRunFolder, type RunManifest } from './run-folder.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { shortHash, stableStringify } from '../util/hash.js';
 import { Rng } from '../util/rng.js';

@@ -22,3 +22,14 @@ export function testSession(makeDealer: () => Dealer, encoding: FixedPointEncodi
   const session = createInProcessSession({ encoding, dealer: recording, random: (p) => testRandom(`party${p}`) });
   return { session, recording };
 }
+
+/** n reproducible normal draws (Box-Muller on the stream `testRandom(name)`) of the given mean and standard deviation. */
+export function testGaussian(name: string, n: number, mean: number, sd: number): Float64Array {
+  const r = testRandom(name);
+  const u = (): number => {
+    const w = new BigUint64Array(1);
+    r.fill(w);
+    return (Number(w[0]! >> 11n) + 0.5) / 2 ** 53;
+  };
+  return Float64Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}

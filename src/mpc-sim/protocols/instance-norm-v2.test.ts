@@ -7,21 +7,13 @@ import { instanceNorm, normRescaleBits, normTruncationBits } from './instance-no
 import { instanceNormV2 } from './instance-norm-v2.js';
 import { NORM_GRID_THRESHOLDS, NORM_VARIANCE_RANGE, SCALE_FRAC_BITS } from './norm-scale.js';
 import { NORM_GRID_CHUNK_BITS, normScaleV2, normScaleV2Tables } from './norm-scale-v2.js';
-import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
+import { TEST_DEALERS, testGaussian, testRandom, testSession } from '../../testing/protocol-support.js';
 
 /** Online bytes per party of the grid comparison (385 elements, l = 64, d = 8): 4 rounds. */
 const grid = comparisonLayout(NORM_GRID_THRESHOLDS, { bits: 64, chunkBits: NORM_GRID_CHUNK_BITS, product: false, fuseLastAnd: true });
 const GRID_BYTES = 8 * grid.onlineWordsPerParty;
 
-function gaussian(name: string, n: number, mean: number, sd: number): Float64Array {
-  const r = testRandom(name);
-  const u = (): number => {
-    const w = new BigUint64Array(1);
-    r.fill(w);
-    return (Number(w[0]! >> 11n) + 0.5) / 2 ** 53;
-  };
-  return Float64Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
+const gaussian = testGaussian;
 
 const ENCODINGS: [string, FixedPointEncoding][] = [
   ['FIXED16', FIXED16],

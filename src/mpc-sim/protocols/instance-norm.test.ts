@@ -5,17 +5,9 @@ import { reconstruct, share } from '../sharing/share.js';
 import { lessThanPublic } from './compare.js';
 import { instanceNorm, normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { NORM_GRID_THRESHOLDS, NORM_VARIANCE_RANGE, SCALE_FRAC_BITS, normScale, normScaleTables } from './norm-scale.js';
-import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
+import { TEST_DEALERS, testGaussian, testRandom, testSession } from '../../testing/protocol-support.js';
 
-function gaussian(name: string, n: number, mean: number, sd: number): Float64Array {
-  const r = testRandom(name);
-  const u = (): number => {
-    const w = new BigUint64Array(1);
-    r.fill(w);
-    return (Number(w[0]! >> 11n) + 0.5) / 2 ** 53;
-  };
-  return Float64Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
+const gaussian = testGaussian;
 
 /** Online cost of one lessThanPublic on the grid's thresholds (the comparison part). */
 async function comparisonCost(makeDealer: Parameters<typeof testSession>[0]): Promise<{ rounds: number; bytes: number }> {

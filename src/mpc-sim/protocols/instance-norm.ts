@@ -69,14 +69,7 @@ export async function instanceNormWith(ctx: PartyContext, x: Share, gamma: Share
   assertOwnShares(ctx, tag, x, gamma, beta);
   if (gamma.size !== 1 || beta.size !== 1) throw new ProtocolError(tag, 'gamma and beta must be scalars (one element each)');
   const f = ctx.encoding.fracBits;
-  const n = x.size;
-  const flat = reshapeShare(x, [n]);
-
-  const c1 = BigInt(Math.round(2 ** (53 - f) / n));
-  const mean = await truncateWithDealer(ctx, scaleShare(sumShare(flat), c1), 53 - f, `${tag}/mean`);
-  const d = subShares(flat, broadcastShare(mean, n));
-  const h = normTruncationBits(n, f);
-  const dh = h > 0 ? truncate(ctx, d, h) : d;
+  const { n, d, dh, h } = await centreForNorm(ctx, x, tag);
   const q0 = reshapeShare(await matmul(ctx, reshapeShare(dh, [1, n]), reshapeShare(dh, [n, 1]), `${tag}/square`), [1]);
   const r = normRescaleBits(n, f);
   const q = r > 0 ? await truncateWithDealer(ctx, q0, r, `${tag}/rescale`) : q0;
@@ -84,6 +77,22 @@ export async function instanceNormWith(ctx: PartyContext, x: Share, gamma: Share
   const prod = reshapeShare(await matmul(ctx, reshapeShare(d, [n, 1]), reshapeShare(k, [1, 1]), `${tag}/apply`), [n]);
   const scaled = (options.truncation ?? 'dealer') === 'local' ? truncate(ctx, prod, SCALE_FRAC_BITS) : await truncateWithDealer(ctx, prod, SCALE_FRAC_BITS, `${tag}/truncate`);
   return reshapeShare(addShares(scaled, broadcastShare(beta, n)), x.shape as Shape);
+}
+
+/**
+ * Steps 1 and 2 of {@link instanceNorm}, shared with `normConv`: the mean by one dealer
+ * truncation (1 round, 8 bytes per party, message `${tag}/mean/open`), d = x - mean (flat [n]),
+ * and dh = d locally truncated by h = {@link normTruncationBits} bits (d itself when h = 0).
+ */
+export async function centreForNorm(ctx: PartyContext, x: Share, tag: string): Promise<{ readonly n: number; readonly d: Share; readonly dh: Share; readonly h: number }> {
+  const f = ctx.encoding.fracBits;
+  const n = x.size;
+  const flat = reshapeShare(x, [n]);
+  const c1 = BigInt(Math.round(2 ** (53 - f) / n));
+  const mean = await truncateWithDealer(ctx, scaleShare(sumShare(flat), c1), 53 - f, `${tag}/mean`);
+  const d = subShares(flat, broadcastShare(mean, n));
+  const h = normTruncationBits(n, f);
+  return { n, d, dh: h > 0 ? truncate(ctx, d, h) : d, h };
 }
 
 /** Largest variance {@link instanceNorm} must hold without overflow: the grid's top, 2^10. */

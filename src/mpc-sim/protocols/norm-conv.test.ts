@@ -9,22 +9,14 @@ import { normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { NORM_GRID_THRESHOLDS } from './norm-scale.js';
 import { NORM_GRID_CHUNK_BITS } from './norm-scale-v2.js';
 import { enrolNormFold, normConv, prepareNormConv, type NormFold } from './norm-conv.js';
-import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
+import { TEST_DEALERS, testGaussian, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const K = 4;
 const grid = comparisonLayout(NORM_GRID_THRESHOLDS, { bits: 64, chunkBits: NORM_GRID_CHUNK_BITS, product: false, fuseLastAnd: true });
 /** Online bytes per party of `normScaleV2` (its doc comment). */
 const SCALE_V2_BYTES = 8 * grid.onlineWordsPerParty + 10072;
 
-function gaussian(name: string, n: number, mean: number, sd: number): Float64Array {
-  const r = testRandom(name);
-  const u = (): number => {
-    const w = new BigUint64Array(1);
-    r.fill(w);
-    return (Number(w[0]! >> 11n) + 0.5) / 2 ** 53;
-  };
-  return Float64Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
+const gaussian = testGaussian;
 
 /**
  * Float64 InstanceNorm (one mean and population variance over all elements, scalar gamma and

@@ -2,18 +2,17 @@ import { ProtocolError } from '../../errors.js';
 import { layerInputShape, patchesMatmulAsync, toMasked } from '../dealer/conv-material.js';
 import { mul as mulRing } from '../ring/elementwise.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
-import { addShares, reshapeShare, scaleShare, subShares } from '../sharing/linear.js';
+import { addShares, reshapeShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
 import type { PairedTruncation } from '../dealer/dealer.js';
 import { addRowVector, convProductShare, openConvInput, prepareConv2d, type Conv2dQueryMaterial, type EnrolledConv2d } from './conv2d.js';
 import { assertOwnShares, type PartyContext } from './context.js';
-import { normRescaleBits, normTruncationBits } from './instance-norm.js';
+import { centreForNorm, normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { matmul } from './matmul.js';
 import { SCALE_FRAC_BITS } from './norm-scale.js';
 import { normScaleV2FinalBits, normScaleV2Tables, normScaleV2Untruncated } from './norm-scale-v2.js';
 import { parallel } from './parallel.js';
-import { broadcastShare, sumShare } from './shared-vector.js';
-import { truncate, truncateWithDealer, truncationOpening } from './truncate.js';
+import { truncateWithDealer, truncationOpening } from './truncate.js';
 
 /*
  * An InstanceNorm folded into the convolution that follows it (protocol v3, issue 18).
@@ -149,14 +148,7 @@ export async function normConv(ctx: PartyContext, x: Share, gamma: Share, layer:
   const aSq = material.conv.maskSquareSum;
   if (aSq === undefined) throw new ProtocolError(tag, `query material of layer '${layer.layer}' was not prepared for a folded norm (prepareNormConv)`);
   const f = ctx.encoding.fracBits;
-  const n = x.size;
-  const flat = reshapeShare(x, [n]);
-
-  const c1 = BigInt(Math.round(2 ** (53 - f) / n));
-  const mean = await truncateWithDealer(ctx, scaleShare(sumShare(flat), c1), 53 - f, `${tag}/mean`);
-  const d = subShares(flat, broadcastShare(mean, n));
-  const h = normTruncationBits(n, f);
-  const dh = h > 0 ? truncate(ctx, d, h) : d;
+  const { n, dh, h } = await centreForNorm(ctx, x, tag);
 
   const e = await openConvInput(ctx, layer, material.conv, reshapeShare(dh, x.shape as Shape), tag);
   const z2 = await convProductShare(ctx, layer, material.conv, e);

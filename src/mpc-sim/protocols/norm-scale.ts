@@ -130,7 +130,6 @@ function quadraticThrough(points: readonly (readonly [number, number])[]): numbe
  */
 export async function normScale(ctx: PartyContext, q: Share, gamma: Share, tables: NormScaleTables, tag = 'normScale'): Promise<Share> {
   if (q.size !== 1 || gamma.size !== 1) throw new ProtocolError(tag, 'q and gamma must be scalars');
-  const f = ctx.encoding.fracBits;
   const J = tables.thresholds.size;
   const b = await lessThanPublic(ctx, broadcastShare(q, J), tables.thresholds, { tag: `${tag}/grid` });
   const bits = b.ring.data;
