@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../errors.js';
 import { layerInputShape, patchesMatmulAsync, toMasked } from '../dealer/conv-material.js';
-import { mul as mulRing } from '../ring/elementwise.js';
+import { add, mul as mulRing, mulScalar, sub } from '../ring/elementwise.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { addShares, reshapeShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
@@ -182,20 +182,12 @@ function pairedProduct(k: { q: RingTensor; sigma: RingTensor }, z: { q: RingTens
   const ks = k.sigma.data[0]!;
   // u_i = s' r'Msb_i - r'High_i (this party's share of k - [i = 0] q')
   const u = BigInt.asUintN(64, ks * p.scalar.rMsb.ring.data[0]! - p.scalar.rHigh.ring.data[0]!);
-  const Q = z.q.data;
-  const S = z.sigma.data;
-  const rMsb = p.tensor.rMsb.ring.data;
-  const rHigh = p.tensor.rHigh.ring.data;
-  const [hh, hm, mh, mm] = [p.hh.ring.data, p.hm.ring.data, p.mh.ring.data, p.mm.ring.data];
-  const out = new RingTensor(z.q.shape);
-  const o = out.data;
-  for (let j = 0; j < o.length; j++) {
-    const s = S[j]!;
-    // q' v_i + u_i Q + (u v)_i, with v_i = S rMsb_i - rHigh_i
-    let w = kq * (s * rMsb[j]! - rHigh[j]!) + u * Q[j]! + hh[j]! - s * hm[j]! - ks * mh[j]! + ks * s * mm[j]!;
-    if (first) w += kq * Q[j]!;
-    o[j] = BigInt.asUintN(64, w);
-  }
+  const S = z.sigma;
+  // v_i = S rMsb_i - rHigh_i; (u v)_i = hh_i - S hm_i - s' mh_i + s' S mm_i (elementwise, native when loaded)
+  const v = sub(mulRing(S, p.tensor.rMsb.ring), p.tensor.rHigh.ring);
+  const uv = add(sub(p.hh.ring, mulRing(S, p.hm.ring)), mulScalar(sub(mulRing(S, p.mm.ring), p.mh.ring), ks));
+  let out = add(add(mulScalar(v, kq), mulScalar(z.q, u)), uv);
+  if (first) out = add(out, mulScalar(z.q, kq));
   return out;
 }
 
