@@ -5,7 +5,7 @@ import { fromSigned, toSigned, type RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { mul } from './mul.js';
 import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
-import { truncate, truncateWithDealer, truncationFailureBound } from './truncate.js';
+import { truncate, truncateWithDealer, truncationFailureBound, truncationOpening } from './truncate.js';
 
 const floorDiv = (v: bigint, f: number): bigint => v >> BigInt(f); // BigInt >> is floor division
 
@@ -108,5 +108,25 @@ describe.each(TEST_DEALERS)('truncation (%s)', (_, makeDealer) => {
     const x = share(fromSigned([1]), testRandom('trunc-bits'));
     await expect(session.run((ctx) => truncate(ctx, x[ctx.party], 64))).rejects.toThrow(ProtocolError);
     await expect(session.run((ctx) => truncateWithDealer(ctx, x[ctx.party], 63))).rejects.toThrow(/\[0, 62\]/);
+  });
+});
+
+describe.each(TEST_DEALERS)('truncation in opened form (%s)', (_, makeDealer) => {
+  it.each([
+    ['3 elements (TypeScript path)', 3],
+    ['5,000 elements (native path when the ring kernel is loaded)', 5000],
+  ] as const)('%s: [i = 0] q - rHigh_i + sigma rMsb_i are the shares truncateWithDealer gives with the same pair', async (_label, n) => {
+    const { session } = testSession(makeDealer);
+    const values = Array.from({ length: n }, (_, i) => BigInt((i * 7919 + 13) % 200001) * 65536n * (i % 2 === 0 ? 1n : -1n));
+    const x = share(fromSigned(values), testRandom(`opened-${n}`));
+    const { results } = await session.measure(async (ctx) => {
+      const pair = await ctx.dealer.truncationPair(x[ctx.party].shape, 'pair', { fracBits: 16 });
+      const opened = await truncationOpening(ctx, x[ctx.party], pair, 16, 'a');
+      const direct = await truncateWithDealer({ ...ctx, dealer: { ...ctx.dealer, truncationPair: async () => pair } }, x[ctx.party], 16, 'b');
+      const mine = Array.from(opened.q.data, (q, j) => BigInt.asUintN(64, (ctx.party === 0 ? q : 0n) - pair.rHigh.ring.data[j]! + opened.sigma.data[j]! * pair.rMsb.ring.data[j]!));
+      return { mine, direct: Array.from(direct.ring.data) };
+    });
+    expect(results[0].mine).toEqual(results[0].direct);
+    expect(results[1].mine).toEqual(results[1].direct);
   });
 });

@@ -1,7 +1,7 @@
 import { ProtocolError } from '../../errors.js';
 import { add, addScalar, mul, mulScalar, neg, shiftRightLogical, sub } from '../ring/elementwise.js';
 import { truncationFinishNative } from '../ring/native-kernel.js';
-import type { RingTensor } from '../ring/ring-tensor.js';
+import { RingTensor } from '../ring/ring-tensor.js';
 import type { TruncationPair } from '../dealer/dealer.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
@@ -105,12 +105,19 @@ export async function truncationOpening(ctx: PartyContext, x: Share, pair: Trunc
   let cMine = add(x.ring, pair.r.ring);
   if (ctx.party === 0) cMine = addScalar(cMine, 1n << 62n);
   const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
+  // Natively: q is party 0's share of the truncation with a pair of zeros, sigma party 1's with
+  // rMsb = 1 and rHigh = 0 (see truncateWithDealer's step 5).
+  const zeros = new RingTensor(x.shape);
+  const q = truncationFinishNative(cMine, cOther!, zeros, zeros, true, f);
+  const sigma = q === undefined ? undefined : truncationFinishNative(cMine, cOther!, new RingTensor(x.shape, new BigUint64Array(x.size).fill(1n)), zeros, false, f);
+  if (q !== undefined && sigma !== undefined) return { q, sigma };
   const c = add(cMine, cOther!);
   const c63 = shiftRightLogical(c, 63);
   const cLow = sub(c, mulScalar(c63, 1n << 63n));
-  const q = add(addScalar(shiftRightLogical(cLow, f), -(1n << BigInt(62 - f))), mulScalar(c63, 1n << BigInt(63 - f)));
-  const sigma = mulScalar(addScalar(mulScalar(c63, -2n), 1n), 1n << BigInt(63 - f));
-  return { q, sigma };
+  return {
+    q: add(addScalar(shiftRightLogical(cLow, f), -(1n << BigInt(62 - f))), mulScalar(c63, 1n << BigInt(63 - f))),
+    sigma: mulScalar(addScalar(mulScalar(c63, -2n), 1n), 1n << BigInt(63 - f)),
+  };
 }
 
 function checkFracBits(step: string, fracBits: number, max: number): number {
