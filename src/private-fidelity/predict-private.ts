@@ -17,7 +17,7 @@ import type { Reporter } from '../progress/reporter.js';
 import { appendCsvRow, readCsv, readGrowingCsv, writeCsv } from '../report/csv.js';
 import { readManifest } from '../runner/run-folder.js';
 import { Rng } from '../util/rng.js';
-import { plaintextDissimilarities, plaintextLabels, resumableRows, selectQueries } from './queries.js';
+import { plaintextDissimilarities, plaintextLabels, protocolSuffix, resumableRows, selectQueries } from './queries.js';
 import { mergeShardFiles, readFinishedQueries, readImageList } from './shard-files.js';
 
 /** Options of {@link predictPrivate} (the `predict-private` command's, parsed). */
@@ -54,9 +54,10 @@ const VALIDATION_COLUMNS = ['step', 'maxAbsError', 'maxAbsValue'] as const;
  * `--merge`: merges the shards' outputs in `run` into the unsharded files and prints their
  * summary; with `partial`, prints the summary of every query finished so far and writes nothing.
  */
-export async function mergePrivatePredictions(run: string, partial: boolean, io: Pick<FidelityIo, 'print'>): Promise<void> {
+export async function mergePrivatePredictions(run: string, partial: boolean, io: Pick<FidelityIo, 'print'>, protocol?: string): Promise<void> {
   const dir = resolve(run);
-  const rows = partial ? await readFinishedQueries(dir) : await mergeShardFiles(dir);
+  const tag = protocolSuffix(protocol);
+  const rows = partial ? await readFinishedQueries(dir, tag) : await mergeShardFiles(dir, tag);
   if (partial) io.print('so far (finished shards and the partial files of running or interrupted ones; nothing written):');
   for (const line of fidelitySummaryLines(summarizeFidelityRows(rows))) io.print(line);
 }

@@ -21,6 +21,8 @@ describe('selectQueries', () => {
     const shards = [0, 1, 2].map((index) => selectQueries(ids, { queries: 7, all: false, order: 'spread', shard: { index, count: 3 } }).picked);
     expect(shards.flat().sort((x, y) => x - y)).toEqual(selectQueries(ids, { queries: 7, all: false, order: 'spread' }).picked);
     expect(selectQueries(ids, { queries: 1, all: false, order: 'first', images: new Set(['a', 'c', 'e']), shard: { index: 1, count: 2 } })).toEqual({ picked: [2], suffix: '.images.shard-1-of-2' });
+    expect(selectQueries(ids, { queries: 4, all: false, order: 'first', protocol: 'v1' }).suffix).toBe('');
+    expect(selectQueries(ids, { queries: 4, all: false, order: 'first', protocol: 'v3', shard: { index: 1, count: 2 } })).toEqual({ picked: [1, 3], suffix: '.v3.shard-1-of-2' });
   });
 });
 

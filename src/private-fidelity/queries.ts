@@ -11,6 +11,11 @@ export interface QuerySelection {
   readonly all: boolean;
   /** spread: K images evenly spaced over the test set; first: the first K. */
   readonly order: 'spread' | 'first';
+  /**
+   * The protocol version: outputs of any version but `v1` get a `.<version>` suffix first, so
+   * that they never overwrite the identification run's own (v1) private predictions.
+   */
+  readonly protocol?: string;
   /** Query exactly these test image ids (in test-set order) instead. */
   readonly images?: ReadonlySet<string>;
   readonly shard?: Shard;
@@ -20,7 +25,7 @@ export interface QuerySelection {
 export interface SelectedQueries {
   /** Positions in the test list, in test-set order. */
   readonly picked: readonly number[];
-  /** `.images` with an image list, then `.shard-i-of-n` with a shard; '' otherwise. */
+  /** `.<protocol>` for a protocol other than v1, then `.images` with an image list, then `.shard-i-of-n` with a shard; '' otherwise. */
   readonly suffix: string;
 }
 
@@ -34,7 +39,7 @@ export function selectQueries(testIds: readonly string[], selection: QuerySelect
   const candidates =
     images === undefined ? pickQueries(testIds.length, selection.all ? testIds.length : selection.queries, selection.order) : testIds.flatMap((id, q) => (images.has(id) ? [q] : []));
   const picked = candidates.filter((_, i) => shard === undefined || i % shard.count === shard.index);
-  const suffix = `${images === undefined ? '' : '.images'}${shard === undefined ? '' : `.shard-${shard.index}-of-${shard.count}`}`;
+  const suffix = `${protocolSuffix(selection.protocol)}${images === undefined ? '' : '.images'}${shard === undefined ? '' : `.shard-${shard.index}-of-${shard.count}`}`;
   return { picked, suffix };
 }
 
@@ -90,4 +95,9 @@ export function resumableRows(rows: readonly Row[], ids: readonly string[], path
     earlier.set(image, row as FidelityRow);
   }
   return earlier;
+}
+
+/** The file-name part of a protocol version: '' for v1 (and none given), `.<version>` otherwise. */
+export function protocolSuffix(protocol: string | undefined): string {
+  return protocol === undefined || protocol === 'v1' ? '' : `.${protocol}`;
 }

@@ -67,6 +67,21 @@ describe('sharded fidelity outputs', () => {
     expect(rows.map((r) => r.image)).toEqual(['a', 'c', 'b']);
   });
 
+  it('a protocol tag keeps a version\'s shards, merge and partial reads apart from the v1 files in the same folder', async () => {
+    const dir = await folder();
+    await shard(dir, 0, 1, ['a', 'b'], 10); // v1
+    await writeCsv(join(dir, 'private_predictions.v3.shard-0-of-1.csv'), [row('x')], FIDELITY_COLUMNS);
+    await writeCsv(join(dir, 'private_cost_layers.v3.shard-0-of-1.csv'), [layer('conv', 5)], LAYER_COLUMNS);
+    await writeFile(join(dir, 'private_predictions.v3.partial.csv'), `${FIDELITY_COLUMNS.join(',')}\n`);
+    expect((await mergeShardFiles(dir, '.v3')).map((r) => r.image)).toEqual(['x']);
+    expect(parseCsvText(await readFile(join(dir, 'private_predictions.v3.csv'), 'utf8')).map((r) => r['image'])).toEqual(['x']);
+    await expect(readFile(join(dir, 'private_predictions.csv'))).rejects.toThrow();
+    expect((await mergeShardFiles(dir)).map((r) => r.image)).toEqual(['a', 'b']);
+    expect((await readFinishedQueries(dir, '.v3')).map((r) => r.image)).toEqual(['x']);
+    expect((await readFinishedQueries(dir)).map((r) => r.image)).toEqual(['a', 'b']);
+    await expect(mergeShardFiles(dir, '.v2')).rejects.toThrow(`${join(dir, 'private_predictions.v2.shard-0-of-N.csv')}: no shard outputs to merge`);
+  });
+
   it('reads an image list (comments and blank lines skipped); names the file when missing, empty or listing an unknown id', async () => {
     const dir = await folder();
     const list = join(dir, 'images.txt');

@@ -10,27 +10,31 @@ import { readCsv, readGrowingCsv, writeCsv } from '../report/csv.js';
  * `private_predictions.csv` and `private_cost_layers.csv`, and returns the merged rows.
  * @throws RunError naming the file if a shard or a shard's layer file is missing.
  */
-export async function mergeShardFiles(dir: string): Promise<FidelityRow[]> {
-  const { predictions, layers } = mergeFidelityShards(await readShards(dir));
-  await writeCsv(join(dir, 'private_predictions.csv'), predictions, FIDELITY_COLUMNS);
-  await writeCsv(join(dir, 'private_cost_layers.csv'), layers, LAYER_COLUMNS);
+export async function mergeShardFiles(dir: string, tag = ''): Promise<FidelityRow[]> {
+  const { predictions, layers } = mergeFidelityShards(await readShards(dir, tag));
+  await writeCsv(join(dir, `private_predictions${tag}.csv`), predictions, FIDELITY_COLUMNS);
+  await writeCsv(join(dir, `private_cost_layers${tag}.csv`), layers, LAYER_COLUMNS);
   return predictions;
 }
 
-const SHARD_FILE = /^private_predictions\.shard-(\d+)-of-(\d+)\.csv$/;
+/** `tag` (a protocol suffix such as `.v3`, or '') escaped for a regular expression. */
+function escapeTag(tag: string): string {
+  return tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /**
  * The completed shards of a sharded fidelity run in `dir` (a shard's CSV files are written when
  * its process ends).
  * @throws RunError naming the file if a shard's layer file is missing or no shard file exists.
  */
-export async function readShards(dir: string): Promise<FidelityShard[]> {
+export async function readShards(dir: string, tag = ''): Promise<FidelityShard[]> {
+  const shardFile = new RegExp(`^private_predictions${escapeTag(tag)}\\.shard-(\\d+)-of-(\\d+)\\.csv$`);
   const shards: FidelityShard[] = [];
   for (const name of (await readdir(dir)).sort()) {
-    const match = SHARD_FILE.exec(name);
+    const match = shardFile.exec(name);
     if (match === null) continue;
     const [index, count] = [Number(match[1]), Number(match[2])];
-    const layersPath = join(dir, `private_cost_layers.shard-${index}-of-${count}.csv`);
+    const layersPath = join(dir, `private_cost_layers${tag}.shard-${index}-of-${count}.csv`);
     let layers: LayerRow[];
     try {
       layers = (await readCsv(layersPath)) as LayerRow[];
@@ -39,19 +43,19 @@ export async function readShards(dir: string): Promise<FidelityShard[]> {
     }
     shards.push({ index, count, source: name, predictions: (await readCsv(join(dir, name))) as FidelityRow[], layers });
   }
-  if (shards.length === 0) throw new RunError(join(dir, 'private_predictions.shard-0-of-N.csv'), 'no shard outputs to merge (run with --shard i/n first)');
+  if (shards.length === 0) throw new RunError(join(dir, `private_predictions${tag}.shard-0-of-N.csv`), 'no shard outputs to merge (run with --shard i/n first)');
   return shards;
 }
 
-const FINISHED_FILE = /^private_predictions(\.shard-\d+-of-\d+)?(\.partial)?\.csv$/;
 
 /**
  * Every query a (possibly sharded, possibly still running) fidelity run in `dir` has finished:
  * the rows of each final `private_predictions*.csv` and, for shards without one, of its
  * `.partial.csv` (torn last lines dropped). A sharded run's unsharded file is ignored.
  */
-export async function readFinishedQueries(dir: string): Promise<FidelityRow[]> {
-  const names = (await readdir(dir)).filter((n) => FINISHED_FILE.test(n)).sort();
+export async function readFinishedQueries(dir: string, tag = ''): Promise<FidelityRow[]> {
+  const finished = new RegExp(`^private_predictions${escapeTag(tag)}(\\.shard-\\d+-of-\\d+)?(\\.partial)?\\.csv$`);
+  const names = (await readdir(dir)).filter((n) => finished.test(n)).sort();
   const sharded = names.some((n) => n.includes('.shard-'));
   const rows: FidelityRow[] = [];
   for (const name of names) {
@@ -60,7 +64,7 @@ export async function readFinishedQueries(dir: string): Promise<FidelityRow[]> {
     if (partial && names.includes(name.replace('.partial.csv', '.csv'))) continue;
     rows.push(...(((await readGrowingCsv(join(dir, name))) ?? []) as FidelityRow[]));
   }
-  if (rows.length === 0) throw new RunError(join(dir, 'private_predictions.csv'), 'no finished queries yet');
+  if (rows.length === 0) throw new RunError(join(dir, `private_predictions${tag}.csv`), 'no finished queries yet');
   return rows;
 }
 

@@ -69,14 +69,14 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           default: false,
           describe: 'Debug: reveal every intermediate layer of every user and print its error against the plaintext layer',
         })
-        .option('protocol', { choices: PROTOCOL_VERSIONS, default: 'v1' as ProtocolVersion, describe: 'Private-prediction protocol version (v1: the original; v2, v2-d8: fewer rounds; v3: v2 with InstanceNorms folded into the next conv; see docs/private-prediction-v2.md); do not mix versions in one run folder' }) as unknown as Argv<PredictPrivateArgs>,
+        .option('protocol', { choices: PROTOCOL_VERSIONS, default: 'v1' as ProtocolVersion, describe: 'Private-prediction protocol version (v1: the original; v2, v2-d8: fewer rounds; v3: v2 with InstanceNorms folded into the next conv; see docs/private-prediction-v2.md); outputs of a version other than v1 are named private_predictions.<version>[...].csv, so they never overwrite the run\'s own; give --merge the same --protocol' }) as unknown as Argv<PredictPrivateArgs>,
     handler: async (args) => {
       const print = (line: string): void => void ctx.stdout.write(`${line}\n`);
       if (args.partial && !args.merge) throw new UsageError('--partial only goes with --merge');
       const shard = args.shard === undefined ? undefined : parseShard(args.shard);
       if (!args.merge && !args.all && (!Number.isInteger(args.queries) || args.queries < 1)) throw new UsageError(`--queries must be a positive integer, got ${args.queries}`);
       const fidelity = await import('../../private-fidelity/predict-private.js');
-      if (args.merge) return fidelity.mergePrivatePredictions(args.run, args.partial, { print });
+      if (args.merge) return fidelity.mergePrivatePredictions(args.run, args.partial, { print }, args.protocol);
       await fidelity.predictPrivate(
         {
           run: args.run,
