@@ -150,12 +150,6 @@ export async function enrolConv2d(ctx: PartyContext, weights: Share, bias: Share
   };
 }
 
-/** Options of {@link prepareConv2d}. */
-export interface PrepareConv2dOptions extends ConvQueryMaskOptions {
-  /** Bits of the `dealer` truncation pair; default f (`protocols/norm-conv.ts` drops f - h). */
-  readonly truncationBits?: number;
-}
-
 /**
  * Offline phase of one query (before its input exists).
  *
@@ -168,12 +162,12 @@ export interface PrepareConv2dOptions extends ConvQueryMaskOptions {
  * 24 M N with `dealer` truncation (S = h w cin for `input`, M K for `patches`), plus 8 with
  * `options.squareSum` (shares of sum A^2, for `protocols/norm-conv.ts`).
  */
-export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, tag = 'conv2d', options: PrepareConv2dOptions = {}): Promise<Conv2dQueryMaterial> {
+export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, tag = 'conv2d', options: ConvQueryMaskOptions = {}): Promise<Conv2dQueryMaterial> {
   const { a, c, aSquareSum } = await ctx.dealer.convQueryMask(layer.layer, layer.map, tag, options.squareSum === true ? { squareSum: true } : {});
   const offset = add(await patchesMatmulAsync(a.ring, layer.map, layer.maskedWeights), c.ring);
   const pair =
     layer.truncation === 'dealer'
-      ? await ctx.dealer.truncationPair([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: options.truncationBits ?? ctx.encoding.fracBits })
+      ? await ctx.dealer.truncationPair([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: ctx.encoding.fracBits })
       : undefined;
   return new Conv2dQueryMaterial(layer.layer, a, new Share(ctx.party, offset), pair, aSquareSum);
 }
