@@ -7,7 +7,7 @@ import { buildReconstructor } from '../../models/rec-adv/architecture.js';
 import { DeterministicDealer } from '../dealer/crypto-dealer.js';
 import { FIXED20, decode, encode } from '../encoding/fixed-point.js';
 import { enrolUser, privatePredict, type EnrolledUser } from '../private-reconstructor/private-predict.js';
-import { evaluateReconstructor, readReconstructorWeights } from '../private-reconstructor/reconstructor.js';
+import { evaluateReconstructor, prepareReconstructor, readReconstructorWeights } from '../private-reconstructor/reconstructor.js';
 import { createInProcessSession, type InProcessSession } from '../parties/in-process.js';
 import { SeededRandom } from '../ring/random.js';
 import { reconstruct, share } from '../sharing/share.js';
@@ -53,6 +53,15 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     const { user: folded } = await enrolUser(s, readReconstructorWeights(models[0]!), 'user0-folded', { random: rng('w0'), foldNorms: true });
     expect(folded[0].steps.filter((st) => st.kind === 'normConv').map((st) => st.name)).toEqual(['down1_conv', 'down2_conv', 'down3_conv', 'down4_conv', 'up0_conv', 'up1_conv', 'up2_conv', 'up3_conv', 'up4_conv', 'reconstruction']);
     expect(folded[0].steps.some((st) => st.kind === 'norm')).toBe(false);
+    // A plain conv's material given to a folded step is refused, naming the step.
+    const xm = share(encode(FIXED20, await letter(FILES[0]!), [1, 32, 32, 3]), rng('q-mismatch'));
+    await expect(
+      s.measure(async (ctx) => {
+        const materials = await prepareReconstructor(ctx, folded[ctx.party], 'mismatch');
+        materials.set('down1_conv', materials.get('down0_conv')!);
+        return evaluateReconstructor(ctx, folded[ctx.party], xm[ctx.party], { protocol: 'v3', tagPrefix: 'mismatch', materials });
+      }),
+    ).rejects.toThrow(/the material of 'down1_conv' was prepared for a plain conv, the enrolled step is a folded norm/);
     const x = await letter(FILES[0]!);
     const want = predict(models[0]!, x);
     const rounds: Record<string, number> = {};
