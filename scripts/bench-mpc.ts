@@ -8,7 +8,11 @@
  * Every protocol version in `--protocol` (default v1, v2 and v2-d8, see `protocols/versions.ts`)
  * runs on the same models and query, so old and new print side by side, with the ratios.
  *
- *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--protocol v1,v2,v2-d8] [--fixed-point-bits 20] [--out results/bench]
+ * Each query is also run with the two servers in two worker threads (`measureThreadedQuery`: both
+ * cores busy, same party code, replayed material), printed as "2 threads s" beside the in-process
+ * online time; its rounds and bytes must equal the in-process ones (checked, a mismatch fails).
+ *
+ *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--protocol v1,v2,v2-d8] [--fixed-point-bits 20] [--no-threads] [--out results/bench]
  *
  * See `measurePrivateQuery` for how offline and online work are separated. Weights are seeded
  * and untrained: costs do not depend on their values.
@@ -16,6 +20,7 @@
 import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { measureThreadedQuery } from '../src/mpc-sim/deploy/threaded-query.js';
 import { measurePrivateQuery, type QueryMeasurement } from '../src/mpc-sim/private-reconstructor/measure-query.js';
 import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../src/mpc-sim/protocols/versions.js';
 import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
@@ -40,6 +45,7 @@ const counts = listFlag('--users', [1, 8, 33]);
 const fixed = Number(flag('--fixed-point-bits') ?? 20);
 if (fixed !== 16 && fixed !== 20) throw new Error('--fixed-point-bits must be 16 or 20');
 const out = flag('--out');
+const threads = !process.argv.includes('--no-threads');
 const protocols = (flag('--protocol') ?? PROTOCOL_VERSIONS.join(',')).split(',') as ProtocolVersion[];
 for (const p of protocols) if (!PROTOCOL_VERSIONS.includes(p)) throw new Error(`--protocol: unknown version '${p}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
 
@@ -51,14 +57,18 @@ console.log(`ring kernel: ${kernel.kind}${kernel.isa === undefined ? '' : ` (${k
 console.log('');
 
 const MB = 1e6;
-const header = ['protocol', 'gf', 'N', 'params', 'online s', 'offline s', 'rounds', 'online MB', 'offline MB', 'plaintext ms', 'LAN s', 'WAN s', 'agree'];
+const header = ['protocol', 'gf', 'N', 'params', 'online s', ...(threads ? ['2 threads s'] : []), 'offline s', 'rounds', 'online MB', 'offline MB', 'plaintext ms', 'LAN s', 'WAN s', 'agree'];
 console.log(header.join('\t'));
 const rows: QueryMeasurement[] = [];
 for (const gf of widths) {
   for (const users of counts) {
    for (const protocol of protocols) {
-    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol });
+    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol, ...(threads ? { alternative: measureThreadedQuery } : {}) });
     rows.push(m);
+    const alt = m.alternative;
+    if (alt !== undefined && (alt.cost.rounds !== m.rounds || alt.cost.onlineBytes[0] !== m.onlineBytes[0] || alt.cost.onlineBytes[1] !== m.onlineBytes[1])) {
+      throw new Error(`${protocol} gf ${gf} N ${users}: two threads counted ${alt.cost.rounds} rounds, ${alt.cost.onlineBytes.join(' + ')} bytes; in process ${m.rounds}, ${m.onlineBytes.join(' + ')}`);
+    }
     const bytes = m.onlineBytes[0] + m.onlineBytes[1];
     console.log(
       [
@@ -67,6 +77,7 @@ for (const gf of widths) {
         users,
         m.parameters,
         m.onlineSeconds.toFixed(2),
+        ...(alt === undefined ? [] : [alt.onlineSeconds.toFixed(2)]),
         m.offlineSeconds.toFixed(2),
         m.rounds,
         (bytes / MB).toFixed(1),
@@ -74,7 +85,7 @@ for (const gf of widths) {
         (m.plaintextSeconds * 1000).toFixed(1),
         m.estimates['LAN']!.toFixed(2),
         m.estimates['WAN']!.toFixed(2),
-        m.agrees ? 'yes' : 'no',
+        m.agrees && (alt === undefined || alt.index === m.plaintextIndex) ? 'yes' : 'no',
       ].join('\t'),
     );
    }

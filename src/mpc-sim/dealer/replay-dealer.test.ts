@@ -25,4 +25,16 @@ describe('ReplayDealer', () => {
     expect(() => d.mulTriple([4], 'mul')).toThrow(ProtocolError);
     expect(() => d.mulTriple([5], 'mul')).toThrow(/no recorded material for 'mulTriple mul \[5\]'/);
   });
+
+  it('in generate mode answers from the inner dealer without keeping or timing anything', () => {
+    const d = new ReplayDealer(new DeterministicDealer({ seed: 'replay-generate', insecureDeterministic: true }));
+    d.mode = 'generate';
+    const a = d.mulTriple([4], 'mul');
+    const b = d.mulTriple([4], 'mul');
+    expect(a).not.toBe(b);
+    expect(d.pending).toBe(0);
+    expect(d.generationSeconds).toBe(0);
+    d.mode = 'replay';
+    expect(() => d.mulTriple([4], 'mul')).toThrow(/no recorded material/);
+  });
 });

@@ -4,9 +4,10 @@ import type { Channel } from '../channel/channel.js';
 import { LockstepChannel } from '../channel/lockstep.js';
 import type { PartyDealer } from '../dealer/dealer.js';
 import { decode, type FixedPointEncoding } from '../encoding/fixed-point.js';
-import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, type EnrolledReconstructor, type QueryMaterial, type SharedReconstructor } from '../private-reconstructor/reconstructor.js';
+import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, type EnrolReconstructorOptions, type EnrolledReconstructor, type QueryMaterial, type SharedReconstructor } from '../private-reconstructor/reconstructor.js';
 import type { PartyId } from '../party.js';
-import { argmin, mse } from '../protocols/argmin.js';
+import { mse } from '../protocols/argmin.js';
+import { versionArgmin, type ProtocolVersion } from '../protocols/versions.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
 import { concatShares } from '../protocols/shared-vector.js';
@@ -34,9 +35,9 @@ function context(env: PartyEnv, channel: Channel, dealer: PartyDealer): PartyCon
   return { party: env.party, channel, dealer, encoding: env.encoding, rng: env.rng };
 }
 
-/** One server's enrolment of its share of a user's reconstructor (dealer stream `enrol/<modelId>`). */
-export function enrolParty(env: PartyEnv, shared: SharedReconstructor, modelId: string): Promise<EnrolledReconstructor> {
-  return enrolReconstructor(context(env, env.channel, env.dealer(`enrol/${modelId}`, userKey(modelId))), shared, modelId);
+/** One server's enrolment of its share of a user's reconstructor (dealer stream `enrol/<modelId>`); `options.foldNorms` for protocol v3. */
+export function enrolParty(env: PartyEnv, shared: SharedReconstructor, modelId: string, options: EnrolReconstructorOptions = {}): Promise<EnrolledReconstructor> {
+  return enrolReconstructor(context(env, env.channel, env.dealer(`enrol/${modelId}`, userKey(modelId))), shared, modelId, options);
 }
 
 /**
@@ -53,12 +54,14 @@ export function modelSetHash(users: readonly EnrolledReconstructor[]): string {
   return h.digest('hex');
 }
 
-/** Options of {@link queryParty}. */
+/** Options of {@link queryParty} and {@link evaluateQueryParty}. */
 export interface QueryPartyOptions {
   /** DEBUG ONLY: also reveal the N dissimilarities to both servers (one counted reveal). */
   readonly revealDissimilarities?: boolean;
   /** Also reveal [min MSE < threshold]; encoded threshold. */
   readonly threshold?: bigint;
+  /** Protocol version (`protocols/versions.ts`); default `v1`. The users must have been enrolled for it (v3: `foldNorms`). */
+  readonly protocol?: ProtocolVersion;
 }
 
 /** What a server learns from one query (and returns to the client). */
@@ -68,27 +71,42 @@ export interface PartyQueryResult {
   readonly dissimilarities: number[] | undefined;
 }
 
+/** One server's offline phase of a query ({@link prepareQueryParty}): every user's dealer stream and conv material. */
+export interface PreparedQuery {
+  readonly queryId: string;
+  readonly dealers: readonly PartyDealer[];
+  readonly materials: readonly Map<string, QueryMaterial>[];
+}
+
 /**
- * One server's half of a private query on its share `x` ([1, H, W, C]) of the image: per user,
- * the offline conv material then, all users in lockstep (one round per step for all of them),
- * the reconstructor and its MSE; then the argmin. User j draws from dealer stream
- * `q<queryId>/u<j>`, the argmin from `q<queryId>/main`. Same rounds and bytes as
- * `privatePredict`.
+ * One server's offline phase of query `queryId`: per user (dealer stream `q<queryId>/u<j>`), the
+ * conv material that does not depend on the image (`prepareReconstructor`). 0 rounds.
  * @throws ProtocolError if no user is enrolled or the users' step sequences differ.
  */
-export async function queryParty(env: PartyEnv, users: readonly EnrolledReconstructor[], x: Share, queryId: string, options: QueryPartyOptions = {}): Promise<PartyQueryResult> {
+export async function prepareQueryParty(env: PartyEnv, users: readonly EnrolledReconstructor[], queryId: string): Promise<PreparedQuery> {
   if (users.length === 0) throw new ProtocolError('query', 'no enrolled users');
   const signature = reconstructorSignature(users[0]!);
   for (const u of users) if (reconstructorSignature(u) !== signature) throw new ProtocolError('query', `user '${u.modelId}' has a different architecture from '${users[0]!.modelId}': lockstep needs one`);
   const dealers = users.map((u, j) => env.dealer(`q${queryId}/u${j}`, userKey(u.modelId)));
   const materials: Map<string, QueryMaterial>[] = [];
   for (const [j, u] of users.entries()) materials.push(await prepareReconstructor(context(env, env.channel, dealers[j]!), u, ''));
+  return { queryId, dealers, materials };
+}
+
+/**
+ * One server's online phase of a prepared query on its share `x` ([1, H, W, C]) of the image:
+ * all users in lockstep (one round per step for all of them), the reconstructor and its MSE; then
+ * the version's argmin (dealer stream `q<queryId>/main`). Same rounds and bytes as
+ * `privatePredict` with the same protocol.
+ */
+export async function evaluateQueryParty(env: PartyEnv, users: readonly EnrolledReconstructor[], x: Share, prepared: PreparedQuery, options: QueryPartyOptions = {}): Promise<PartyQueryResult> {
+  const protocol = options.protocol ?? 'v1';
   const lockstep = new LockstepChannel(env.channel, users.length);
   const errors = await Promise.all(
     users.map(async (u, j) => {
-      const ctx = context(env, lockstep.lane(j), dealers[j]!);
+      const ctx = context(env, lockstep.lane(j), prepared.dealers[j]!);
       try {
-        const rec = reshapeShare(await evaluateReconstructor(ctx, u, x, { tagPrefix: '', materials: materials[j]! }), x.shape);
+        const rec = reshapeShare(await evaluateReconstructor(ctx, u, x, { tagPrefix: '', materials: prepared.materials[j]!, protocol }), x.shape);
         return await mse(ctx, x, rec, 'mse');
       } catch (error) {
         lockstep.fail(error);
@@ -98,9 +116,20 @@ export async function queryParty(env: PartyEnv, users: readonly EnrolledReconstr
       }
     }),
   );
-  const ctx = context(env, env.channel, env.dealer(`q${queryId}/main`, 'main'));
+  const ctx = context(env, env.channel, env.dealer(`q${prepared.queryId}/main`, 'main'));
   const values = reshapeShare(concatShares(...errors), [1, users.length]);
   const dissimilarities = options.revealDissimilarities === true ? Array.from(decode(env.encoding, await reveal(ctx, values, 'debug/dissimilarities'))) : undefined;
-  const result = await argmin(ctx, values, options.threshold === undefined ? {} : { threshold: options.threshold });
+  const result = await versionArgmin(ctx, values, protocol, options.threshold);
   return { index: result.indices[0]!, belowThreshold: result.belowThreshold?.[0], dissimilarities };
+}
+
+/**
+ * One server's half of a private query on its share `x` ([1, H, W, C]) of the image: the offline
+ * phase ({@link prepareQueryParty}) then the online one ({@link evaluateQueryParty}). User j draws
+ * from dealer stream `q<queryId>/u<j>`, the argmin from `q<queryId>/main`. Same rounds and bytes as
+ * `privatePredict`.
+ * @throws ProtocolError if no user is enrolled or the users' step sequences differ.
+ */
+export async function queryParty(env: PartyEnv, users: readonly EnrolledReconstructor[], x: Share, queryId: string, options: QueryPartyOptions = {}): Promise<PartyQueryResult> {
+  return evaluateQueryParty(env, users, x, await prepareQueryParty(env, users, queryId), options);
 }

@@ -3,10 +3,11 @@ import { buildReconstructor } from '../../models/rec-adv/architecture.js';
 import type { CostReport } from '../channel/cost-meter.js';
 import { layerCosts, type LayerCost } from '../accounting/layers.js';
 import { NETWORK_PROFILES, estimateSeconds } from '../accounting/network.js';
+import type { Dealer } from '../dealer/dealer.js';
 import { ReplayDealer } from '../dealer/replay-dealer.js';
 import { CryptoDealer } from '../dealer/crypto-dealer.js';
-import type { FixedPointBits } from '../encoding/fixed-point.js';
-import { privatePredict } from './private-predict.js';
+import type { FixedPointBits, FixedPointEncoding } from '../encoding/fixed-point.js';
+import { privatePredict, type EnrolledUser } from './private-predict.js';
 import { enrolUsers, openPrivateSession } from './private-session.js';
 import type { ProtocolVersion } from '../protocols/versions.js';
 import { SeededRandom } from '../ring/random.js';
@@ -25,6 +26,29 @@ export interface QueryMeasurementOptions {
   readonly seed: number;
   /** Protocol version; default `v1`. */
   readonly protocol?: ProtocolVersion;
+  /**
+   * Also measures the same query another way on the same enrolled users and image (the bench
+   * passes `measureThreadedQuery` of `deploy/`: the two servers in two threads); its result is
+   * returned as `alternative`.
+   */
+  readonly alternative?: (setup: MeasuredSetup) => Promise<AlternativeMeasurement>;
+}
+
+/** What an alternative measurement of {@link QueryMeasurementOptions} is given. */
+export interface MeasuredSetup {
+  /** The dealer the users were enrolled with (it keeps their weight masks). */
+  readonly dealer: Dealer;
+  readonly encoding: FixedPointEncoding;
+  readonly users: readonly EnrolledUser[];
+  readonly query: Float32Array;
+  readonly protocol: ProtocolVersion;
+}
+
+/** What an alternative measurement reports. */
+export interface AlternativeMeasurement {
+  readonly index: number;
+  readonly onlineSeconds: number;
+  readonly cost: CostReport;
 }
 
 /** Per-query figures of one measured configuration. */
@@ -51,8 +75,12 @@ export interface QueryMeasurement {
   readonly enrolBytes: number;
   /** Per-layer breakdown of the measured query. */
   readonly layers: readonly LayerCost[];
+  /** The plaintext argmin (TF.js). */
+  readonly plaintextIndex: number;
   /** The private prediction equals the plaintext argmin (random weights: a sanity check). */
   readonly agrees: boolean;
+  /** The alternative measurement, when one was asked for. */
+  readonly alternative?: AlternativeMeasurement;
 }
 
 /**
@@ -85,6 +113,8 @@ export async function measurePrivateQuery(options: QueryMeasurementOptions): Pro
     const p = await privatePredict(session, enrolled, query, { protocol: options.protocol ?? 'v1' });
 
     const plain = plaintextPrediction(models, query, options.shape);
+    dealer.mode = 'generate';
+    const alternative = options.alternative === undefined ? undefined : await options.alternative({ dealer, encoding: session.contexts[0].encoding, users: enrolled, query, protocol: options.protocol ?? 'v1' });
     const cost: CostReport = p.cost;
     const estimates: Record<string, number> = {};
     for (const profile of NETWORK_PROFILES) estimates[profile.name] = estimateSeconds({ computeSeconds: p.onlineSeconds, rounds: cost.rounds, bytes: cost.onlineBytes }, profile);
@@ -103,7 +133,9 @@ export async function measurePrivateQuery(options: QueryMeasurementOptions): Pro
       enrolSeconds,
       enrolBytes,
       layers: layerCosts(cost, enrolled[0]![0].steps.map((s) => s.name)),
+      plaintextIndex: plain.index,
       agrees: plain.index === p.index,
+      ...(alternative === undefined ? {} : { alternative }),
     };
   } finally {
     for (const m of models) m.dispose();

@@ -3,11 +3,10 @@ import { costDiff, type CostReport } from '../channel/cost-meter.js';
 import { decode, encode, encodeScalar } from '../encoding/fixed-point.js';
 import type { InProcessSession } from '../parties/in-process.js';
 import { runLockstep } from '../parties/lockstep.js';
-import { argmin, mse } from '../protocols/argmin.js';
-import { argminPairwise } from '../protocols/argmin-pairwise.js';
+import { mse } from '../protocols/argmin.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
-import { protocolSettings, type ProtocolVersion } from '../protocols/versions.js';
+import { protocolSettings, versionArgmin, type ProtocolVersion } from '../protocols/versions.js';
 import { concatShares } from '../protocols/shared-vector.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';
 import { reshapeShare } from '../sharing/linear.js';
@@ -126,12 +125,7 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   const results = await session.run(async (ctx) => {
     const values = reshapeShare(concatShares(...errors[ctx.party]), [1, users.length]);
     const revealed = options.revealDissimilarities === true ? decode(encoding, await reveal(ctx, values, 'debug/dissimilarities')) : undefined;
-    const argminOptions = {
-      ...(threshold === undefined ? {} : { threshold }),
-      ...(settings.argminBits === undefined ? {} : { bits: settings.argminBits }),
-      ...(settings.argminChunkBits === undefined ? {} : { chunkBits: settings.argminChunkBits }),
-    };
-    return { ...(await (settings.argmin === 'pairwise' ? argminPairwise : argmin)(ctx, values, argminOptions)), revealed };
+    return { ...(await versionArgmin(ctx, values, settings.version, threshold)), revealed };
   });
   const t2 = performance.now();
   const cost = costDiff(session.meter.report(), start);

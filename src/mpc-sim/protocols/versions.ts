@@ -1,4 +1,8 @@
 import { ProtocolError } from '../../errors.js';
+import type { Share } from '../sharing/share.js';
+import { argmin, type ArgminResult } from './argmin.js';
+import { argminPairwise } from './argmin-pairwise.js';
+import type { PartyContext } from './context.js';
 import { DEFAULT_CHUNK_BITS } from './drelu.js';
 import { PROTOCOL_VERSIONS, type ProtocolVersion } from './protocol-version.js';
 
@@ -40,4 +44,19 @@ export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSetti
     default:
       throw new ProtocolError('protocol', `unknown protocol version '${String(version)}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
   }
+}
+
+/**
+ * The argmin of `version` over the shared dissimilarities `values` ([Q, N]), with the optional
+ * threshold bit: `argmin` (tree) for v1, `argminPairwise` at the version's widths otherwise.
+ * Reveals only the indices (and the bits).
+ */
+export function versionArgmin(ctx: PartyContext, values: Share, version: ProtocolVersion = 'v1', threshold?: bigint): Promise<ArgminResult> {
+  const settings = protocolSettings(version);
+  const options = {
+    ...(threshold === undefined ? {} : { threshold }),
+    ...(settings.argminBits === undefined ? {} : { bits: settings.argminBits }),
+    ...(settings.argminChunkBits === undefined ? {} : { chunkBits: settings.argminChunkBits }),
+  };
+  return settings.argmin === 'pairwise' ? argminPairwise(ctx, values, options) : argmin(ctx, values, options);
 }

@@ -72,3 +72,25 @@ export function decodeTree(skeleton: unknown, tensors: readonly RingTensor[]): u
   };
   return walk(skeleton);
 }
+
+/** A value packed for `postMessage` to another thread ({@link packTree}). */
+export interface PackedTree {
+  readonly skeleton: unknown;
+  readonly tensors: readonly { readonly shape: number[]; readonly data: BigUint64Array }[];
+}
+
+/**
+ * Packs `value` (see {@link encodeTree}) for another thread: every tensor's words are copied into
+ * a buffer of their own, listed in `transfer` so that `postMessage` moves instead of copying them
+ * again (and never clones a larger buffer a tensor is a view of).
+ */
+export function packTree(value: unknown): { packed: PackedTree; transfer: ArrayBuffer[] } {
+  const { skeleton, tensors } = encodeTree(value);
+  const copies = tensors.map((t) => ({ shape: [...t.shape], data: t.data.slice() }));
+  return { packed: { skeleton, tensors: copies }, transfer: copies.map((c) => c.data.buffer as ArrayBuffer) };
+}
+
+/** Rebuilds a value packed by {@link packTree} (the received buffers become the tensors' memory). */
+export function unpackTree(packed: PackedTree): unknown {
+  return decodeTree(packed.skeleton, packed.tensors.map((t) => new RingTensor(t.shape, t.data)));
+}

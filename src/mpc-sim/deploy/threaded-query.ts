@@ -1,0 +1,164 @@
+import { MessageChannel, type Worker } from 'node:worker_threads';
+import { ProtocolError } from '../../errors.js';
+import { CostMeter, type CostReport, type LabelCost } from '../channel/cost-meter.js';
+import { createInProcessChannels } from '../channel/in-process.js';
+import type { Dealer } from '../dealer/dealer.js';
+import { StreamRecorder } from '../dealer/stream-recording.js';
+import { encode, type FixedPointEncoding } from '../encoding/fixed-point.js';
+import { PARTIES, type PartyId } from '../party.js';
+import type { EnrolledUser } from '../private-reconstructor/private-predict.js';
+import type { ProtocolVersion } from '../protocols/versions.js';
+import { CryptoRandom } from '../ring/random.js';
+import { share } from '../sharing/share.js';
+import { packTree } from '../transport/tree-codec.js';
+import { startModuleWorker } from '../../util/module-worker.js';
+import { queryParty, type PartyEnv } from './party-query.js';
+import type { QueryThreadInit, QueryThreadReply } from './query-thread.js';
+
+/** What {@link measureThreadedQuery} runs. */
+export interface ThreadedQuerySetup {
+  /** The dealer the users were enrolled with (it keeps their weight masks). */
+  readonly dealer: Dealer;
+  readonly encoding: FixedPointEncoding;
+  /** Both servers' enrolled users (enrolled for `protocol`: v3 folds norms). */
+  readonly users: readonly EnrolledUser[];
+  /** The query image, `[H, W, C]` flattened. */
+  readonly query: Float32Array;
+  readonly protocol: ProtocolVersion;
+}
+
+/** One query with the two servers in two threads. */
+export interface ThreadedQueryResult {
+  readonly index: number;
+  /** Wall time of the online phase, from the start signal to both servers' results (main thread's clock). */
+  readonly onlineSeconds: number;
+  /** Each server's own online time (its thread's clock). */
+  readonly partySeconds: readonly [number, number];
+  /** Each server's offline phase (conv preparation from replayed material). */
+  readonly offlineSeconds: readonly [number, number];
+  /** Online rounds and bytes (both servers' meters merged); dealer material of the recording pass. */
+  readonly cost: CostReport;
+}
+
+/**
+ * Measures one private query with S0 and S1 in two worker threads, so that both cores compute at
+ * once (in process, the two servers alternate on one JavaScript thread):
+ * 1. a recording pass in this thread (both servers, in-process channels, a zero image) through
+ *    the deployment's party code (`queryParty`), each dealer stream recorded per party
+ *    ({@link StreamRecorder}): the material of the query, generated once;
+ * 2. the image shared with node:crypto; each thread gets its server's enrolled users, its share of
+ *    the image and its recorded streams (copied into the thread before any timing), and the two
+ *    ends of a `MessageChannel` link the servers ({@link PortChannel});
+ * 3. each thread prepares its conv material (offline), then on a common start signal runs the
+ *    online phase (`evaluateQueryParty`, the version's argmin) with its replayed streams.
+ * Rounds and bytes equal the in-process query's (same party code, same protocol); the online time
+ * has no dealer work in it. Meant for measurement: the replayed material was generated for the
+ * recording pass, which saw only zeros.
+ * @throws ProtocolError if a thread fails, or the servers reveal different indices.
+ */
+export async function measureThreadedQuery(setup: ThreadedQuerySetup): Promise<ThreadedQueryResult> {
+  const queryId = 'threaded';
+  const recordingMeter = new CostMeter();
+  const recorder = new StreamRecorder(setup.dealer, recordingMeter);
+  const channels = createInProcessChannels(new CostMeter());
+  const users = PARTIES.map((p) => setup.users.map((u) => u[p]));
+  const shape = [1, ...setup.users[0]![0].inputShape];
+  const zeros = share(encode(setup.encoding, new Float32Array(setup.query.length), shape), new CryptoRandom());
+  const env = (party: PartyId): PartyEnv => ({ party, channel: channels[party], encoding: setup.encoding, rng: new CryptoRandom(), dealer: (stream) => recorder.endpoint(party, stream) });
+  await Promise.all(PARTIES.map((p) => queryParty(env(p), users[p]!, zeros[p], queryId, { protocol: setup.protocol })));
+
+  const x = share(encode(setup.encoding, setup.query, shape), new CryptoRandom());
+  const link = new MessageChannel();
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const workers: Worker[] = [];
+  try {
+    const replies = PARTIES.map((party) => {
+      const worker = startModuleWorker(new URL(`./query-thread.${ext}`, import.meta.url), undefined);
+      workers.push(worker);
+      return replyQueue(worker, party);
+    });
+    for (const party of PARTIES) {
+      const { packed, transfer } = packTree({ users: users[party], x: x[party], streams: [...recorder.recorded(party)] });
+      const port = party === 0 ? link.port1 : link.port2;
+      const init: QueryThreadInit = { type: 'init', party, encoding: setup.encoding, protocol: setup.protocol, queryId, state: packed, port };
+      workers[party]!.postMessage(init, [...transfer, port]);
+    }
+    const prepared = await Promise.all(replies.map((r) => r.next('prepared')));
+    const t = performance.now();
+    for (const w of workers) w.postMessage({ type: 'go' });
+    const done = await Promise.all(replies.map((r) => r.next('done')));
+    const onlineSeconds = (performance.now() - t) / 1000;
+    const [d0, d1] = done as [DoneReply, DoneReply];
+    if (d0.index !== d1.index) throw new ProtocolError('measureThreadedQuery', `the servers revealed different indices (${d0.index}, ${d1.index})`);
+    return {
+      index: d0.index,
+      onlineSeconds,
+      partySeconds: [d0.seconds, d1.seconds],
+      offlineSeconds: [prepared[0]!.seconds, prepared[1]!.seconds],
+      cost: mergePartyCosts(d0.cost, d1.cost, recordingMeter.report()),
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+type DoneReply = Extract<QueryThreadReply, { type: 'done' }>;
+type PreparedReply = Extract<QueryThreadReply, { type: 'prepared' }>;
+
+/** A thread's replies in order; a `failed` reply, an error or an early exit rejects the next wait. */
+function replyQueue(worker: Worker, party: PartyId): { next<K extends 'prepared' | 'done'>(type: K): Promise<K extends 'done' ? DoneReply : PreparedReply> } {
+  const arrived: QueryThreadReply[] = [];
+  const waiting: { resolve: (r: QueryThreadReply) => void; reject: (e: Error) => void }[] = [];
+  let failure: Error | undefined;
+  const failAll = (error: Error): void => {
+    failure ??= error;
+    for (const w of waiting.splice(0)) w.reject(failure);
+  };
+  worker.on('message', (r: QueryThreadReply) => {
+    if (r.type === 'failed') return failAll(new ProtocolError('measureThreadedQuery', `server ${party}'s thread failed: ${r.message}`));
+    const w = waiting.shift();
+    if (w !== undefined) w.resolve(r);
+    else arrived.push(r);
+  });
+  worker.on('error', (e) => failAll(new ProtocolError('measureThreadedQuery', `server ${party}'s thread failed: ${e.message}`)));
+  worker.on('exit', (code) => failAll(new ProtocolError('measureThreadedQuery', `server ${party}'s thread exited (code ${code})`)));
+  return {
+    next: (type) =>
+      new Promise((resolve, reject) => {
+        const got = (r: QueryThreadReply): void => {
+          if (r.type !== type) reject(new ProtocolError('measureThreadedQuery', `server ${party}'s thread answered '${r.type}', expected '${type}'`));
+          else resolve(r as never);
+        };
+        const ready = arrived.shift();
+        if (ready !== undefined) got(ready);
+        else if (failure !== undefined) reject(failure);
+        else waiting.push({ resolve: got, reject });
+      }),
+  };
+}
+
+/**
+ * One report from the two servers' own meters (S0's sent bytes from S0's, S1's from S1's; rounds
+ * from S0's, which must equal S1's) and the recording pass's dealer material.
+ * @throws ProtocolError if the servers counted different rounds.
+ */
+export function mergePartyCosts(s0: CostReport, s1: CostReport, offline: CostReport): CostReport {
+  if (s0.rounds !== s1.rounds) throw new ProtocolError('measureThreadedQuery', `the servers counted ${s0.rounds} and ${s1.rounds} rounds`);
+  const byLabel: Record<string, LabelCost> = {};
+  for (const label of new Set([...Object.keys(s0.byLabel), ...Object.keys(s1.byLabel)])) {
+    byLabel[label] = { rounds: s0.byLabel[label]?.rounds ?? 0, bytes: [s0.byLabel[label]?.bytes[0] ?? 0, s1.byLabel[label]?.bytes[1] ?? 0] };
+  }
+  const online = [s0.onlineBytes[0], s1.onlineBytes[1]] as const;
+  return {
+    onlineBytes: online,
+    onlineBytesTotal: online[0] + online[1],
+    rounds: s0.rounds,
+    reveals: s0.reveals,
+    revealedElements: s0.revealedElements,
+    offlineBytes: offline.offlineBytes,
+    offlineBytesTotal: offline.offlineBytesTotal,
+    byLabel,
+    offlineByLabel: offline.offlineByLabel,
+    secondsByLabel: s0.secondsByLabel,
+  };
+}
