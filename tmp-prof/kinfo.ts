@@ -1,0 +1,13 @@
+import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
+import { isMainThread, parentPort } from 'node:worker_threads';
+import { RingTensor } from '../src/mpc-sim/ring/ring-tensor.js';
+import { matmul } from '../src/mpc-sim/ring/matmul.js';
+const a = new RingTensor([1024, 576]); const b = new RingTensor([576, 64]);
+for (let i = 0; i < a.size; i++) a.data[i] = BigInt(i * 7919);
+for (let i = 0; i < b.size; i++) b.data[i] = BigInt(i * 104729);
+matmul(a, b);
+const t = performance.now();
+for (let k = 0; k < 20; k++) matmul(a, b);
+const ms = performance.now() - t;
+const msg = `${isMainThread ? 'main' : 'worker'}: ${JSON.stringify(ringKernelInfo())} 20 matmuls ${ms.toFixed(0)} ms`;
+if (isMainThread) console.log(msg); else parentPort!.postMessage(msg);
