@@ -8,9 +8,11 @@
  * Every protocol version in `--protocol` (default v1, v2 and v2-d8, see `protocols/versions.ts`)
  * runs on the same models and query, so old and new print side by side, with the ratios.
  *
- * Each query is also run with the two servers in two worker threads (`measureThreadedQuery`: both
- * cores busy, same party code, replayed material), printed as "2 threads s" beside the in-process
- * online time; its rounds and bytes must equal the in-process ones (checked, a mismatch fails).
+ * Each query is also run with the two servers in two worker threads (`measureThreadedQuery`: same
+ * party code, replayed material), printed as "2 threads s" beside the in-process online time; its
+ * rounds and bytes must equal the in-process ones (checked, a mismatch fails). "cores" is the
+ * process's CPU seconds during the online phase over its wall time: how many cores it kept busy
+ * (in process too: the convolutions' products run on the libuv pool, beside the JavaScript thread).
  *
  *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--protocol v1,v2,v2-d8] [--fixed-point-bits 20] [--no-threads] [--out results/bench]
  *
@@ -57,12 +59,16 @@ console.log(`ring kernel: ${kernel.kind}${kernel.isa === undefined ? '' : ` (${k
 console.log('');
 
 const MB = 1e6;
-const header = ['protocol', 'gf', 'N', 'params', 'online s', ...(threads ? ['2 threads s'] : []), 'offline s', 'rounds', 'online MB', 'offline MB', 'plaintext ms', 'LAN s', 'WAN s', 'agree'];
+const header = ['protocol', 'gf', 'N', 'params', 'online s', 'cores', ...(threads ? ['2 threads s', 'cores'] : []), 'offline s', 'rounds', 'online MB', 'offline MB', 'plaintext ms', 'LAN s', 'WAN s', 'agree'];
 console.log(header.join('\t'));
 const rows: QueryMeasurement[] = [];
 for (const gf of widths) {
   for (const users of counts) {
    for (const protocol of protocols) {
+    // A full collection before each measurement (the script runs with --expose-gc): without it
+    // the cells measured later in one process ran up to 1.4x slower than the same cell measured
+    // first (2026-12-04: v3 6.85 s first, 8.89 s after v1), from the earlier cells' garbage.
+    (globalThis as { gc?: () => void }).gc?.();
     const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol, ...(threads ? { alternative: measureThreadedQuery } : {}) });
     rows.push(m);
     const alt = m.alternative;
@@ -77,7 +83,8 @@ for (const gf of widths) {
         users,
         m.parameters,
         m.onlineSeconds.toFixed(2),
-        ...(alt === undefined ? [] : [alt.onlineSeconds.toFixed(2)]),
+        (m.onlineCpuSeconds / m.onlineSeconds).toFixed(2),
+        ...(alt === undefined ? [] : [alt.onlineSeconds.toFixed(2), (alt.onlineCpuSeconds / alt.onlineSeconds).toFixed(2)]),
         m.offlineSeconds.toFixed(2),
         m.rounds,
         (bytes / MB).toFixed(1),

@@ -42,6 +42,8 @@
  *   elementwise(op, a, b, out)              out = a op b elementwise, op 0 add, 1 sub, 2 mul;
  *                                           b has a's length or length 1 (a public scalar);
  *                                           synchronous (memory-bound; out may be a itself)
+ *   reduce(op, a, b, out)                   out[0] = sum of a (op 0; b unused) or of a[i] b[i]
+ *                                           (op 1; b of a's length), modulo 2^64; synchronous
  *   comparisonLeaves(c, code, params, g, eq, topFlip)
  *                                           step 3 of src/mpc-sim/protocols/drelu.ts (the
  *                                           per-chunk leaves read from the thermometer code),

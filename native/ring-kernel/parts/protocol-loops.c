@@ -43,6 +43,51 @@ static napi_value js_elementwise(napi_env env, napi_callback_info info) {
 }
 
 
+/* reduce(op, a, b, out): see the header comment. */
+static napi_value js_reduce(napi_env env, napi_callback_info info) {
+  size_t argc = 4, na, nb, nout, op;
+  napi_value argv[4];
+  uint64_t *a, *b, *out;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (op, a, b, out)");
+    return NULL;
+  }
+  if (get_dim(env, argv[0], "op", &op) || get_words(env, argv[1], "a", &a, &na) ||
+      get_words(env, argv[2], "b", &b, &nb) || get_words(env, argv[3], "out", &out, &nout)) {
+    return NULL;
+  }
+  if (op > 1) {
+    napi_throw_range_error(env, NULL, "ring_kernel: reduce op must be 0 (sum) or 1 (dot)");
+    return NULL;
+  }
+  if (nout != 1 || (op == 1 && nb != na)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: reduce needs out of length 1 and, for dot, b of a's length");
+    return NULL;
+  }
+  uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  if (op == 0) {
+    for (; i + 4 <= na; i += 4) {
+      s0 += a[i];
+      s1 += a[i + 1];
+      s2 += a[i + 2];
+      s3 += a[i + 3];
+    }
+    for (; i < na; i++) s0 += a[i];
+  } else {
+    for (; i + 4 <= na; i += 4) {
+      s0 += a[i] * b[i];
+      s1 += a[i + 1] * b[i + 1];
+      s2 += a[i + 2] * b[i + 2];
+      s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < na; i++) s0 += a[i] * b[i];
+  }
+  out[0] = s0 + s1 + s2 + s3;
+  return NULL;
+}
+
 /* comparisonLeaves(c, code, params, g, eq, topFlip): see the header comment. For element e and
  * chunk j with value v = bits [start_j, start_j + width_j) of c[e] and at = e codeBits + offset_j:
  * greater = v = 2^width_j - 1 ? 0 : code bit at + v; below = v = 0 ? one : code bit at + v - 1;

@@ -57,6 +57,8 @@ describe('measureThreadedQuery (S0 and S1 in two worker threads)', () => {
       // The recorded material is the query's: the same dealer bytes as in process.
       expect(threaded.cost.offlineBytes).toEqual(inProcess.cost.offlineBytes);
       expect(threaded.onlineSeconds).toBeGreaterThan(0);
+      expect(threaded.onlineCpuSeconds).toBeGreaterThan(0);
+      expect(inProcess.onlineCpuSeconds).toBeGreaterThan(0);
       expect(threaded.partySeconds.every((s) => s > 0 && s <= threaded.onlineSeconds)).toBe(true);
     }, 120_000);
   }

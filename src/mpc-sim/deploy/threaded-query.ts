@@ -32,6 +32,8 @@ export interface ThreadedQueryResult {
   readonly index: number;
   /** Wall time of the online phase, from the start signal to both servers' results (main thread's clock). */
   readonly onlineSeconds: number;
+  /** CPU seconds of the whole process (both threads, the libuv pool, GC helpers) during the online phase. */
+  readonly onlineCpuSeconds: number;
   /** Each server's own online time (its thread's clock). */
   readonly partySeconds: readonly [number, number];
   /** Each server's offline phase (conv preparation from replayed material). */
@@ -85,14 +87,17 @@ export async function measureThreadedQuery(setup: ThreadedQuerySetup): Promise<T
     }
     const prepared = await Promise.all(replies.map((r) => r.next('prepared')));
     const t = performance.now();
+    const cpu = process.cpuUsage();
     for (const w of workers) w.postMessage({ type: 'go' });
     const done = await Promise.all(replies.map((r) => r.next('done')));
     const onlineSeconds = (performance.now() - t) / 1000;
+    const cpuUsed = process.cpuUsage(cpu);
     const [d0, d1] = done as [DoneReply, DoneReply];
     if (d0.index !== d1.index) throw new ProtocolError('measureThreadedQuery', `the servers revealed different indices (${d0.index}, ${d1.index})`);
     return {
       index: d0.index,
       onlineSeconds,
+      onlineCpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
       partySeconds: [d0.seconds, d1.seconds],
       offlineSeconds: [prepared[0]!.seconds, prepared[1]!.seconds],
       cost: mergePartyCosts(d0.cost, d1.cost, recordingMeter.report()),

@@ -48,6 +48,8 @@ export interface MeasuredSetup {
 export interface AlternativeMeasurement {
   readonly index: number;
   readonly onlineSeconds: number;
+  /** CPU seconds of the process during the online phase. */
+  readonly onlineCpuSeconds: number;
   readonly cost: CostReport;
 }
 
@@ -59,6 +61,8 @@ export interface QueryMeasurement {
   readonly parameters: number;
   /** Online phase wall time (both servers in this process; no dealer work). */
   readonly onlineSeconds: number;
+  /** CPU seconds of the process during the online phase (all threads): divided by `onlineSeconds`, the cores kept busy. */
+  readonly onlineCpuSeconds: number;
   /** Offline phase: the dealer's generation of all material plus the servers' conv preparation. */
   readonly offlineSeconds: number;
   readonly rounds: number;
@@ -124,6 +128,7 @@ export async function measurePrivateQuery(options: QueryMeasurementOptions): Pro
       users: options.users,
       parameters: models[0]!.countParams(),
       onlineSeconds: p.onlineSeconds,
+      onlineCpuSeconds: p.onlineCpuSeconds,
       offlineSeconds: generation + p.offlineSeconds,
       rounds: cost.rounds,
       onlineBytes: cost.onlineBytes,

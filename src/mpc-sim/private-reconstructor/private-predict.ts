@@ -76,6 +76,12 @@ export interface PrivatePrediction {
    * the dealer's generation of any material not prepared offline (none with a replaying dealer).
    */
   readonly onlineSeconds: number;
+  /**
+   * CPU seconds of this process (every thread: the JavaScript thread, the libuv pool that runs the
+   * convolutions' products, garbage collection helpers) during the online phase; divided by
+   * `onlineSeconds`, how many cores the online phase kept busy.
+   */
+  readonly onlineCpuSeconds: number;
 }
 
 /** Per party and user: the conv material of one query. */
@@ -117,6 +123,7 @@ export async function privatePredict(session: InProcessSession, users: readonly 
     return out;
   })) as Materials;
   const t1 = performance.now();
+  const cpu = process.cpuUsage();
   const afterOffline = session.meter.report();
   session.meter.markIdle();
 
@@ -128,6 +135,7 @@ export async function privatePredict(session: InProcessSession, users: readonly 
     return { ...(await versionArgmin(ctx, values, settings.version, threshold)), revealed };
   });
   const t2 = performance.now();
+  const cpuUsed = process.cpuUsage(cpu);
   const cost = costDiff(session.meter.report(), start);
   const [r0, r1] = results;
   if (r0.indices[0] !== r1.indices[0]) throw new ProtocolError(what, 'the parties revealed different indices');
@@ -147,6 +155,7 @@ export async function privatePredict(session: InProcessSession, users: readonly 
     bytes: cost.onlineBytesTotal - debug.bytes,
     offlineSeconds: (t1 - t0) / 1000,
     onlineSeconds: (t2 - t1) / 1000,
+    onlineCpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
   };
 }
 

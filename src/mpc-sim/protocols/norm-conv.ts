@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../errors.js';
 import { layerInputShape, patchesMatmulAsync, toMasked } from '../dealer/conv-material.js';
-import { add, mul as mulRing, mulScalar, sub } from '../ring/elementwise.js';
+import { add, dotWords, mul as mulRing, mulScalar, sub } from '../ring/elementwise.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { addShares, reshapeShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
@@ -198,13 +198,6 @@ function inputSize(layer: EnrolledConv2d): number {
 
 /** This party's share of sum (E + A)^2: [first] sum E^2 + 2 sum E A_i + (sum A^2)_i, modulo 2^64. */
 function squareSumShare(e: RingTensor, a: RingTensor, aSquareSum: RingTensor, first: boolean): bigint {
-  const ea = mulRing(e, a).data;
-  let s = 0n;
-  for (const v of ea) s += v;
-  s = 2n * s + aSquareSum.data[0]!;
-  if (first) {
-    const ee = mulRing(e, e).data;
-    for (const v of ee) s += v;
-  }
+  const s = 2n * dotWords(e, a) + aSquareSum.data[0]! + (first ? dotWords(e, e) : 0n);
   return BigInt.asUintN(64, s);
 }

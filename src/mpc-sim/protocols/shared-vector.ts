@@ -1,3 +1,4 @@
+import { sumWords } from '../ring/elementwise.js';
 import { RingTensor } from '../ring/ring-tensor.js';
 import { Share } from '../sharing/share.js';
 import type { PartyContext } from './context.js';
@@ -29,9 +30,7 @@ export function sliceShare(x: Share, start: number, end: number): Share {
 
 /** Share of the sum of all elements (shape [1]). 0 rounds, 0 bytes. */
 export function sumShare(x: Share): Share {
-  let s = 0n;
-  for (const w of x.ring.data) s += w;
-  return new Share(x.party, new RingTensor([1], BigUint64Array.of(BigInt.asUintN(64, s))));
+  return new Share(x.party, new RingTensor([1], BigUint64Array.of(sumWords(x.ring))));
 }
 
 /** Share of a one-element share repeated `n` times (shape [n]). 0 rounds, 0 bytes. */

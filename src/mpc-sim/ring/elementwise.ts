@@ -1,5 +1,5 @@
 import { ShapeError } from '../../errors.js';
-import { elementwiseNative } from './native-kernel.js';
+import { elementwiseNative, reduceNative } from './native-kernel.js';
 import { RingTensor, assertSameShape, words } from './ring-tensor.js';
 
 /*
@@ -54,6 +54,27 @@ export function mul(a: RingTensor, b: RingTensor): RingTensor {
   if (elementwiseNative('mul', x, y, z)) return out;
   for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, x[i]! * y[i]!);
   return out;
+}
+
+/** The sum of all words of `a` modulo 2^64 (native for 1,024 words or more: no BigInt per element). */
+export function sumWords(a: RingTensor): bigint {
+  const native = reduceNative(a.data);
+  if (native !== undefined) return native;
+  let s = 0n;
+  for (const w of a.data) s += w;
+  return BigInt.asUintN(64, s);
+}
+
+/** The sum of `a[i] * b[i]` modulo 2^64, without the elementwise product's tensor. @throws ShapeError if the shapes differ. */
+export function dotWords(a: RingTensor, b: RingTensor): bigint {
+  assertSameShape('ring dot', a.shape, b.shape);
+  const native = reduceNative(a.data, b.data);
+  if (native !== undefined) return native;
+  const x = a.data;
+  const y = b.data;
+  let s = 0n;
+  for (let i = 0; i < x.length; i++) s += BigInt.asUintN(64, x[i]! * y[i]!);
+  return BigInt.asUintN(64, s);
 }
 
 /** `s * a mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64). */

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ShapeError } from '../../errors.js';
+import { dotWords, sumWords } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { matmulTs } from './matmul-ts.js';
 import { convGeometry, im2col, type Padding } from './im2col.js';
@@ -193,6 +194,32 @@ describe('native ring kernel', () => {
       expect(a).toEqual(new BigUint64Array([MAX, MAX - 1n, MAX - 2n]));
     });
 
+    it('sumWords and dotWords equal BigInt sums of the words and products, wrapping modulo 2^64, for every length', () => {
+      for (const n of [1024, 1025, 1027, 4099]) {
+        for (const make of [(sh: Shape) => randomTensor(random, sh), nearMax]) {
+          const a = make([n]);
+          const b = randomTensor(random, [n]);
+          let sum = 0n;
+          let dot = 0n;
+          for (let i = 0; i < n; i++) {
+            sum += a.data[i]!;
+            dot += a.data[i]! * b.data[i]!;
+          }
+          expect(sumWords(a), `sum of ${n}`).toBe(BigInt.asUintN(64, sum));
+          expect(dotWords(a, b), `dot of ${n}`).toBe(BigInt.asUintN(64, dot));
+        }
+      }
+      // n (2^64 - 1)^2 = n modulo 2^64.
+      const minusOne = new RingTensor([2048], new BigUint64Array(2048).fill(MAX));
+      expect(dotWords(minusOne, minusOne)).toBe(2048n);
+      expect(() => dotWords(RingTensor.zeros([2048]), RingTensor.zeros([2, 1024]))).toThrow(ShapeError);
+      const addon = createRequire(import.meta.url)(join(root, RING_KERNEL_BINARY)) as { reduce(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void };
+      const a = new BigUint64Array(4);
+      expect(() => addon.reduce(2, a, a, new BigUint64Array(1))).toThrow(/op must be 0 \(sum\) or 1 \(dot\)/);
+      expect(() => addon.reduce(1, a, new BigUint64Array(3), new BigUint64Array(1))).toThrow(/b of a's length/);
+      expect(() => addon.reduce(0, a, a, new BigUint64Array(2))).toThrow(/out of length 1/);
+    });
+
     it('PRIVEDGE_RING_ISA picks the default path and refuses unknown names', () => {
       const run = (isa: string) =>
         spawnSync(process.execPath, ['-e', 'console.log(require(process.argv[1]).isa())', join(root, RING_KERNEL_BINARY)], {
@@ -215,6 +242,15 @@ describe('native ring kernel', () => {
     expect(matmul(a, b).data).toEqual(before.data);
     expect((await matmulAsync(a, b)).data).toEqual(before.data);
     expect(() => matmulNative(a, b)).toThrow(/not loaded: forced/);
+    const v = nearMax([3000]);
+    const u = randomTensor(random, [3000]);
+    let sum = 0n;
+    let dot = 0n;
+    for (let i = 0; i < 3000; i++) {
+      sum += v.data[i]!;
+      dot += v.data[i]! * u.data[i]!;
+    }
+    expect([sumWords(v), dotWords(v, u)]).toEqual([BigInt.asUintN(64, sum), BigInt.asUintN(64, dot)]);
     const g = convGeometry({ inHeight: 6, inWidth: 6, inChannels: 3, kernel: 4, stride: 2 });
     const x = nearMax([3, 3, 3]);
     const w = randomTensor(random, [g.cols, 5]);

@@ -1,7 +1,7 @@
 /**
  * The native Z_2^64 kernel (`native/ring-kernel/`, built by `scripts/build-ring-kernel.mjs`) with
  * TypeScript as fallback: matrix products (also convolutions lowered to them without storing the
- * patch matrix), elementwise add / sub / mul, the two local loops of the comparison protocol and
+ * patch matrix), elementwise add / sub / mul, sums and dot products, the two local loops of the comparison protocol and
  * the last two steps of the dealer-assisted truncation.
  * Every native path computes the same words as its TypeScript counterpart (all exact), and the
  * tests compare them.
@@ -48,6 +48,7 @@ interface RingAddon {
   convMatmul(x: BigUint64Array, geometry: number[], b: BigUint64Array, n: number, out: BigUint64Array, isa?: RingIsa): void;
   convMatmulAsync(x: BigUint64Array, geometry: number[], b: BigUint64Array, n: number, out: BigUint64Array, isa?: RingIsa): Promise<void>;
   elementwise(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
+  reduce(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
   comparisonFinish(opened: Uint32Array, params: Int32Array, s: BigUint64Array, bit: BigUint64Array, c: BigUint64Array, rs: BigUint64Array, r: BigUint64Array, y: BigUint64Array): void;
   truncationFinish(mine: BigUint64Array, other: BigUint64Array, rMsb: BigUint64Array, rHigh: BigUint64Array, first: number, f: number, y: BigUint64Array): void;
   comparisonLeaves(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void;
@@ -90,6 +91,19 @@ export function elementwiseNative(op: ElementwiseOp, a: BigUint64Array, b: BigUi
   if (addon === undefined) return false;
   addon.elementwise(OP_CODES[op], a, b, out);
   return true;
+}
+
+/**
+ * The sum of `a` (`b` undefined) or of the products `a[i] b[i]` modulo 2^64 in native code, if
+ * the addon is loaded and `a` is not tiny; undefined otherwise, and the caller runs its
+ * TypeScript loop (exact, so the results are identical). Lengths are the caller's to check.
+ */
+export function reduceNative(a: BigUint64Array, b?: BigUint64Array): bigint | undefined {
+  const addon = addonFor(a.length);
+  if (addon === undefined) return undefined;
+  const out = new BigUint64Array(1);
+  addon.reduce(b === undefined ? 0 : 1, a, b ?? out, out);
+  return out[0]!;
 }
 
 /**
