@@ -4,19 +4,30 @@
  * stays static and the build compiles that one file); not compiled on its own. */
 
 /* elementwise(op, a, b, out): see the header comment. */
-static napi_value js_elementwise(napi_env env, napi_callback_info info) {
-  size_t argc = 4, na, nb, nout, op;
+/* The (op, a, b, out) arguments of elementwise and reduce; -1 with a JavaScript error pending. */
+static int get_op_args(napi_env env, napi_callback_info info, size_t *op, uint64_t **a, size_t *na,
+                       uint64_t **b, size_t *nb, uint64_t **out, size_t *nout) {
+  size_t argc = 4;
   napi_value argv[4];
-  uint64_t *a, *b, *out;
-  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "ring_kernel: napi_get_cb_info failed");
+    return -1;
+  }
   if (argc < 4) {
     napi_throw_type_error(env, NULL, "ring_kernel: expected (op, a, b, out)");
-    return NULL;
+    return -1;
   }
-  if (get_dim(env, argv[0], "op", &op) || get_words(env, argv[1], "a", &a, &na) ||
-      get_words(env, argv[2], "b", &b, &nb) || get_words(env, argv[3], "out", &out, &nout)) {
-    return NULL;
+  if (get_dim(env, argv[0], "op", op) || get_words(env, argv[1], "a", a, na) ||
+      get_words(env, argv[2], "b", b, nb) || get_words(env, argv[3], "out", out, nout)) {
+    return -1;
   }
+  return 0;
+}
+
+static napi_value js_elementwise(napi_env env, napi_callback_info info) {
+  size_t na, nb, nout, op;
+  uint64_t *a, *b, *out;
+  if (get_op_args(env, info, &op, &a, &na, &b, &nb, &out, &nout)) return NULL;
   if (op > 2) {
     napi_throw_range_error(env, NULL, "ring_kernel: op must be 0 (add), 1 (sub) or 2 (mul)");
     return NULL;
@@ -45,18 +56,9 @@ static napi_value js_elementwise(napi_env env, napi_callback_info info) {
 
 /* reduce(op, a, b, out): see the header comment. */
 static napi_value js_reduce(napi_env env, napi_callback_info info) {
-  size_t argc = 4, na, nb, nout, op;
-  napi_value argv[4];
+  size_t na, nb, nout, op;
   uint64_t *a, *b, *out;
-  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "ring_kernel: expected (op, a, b, out)");
-    return NULL;
-  }
-  if (get_dim(env, argv[0], "op", &op) || get_words(env, argv[1], "a", &a, &na) ||
-      get_words(env, argv[2], "b", &b, &nb) || get_words(env, argv[3], "out", &out, &nout)) {
-    return NULL;
-  }
+  if (get_op_args(env, info, &op, &a, &na, &b, &nb, &out, &nout)) return NULL;
   if (op > 1) {
     napi_throw_range_error(env, NULL, "ring_kernel: reduce op must be 0 (sum) or 1 (dot)");
     return NULL;

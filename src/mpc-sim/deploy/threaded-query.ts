@@ -2,12 +2,10 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../errors.js';
 import { CostMeter, type CostReport, type LabelCost } from '../channel/cost-meter.js';
 import { createInProcessChannels } from '../channel/in-process.js';
-import type { Dealer } from '../dealer/dealer.js';
 import { StreamRecorder } from '../dealer/stream-recording.js';
-import { encode, type FixedPointEncoding } from '../encoding/fixed-point.js';
+import { encode } from '../encoding/fixed-point.js';
 import { PARTIES, type PartyId } from '../party.js';
-import type { EnrolledUser } from '../private-reconstructor/private-predict.js';
-import type { ProtocolVersion } from '../protocols/versions.js';
+import type { AlternativeMeasurement, MeasuredSetup } from '../private-reconstructor/measure-query.js';
 import { CryptoRandom } from '../ring/random.js';
 import { share } from '../sharing/share.js';
 import { packTree } from '../transport/tree-codec.js';
@@ -15,36 +13,27 @@ import { startModuleWorker } from '../../util/module-worker.js';
 import { queryParty, type PartyEnv } from './party-query.js';
 import type { QueryThreadInit, QueryThreadReply } from './query-thread.js';
 
-/** What {@link measureThreadedQuery} runs. */
-export interface ThreadedQuerySetup {
-  /** The dealer the users were enrolled with (it keeps their weight masks). */
-  readonly dealer: Dealer;
-  readonly encoding: FixedPointEncoding;
-  /** Both servers' enrolled users (enrolled for `protocol`: v3 folds norms). */
-  readonly users: readonly EnrolledUser[];
-  /** The query image, `[H, W, C]` flattened. */
-  readonly query: Float32Array;
-  readonly protocol: ProtocolVersion;
-}
+/** What {@link measureThreadedQuery} runs: the enrolled users, their dealer (it keeps the weight masks), the image and the protocol. */
+export type ThreadedQuerySetup = MeasuredSetup;
 
-/** One query with the two servers in two threads. */
-export interface ThreadedQueryResult {
-  readonly index: number;
-  /** Wall time of the online phase, from the start signal to both servers' results (main thread's clock). */
-  readonly onlineSeconds: number;
-  /** CPU seconds of the whole process (both threads, the libuv pool, GC helpers) during the online phase. */
-  readonly onlineCpuSeconds: number;
+/**
+ * One query with the two servers in two threads: `onlineSeconds` from the start signal to both
+ * servers' results (main thread's clock), `onlineCpuSeconds` of the whole process (both threads,
+ * the libuv pool, GC helpers), `cost` with the online rounds and bytes of both servers' meters
+ * merged and the recording pass's dealer material.
+ */
+export interface ThreadedQueryResult extends AlternativeMeasurement {
   /** Each server's own online time (its thread's clock). */
   readonly partySeconds: readonly [number, number];
   /** Each server's offline phase (conv preparation from replayed material). */
   readonly offlineSeconds: readonly [number, number];
-  /** Online rounds and bytes (both servers' meters merged); dealer material of the recording pass. */
-  readonly cost: CostReport;
 }
 
 /**
- * Measures one private query with S0 and S1 in two worker threads, so that both cores compute at
- * once (in process, the two servers alternate on one JavaScript thread):
+ * Measures one private query with S0 and S1 in two worker threads, each with its own JavaScript
+ * thread (in process, the two servers share one, and only the convolutions' products leave it, for
+ * the libuv pool). On the 2-core development machine this kept 1.9 cores busy against 1.7 in
+ * process and was not faster (docs/private-prediction-v2.md, "Online time and both cores"):
  * 1. a recording pass in this thread (both servers, in-process channels, a zero image) through
  *    the deployment's party code (`queryParty`), each dealer stream recorded per party
  *    ({@link StreamRecorder}): the material of the query, generated once;
