@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { CliContext } from '../context.js';
+import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../../mpc-sim/protocols/protocol-version.js';
 
 interface ServeArgs {
   role: 's0' | 's1' | 'dealer';
@@ -11,6 +12,7 @@ interface ServeArgs {
   timeout: number;
   retry: number;
   fixed: number;
+  protocol?: ProtocolVersion;
   'insecure-seed'?: string;
 }
 
@@ -30,6 +32,7 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         .option('timeout', { type: 'number', default: 30000, describe: 'Per-round timeout, ms' })
         .option('retry', { type: 'number', default: 5000, describe: 'Keep retrying the dealer and S1 at start for this long, ms' })
         .option('fixed', { type: 'number', choices: [16, 20], default: 20, describe: 'Fixed-point fraction bits' })
+        .option('protocol', { choices: PROTOCOL_VERSIONS, describe: 'Protocol version of S0 and S1 (default v1; both must use the same; see docs/private-prediction-v2.md)' })
         .option('insecure-seed', { type: 'string', describe: 'INSECURE, tests only: deterministic dealer seed' }) as unknown as Argv<ServeArgs>,
     handler: async (args) => {
       const { serve } = await import('../../mpc-sim/deploy/serve.js');
@@ -43,6 +46,7 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
           timeoutMs: args.timeout,
           retryMs: args.retry,
           fracBits: args.fixed,
+          ...(args.protocol === undefined ? {} : { protocol: args.protocol }),
           ...(args.peer === undefined ? {} : { peer: args.peer }),
           ...(args.dealer === undefined ? {} : { dealer: args.dealer }),
           ...(args['insecure-seed'] === undefined ? {} : { insecureSeed: args['insecure-seed'] }),

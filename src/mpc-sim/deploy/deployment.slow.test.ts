@@ -49,8 +49,8 @@ describe('private prediction across three processes over TLS', { timeout: 240_00
   let proxy: TamperingProxy;
   const running: Partial<Record<'s0' | 's1' | 'dealer', PartyProcess>> = {};
 
-  const start = async (role: 's0' | 's1' | 'dealer', state = join(dir, role)): Promise<PartyProcess> => {
-    const args = ['--role', role, '--keys', keys, '--state', state, '--listen', `127.0.0.1:${ports[role]}`, '--timeout', String(TIMEOUT_MS), '--retry', '30000'];
+  const start = async (role: 's0' | 's1' | 'dealer', state = join(dir, role), extra: string[] = []): Promise<PartyProcess> => {
+    const args = ['--role', role, '--keys', keys, '--state', state, '--listen', `127.0.0.1:${ports[role]}`, '--timeout', String(TIMEOUT_MS), '--retry', '30000', ...extra];
     if (role === 'dealer') args.push('--insecure-seed', SEED);
     else args.push('--dealer', `127.0.0.1:${ports.dealer}`);
     // S0 reaches S1 through a forwarder that can tamper with the wire.
@@ -200,6 +200,52 @@ describe('private prediction across three processes over TLS', { timeout: 240_00
     running.s1!.child.kill('SIGTERM');
     await running.s1!.exited;
     await start('s1');
+  });
+
+  it('with --protocol v3 on both servers: folded enrolment, the in-process v3 reference exactly, fewer rounds; a v1 peer is refused', async () => {
+    const restart = async (state: Record<'s0' | 's1', string>, protocols: Record<'s0' | 's1', string[]>): Promise<void> => {
+      for (const role of ['s0', 's1'] as const) {
+        running[role]!.child.kill('SIGTERM');
+        await running[role]!.exited;
+      }
+      await Promise.all([start('s1', state.s1, protocols.s1), start('s0', state.s0, protocols.s0)]);
+    };
+    const v3 = ['--protocol', 'v3'];
+    await restart({ s0: join(dir, 's0-v3'), s1: join(dir, 's1-v3') }, { s0: v3, s1: v3 });
+    expect(running.s0!.lines.some((l) => /^s0: 0 users enrolled .*protocol v3$/.test(l))).toBe(true);
+    const servers = await connectServers(client, FIXED20);
+    const x = image('q5');
+    try {
+      // New ids: the dealer keeps one weight mask per enrolled layer and never reuses it.
+      for (const u of users) await servers.enrol(u.description, `${u.id}-v3`, rng(`share-${u.id}`));
+      const networked = await servers.query(x, [32, 32, 3], { random: rng('query-5'), revealDissimilarities: true, job: 'v3-1' });
+      const local = inProcessDeployment(FIXED20, { seed: SEED, insecureDeterministic: true }, 'v3');
+      for (const u of users) await local.enrol(u.description, `${u.id}-v3`, rng(`share-${u.id}`));
+      const reference = await local.query(x, 'reference-v3', { random: rng('query-5'), revealDissimilarities: true });
+      expect(local.users[0][0]!.steps.filter((st) => st.kind === 'normConv')).toHaveLength(10);
+      expect(networked.index).toBe(reference.index);
+      expect(networked.dissimilarities).toEqual(reference.dissimilarities);
+      expect(networked.user).toBe(`${plainUser(x)}-v3`);
+      const plain = plainMse(x);
+      for (const [j, d] of networked.dissimilarities!.entries()) expect(Math.abs(d - plain[j]!)).toBeLessThan(1e-3);
+      // v3: 176 rounds (any N >= 2) and 1 for the debug reveal; v1 needs more than 240.
+      expect(networked.rounds).toBe(177);
+    } finally {
+      servers.close();
+    }
+    // S1 back on v1 over the same v3 state: the job is refused before any share moves.
+    await restart({ s0: join(dir, 's0-v3'), s1: join(dir, 's1-v3') }, { s0: v3, s1: [] });
+    const mixed = await connectServers(client, FIXED20);
+    try {
+      const error = await mixed.query(x, [32, 32, 3], { job: 'mixed-1' }).then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
+      expect(error).toBe('s0: query mixed-1: refused: S0 and S1 run different protocol versions (s0: v3; s1: v1); start both with the same --protocol');
+    } finally {
+      mixed.close();
+    }
+    await restart({ s0: join(dir, 's0'), s1: join(dir, 's1') }, { s0: [], s1: [] });
   });
 
   it('a server whose dealer is unreachable at start exits 1 naming the dealer', async () => {

@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import type { ProtocolVersion } from '../protocols/protocol-version.js';
 import type { Address } from '../transport/tls-link.js';
 import { startDealer } from './dealer-server.js';
 import { startServer } from './server.js';
@@ -17,6 +18,8 @@ export interface ServeOptions {
   readonly timeoutMs: number;
   readonly retryMs: number;
   readonly fracBits: number;
+  /** Protocol version of S0 and S1 (default `v1`); not a dealer option. */
+  readonly protocol?: ProtocolVersion;
   /** INSECURE, tests only: the dealer's seed. */
   readonly insecureSeed?: string;
 }
@@ -40,6 +43,7 @@ export async function serve(o: ServeOptions, log: (line: string) => void): Promi
   const listen = parseAddress('listen', o.listen);
   let close: () => void;
   if (o.role === 'dealer') {
+    if (o.protocol !== undefined) throw new UsageError('--protocol is an option of s0 and s1 (the dealer serves every version)');
     const d = await startDealer({
       keysDir: o.keys,
       stateDir: o.state,
@@ -62,6 +66,7 @@ export async function serve(o: ServeOptions, log: (line: string) => void): Promi
       timeoutMs: o.timeoutMs,
       retryMs: o.retryMs,
       fracBits: o.fracBits,
+      ...(o.protocol === undefined ? {} : { protocol: o.protocol }),
       log,
     });
     close = s.close;

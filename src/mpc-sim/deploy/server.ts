@@ -11,6 +11,7 @@ import { LinkError, type FrameLink } from '../transport/link.js';
 import { TcpChannel } from '../transport/tcp-channel.js';
 import { boundPort, connectLink, listenLinks, type Address } from '../transport/tls-link.js';
 import { decodeTree } from '../transport/tree-codec.js';
+import { protocolSettings, type ProtocolVersion } from '../protocols/versions.js';
 import { enrolParty, modelSetHash, queryParty, type PartyEnv } from './party-query.js';
 import { remotePartyDealer } from './remote-dealer.js';
 import { ServerState } from './server-state.js';
@@ -32,6 +33,11 @@ export interface ServerOptions {
   /** How long to keep retrying the dealer and S1 while they start, ms. */
   readonly retryMs: number;
   readonly fracBits: number;
+  /**
+   * Protocol version of enrolments and queries (`protocols/versions.ts`); default `v1`. Both
+   * servers must run the same one: it is compared before every job, with the model-set hash.
+   */
+  readonly protocol?: ProtocolVersion;
   readonly log: (line: string) => void;
 }
 
@@ -63,8 +69,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const state = new ServerState(o.stateDir);
   const keys = loadKeys(o.keysDir, o.role);
   const encoding = fixedPoint({ fracBits: o.fracBits });
+  const protocol: ProtocolVersion = o.protocol ?? 'v1';
+  protocolSettings(protocol); // refuses an unknown version before anything starts
   let dealerLink = await connectLink({ self: o.role, peer: 'dealer', address: o.dealer, keys, timeoutMs: o.timeoutMs, retryMs: o.retryMs });
-  o.log(`${o.role}: ${state.users.length} users enrolled (model set ${modelSetHash(state.users).slice(0, 16)}), dealer connected`);
+  o.log(`${o.role}: ${state.users.length} users enrolled (model set ${modelSetHash(state.users).slice(0, 16)}), dealer connected, protocol ${protocol}`);
 
   const jobs = new Map<string, Job>();
   const queue: string[] = [];
@@ -140,8 +148,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const runJob = async (job: Job, peer: FrameLink): Promise<Record<string, unknown>> => {
     if (dealerLink.failure !== undefined) dealerLink = await connectLink({ self: o.role, peer: 'dealer', address: o.dealer, keys, timeoutMs: o.timeoutMs });
     const hash = modelSetHash(state.users);
-    const [, theirs] = await Promise.all([peer.send({ kind: 'control', label: 'model-set', reveal: false, meta: { hash, users: state.users.length }, tensors: [] }), peer.receive('model-set')]);
-    const t = theirs.meta as { hash: string; users: number };
+    const [, theirs] = await Promise.all([peer.send({ kind: 'control', label: 'model-set', reveal: false, meta: { hash, users: state.users.length, protocol }, tensors: [] }), peer.receive('model-set')]);
+    const t = theirs.meta as { hash: string; users: number; protocol?: unknown };
+    if (theirs.label === 'model-set' && (t.protocol ?? 'v1') !== protocol) {
+      const mine = `${o.role}: ${protocol}`;
+      const other = `${peer.peer}: ${String(t.protocol ?? 'v1')}`;
+      throw new ProtocolError(`${job.kind} ${job.id}`, `refused: S0 and S1 run different protocol versions (${party === 0 ? `${mine}; ${other}` : `${other}; ${mine}`}); start both with the same --protocol`);
+    }
     if (theirs.label !== 'model-set' || t.hash !== hash) {
       const mine = `${o.role}: ${state.users.length} users, hash ${hash.slice(0, 16)}`;
       const other = `${peer.peer}: ${t.users} users, hash ${String(t.hash).slice(0, 16)}`;
@@ -154,13 +167,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       const modelId = String(job.frame.meta.modelId);
       if (state.users.some((u) => u.modelId === modelId)) throw new ProtocolError(`enrol ${job.id}`, `user '${modelId}' is enrolled already`);
       const shared = decodeTree(job.frame.meta.skeleton, job.frame.tensors) as SharedReconstructor;
-      state.add(await enrolParty(env, shared, modelId));
+      state.add(await enrolParty(env, shared, modelId, { foldNorms: protocolSettings(protocol).foldNorms }));
       return { modelIds: state.users.map((u) => u.modelId), hash: modelSetHash(state.users) };
     }
     const x = job.frame.tensors[0];
     if (x === undefined) throw new ProtocolError(`query ${job.id}`, 'no query share');
     const threshold = typeof job.frame.meta.threshold === 'string' ? BigInt(job.frame.meta.threshold) : undefined;
-    const result = await queryParty(env, state.users, new Share(party, x), job.id, { revealDissimilarities: job.frame.meta.revealDissimilarities === true, ...(threshold === undefined ? {} : { threshold }) });
+    const result = await queryParty(env, state.users, new Share(party, x), job.id, { protocol, revealDissimilarities: job.frame.meta.revealDissimilarities === true, ...(threshold === undefined ? {} : { threshold }) });
     const cost = meter.report();
     return { ...result, modelIds: state.users.map((u) => u.modelId), seconds: (performance.now() - start) / 1000, rounds: cost.rounds, bytesSent: cost.onlineBytes[party], offlineBytes: cost.offlineBytes[party] };
   };

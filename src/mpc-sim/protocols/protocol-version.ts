@@ -14,7 +14,7 @@
  * - `v2-d8`: v2 with 8-bit comparison chunks for the activations and tanh too: one round fewer
  *   per activation and for tanh, fewer online bytes, about twice the comparison material;
  * - `v3`: v2 with each InstanceNorm folded into the conv after it where that conv's output is
- *   at most twice the norm's size (`protocols/norm-conv.ts`: the conv's input opening serves the
+ *   at most four times the norm's size (`protocols/norm-conv.ts`: the conv's input opening serves the
  *   sum of squares, the product by the scale moves after the conv; decided at enrolment).
  */
 export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3';
