@@ -5,7 +5,7 @@
  * x bytes), where compute is the same query run in process (`inProcessDeployment`, same party
  * code, dealer inline) and the processing cost is fitted to the loopback runs of this bench.
  *
- *   npm run bench:net [-- --gf 8,32] [--users 1,8,33] [--queries 2] [--no-wan]
+ *   npm run bench:net [-- --gf 8,32] [--users 1,8,33] [--queries 2] [--protocol v1|v2|v2-d8|v3] [--no-wan]
  *
  * loopback: the three processes on 127.0.0.1. Each loopback cell is compared with the estimate
  * whose processing cost is fitted to the OTHER loopback cells (leave one out, so no cell predicts
@@ -31,6 +31,7 @@ import { FIXED20 } from '../src/mpc-sim/encoding/fixed-point.js';
 import { readReconstructorWeights } from '../src/mpc-sim/private-reconstructor/reconstructor.js';
 import { generateKeys } from '../src/mpc-sim/transport/keys.js';
 import { buildReconstructor } from '../src/models/rec-adv/architecture.js';
+import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../src/mpc-sim/protocols/protocol-version.js';
 
 const flag = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -40,6 +41,9 @@ const list = (name: string, fallback: number[]): number[] => (flag(name) ?? fall
 const widths = list('--gf', [8, 32]);
 const counts = list('--users', [1, 8, 33]);
 const queries = Number(flag('--queries') ?? 2);
+const protocol = (flag('--protocol') ?? 'v1') as ProtocolVersion;
+if (!PROTOCOL_VERSIONS.includes(protocol)) throw new Error(`--protocol: unknown version '${protocol}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
+const protocolArgs = ['--protocol', protocol];
 const wan = !process.argv.includes('--no-wan');
 const SEED = 'bench-net';
 const [LAN, WAN] = NETWORK_PROFILES as [NetworkProfile, NetworkProfile];
@@ -101,8 +105,8 @@ async function startDeployment(dir: string, network: 'loopback' | 'wan'): Promis
   const forwarder = network === 'wan' ? await wanForwarder(s1, (WAN.rttSeconds * 1000) / 2, WAN.bitsPerSecond) : undefined;
   const peer = forwarder === undefined ? s1 : (forwarder.address() as net.AddressInfo).port;
   await run(['--role', 'dealer', '--state', join(dir, 'dealer'), '--listen', `127.0.0.1:${d}`, '--insecure-seed', SEED], /^dealer: ready/);
-  await run(['--role', 's1', '--state', join(dir, 's1'), '--listen', `127.0.0.1:${s1}`, '--dealer', `127.0.0.1:${d}`], /^s1: ready/);
-  await run(['--role', 's0', '--state', join(dir, 's0'), '--listen', `127.0.0.1:${s0}`, '--dealer', `127.0.0.1:${d}`, '--peer', `127.0.0.1:${peer}`], /^s0: ready/);
+  await run(['--role', 's1', '--state', join(dir, 's1'), '--listen', `127.0.0.1:${s1}`, '--dealer', `127.0.0.1:${d}`, ...protocolArgs], /^s1: ready/);
+  await run(['--role', 's0', '--state', join(dir, 's0'), '--listen', `127.0.0.1:${s0}`, '--dealer', `127.0.0.1:${d}`, '--peer', `127.0.0.1:${peer}`, ...protocolArgs], /^s0: ready/);
   return { servers: [['127.0.0.1', s0], ['127.0.0.1', s1]], parties, forwarder };
 }
 
@@ -118,7 +122,7 @@ function image(): Float32Array {
 
 await tf.setBackend('cpu');
 process.on('SIGINT', () => process.exit(130));
-console.log(`bench:net — ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${new Date().toISOString()}`);
+console.log(`bench:net — ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${new Date().toISOString()}, protocol ${protocol}`);
 console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${queries} measured queries per cell after one warm-up; WAN ${wan ? 'emulated (userspace forwarder, 20 ms each way, 100 Mbit/s each way)' : 'skipped (--no-wan)'}`);
 console.log('measuring (one row per cell; the estimates follow once every loopback cell is in)');
 interface Cell {
@@ -135,7 +139,7 @@ for (const gf of widths) {
     const descriptions = Array.from({ length: n }, (_, u) => readReconstructorWeights(buildReconstructor({ height: 32, width: 32, channels: 3, gf, df: gf }, 7000 + u * 17)));
     const x = image();
     // In process: the compute term of the estimate.
-    const local = inProcessDeployment(FIXED20, { seed: SEED, insecureDeterministic: true });
+    const local = inProcessDeployment(FIXED20, { seed: SEED, insecureDeterministic: true }, protocol);
     for (const [u, d] of descriptions.entries()) await local.enrol(d, `user-${u}`);
     await local.query(x, 'warm');
     let inProcess = Infinity;
