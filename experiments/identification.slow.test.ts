@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../src/config/load.js';
 import { parseCsvText } from '../src/report/csv.js';
@@ -63,9 +64,25 @@ describe('identification experiment', () => {
     }
     const script = execFileSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts/prediction-intervals.ts'), outcome!.dir], { cwd: projectRoot, encoding: 'utf8' });
     expect(parseCsvText(script).filter((r) => r['system'] === 'privedge')).toEqual(intervals.filter((r) => r['system'] === 'privedge'));
+    // Reconstruction contrast: each user's mean own-image MSE is the mean of its own column of the
+    // dissimilarity matrix (computed by another path), and `correct` counts its right predictions.
+    const contrast = await read('reconstruction_contrast.csv');
+    expect(contrast.map((r) => String(r['user']))).toEqual(users);
+    for (const r of contrast) {
+      const own = dissimilarity.filter((d) => String(d['user']) === String(r['user']) && String(d['trueUser']) === String(r['user']));
+      expect(r['testImages']).toBe(8);
+      expect(r['mse'] as number).toBeCloseTo(own.reduce((a, d) => a + (d['mse'] as number), 0) / own.length, 5);
+      expect(r['correct']).toBe(predictions.filter((p) => String(p['trueUser']) === String(r['user']) && String(p['predicted']) === String(r['user'])).length);
+      expect(r['mseToFlat'] as number).toBeCloseTo((r['mse'] as number) / (r['flatMse'] as number), 10);
+      expect(r['flatMse'] as number).toBeGreaterThan(0);
+    }
     const manifest = JSON.parse(await readFile(join(outcome!.dir, 'run.json'), 'utf8'));
     expect(manifest.backend.name).toBe('wasm');
-    expect(manifest.files).toEqual(expect.arrayContaining(['identification.svg', 'confusion_privedge.png', 'training_users.csv']));
+    expect(manifest.files).toEqual(expect.arrayContaining(['identification.svg', 'confusion_privedge.png', 'training_users.csv', 'reconstruction_contrast.svg', 'reconstructions.png']));
+    expect(manifest.facts.reconstructionContrast.users).toBe(3);
+    // One row per user (3 of the default 12), three 32 x 32 cells per row at scale 2 with 2-pixel gaps.
+    const png = await sharp(await readFile(join(outcome!.dir, 'reconstructions.png'))).metadata();
+    expect([png.width, png.height]).toEqual([3 * 64 + 4 * 2, 3 * 64 + 4 * 2]);
   });
 
   it('mode: private predicts K spread test images by 2PC and scores them as privedge-2pc', async () => {

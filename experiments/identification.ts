@@ -6,6 +6,9 @@ import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { classificationReport, confusionMatrix, confusionRows, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
 import { bootstrapMacroIntervals } from '../src/metrics/bootstrap.js';
 import { dissimilarityMatrix } from '../src/models/rec-adv/dissimilarity.js';
+import { reconstructImages } from '../src/models/rec-adv/reconstruct.js';
+import { reconstructionContrast, summariseContrast } from '../src/metrics/reconstruction-contrast.js';
+import { imageGridPng } from '../src/report/image-grid.js';
 import { loadUserModel, requireUserModels, trainUsers } from '../src/models/rec-adv/train-users.js';
 import { vegaLite } from '../src/report/charts.js';
 import type { Row } from '../src/report/csv.js';
@@ -81,6 +84,83 @@ async function plaintextPrediction(ctx: ExperimentContext, data: PreparedDataset
   await ctx.writeCsv('dissimilarity.csv', dissimilarity, ['image', 'trueUser', 'user', 'mse']);
   await ctx.writeCsv('predictions.csv', testIndices.map((index, q) => ({ system: 'privedge', image: data.images.ids[index]!, trueUser: trueLabels[q]!, predicted: predicted[q]!, minMse: matrix.values[q * users.length + argmin[q]!]! })));
   return { testIndices, trueLabels, queries, matrix, predicted };
+}
+
+/** Float images in [-1, 1] as 8-bit pixels (0..255, rounded, clamped), for pictures. */
+function toPixels(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let j = 0; j < values.length; j++) out[j] = Math.min(255, Math.max(0, Math.round((values[j]! + 1) * 127.5)));
+  return out;
+}
+
+/**
+ * Phase 2b: does each reconstructor carry more than the background? Every user's reconstructions
+ * of its own test images against the best flat image (`reconstruction_contrast.csv`; see
+ * `reconstructionContrast`), and `reconstructions.png` for the first `samples` users: a test
+ * image, its reconstruction by its own user and by the predicted user.
+ */
+async function reconstructionDiagnostics(ctx: ExperimentContext, data: PreparedDataset, trained: { users: string[]; modelsDir: string }, plain: PlaintextPrediction, samples: number, batchSize: number): Promise<void> {
+  const { users, modelsDir } = trained;
+  const { width, height, channels } = data.config.image;
+  const shape = [height, width, channels] as const;
+  const size = width * height * channels;
+  const rows: Row[] = [];
+  /** Per pictured user: the first test image, its own reconstruction, the predicted user's. */
+  const pictured: Float32Array[][] = [];
+  let offset = 0;
+  const task = ctx.reporter.task(`reconstructions: ${users.length} users' own test images`, users.length);
+  for (const [u, user] of data.partition.users.entries()) {
+    const count = user.test.length;
+    const own = plain.queries.subarray(offset * size, (offset + count) * size);
+    const first = offset;
+    offset += count;
+    task.tick();
+    if (count === 0) continue;
+    const model = await loadUserModel(modelsDir, user.user);
+    let recs: Float32Array;
+    try {
+      recs = await reconstructImages(model, own, shape, batchSize);
+    } finally {
+      model.dispose();
+    }
+    const s = summariseContrast(reconstructionContrast(own, recs, size));
+    rows.push({ user: user.user, testImages: s.images, mse: s.mse, flatMse: s.flatMse, mseToFlat: s.mseToFlat, inputStd: s.inputStd, reconstructionStd: s.reconstructionStd, stdRatio: s.stdRatio, correct: plain.predicted.slice(first, offset).filter((p) => p === user.user).length });
+    if (u < samples) {
+      const predicted = plain.predicted[first]!;
+      let other = recs.subarray(0, size);
+      if (predicted !== user.user) {
+        const m = await loadUserModel(modelsDir, predicted);
+        try {
+          other = await reconstructImages(m, own.subarray(0, size), shape, 1);
+        } finally {
+          m.dispose();
+        }
+      }
+      pictured.push([own.subarray(0, size), recs.subarray(0, size), other]);
+    }
+  }
+  task.done();
+  await ctx.writeCsv('reconstruction_contrast.csv', rows, ['user', 'testImages', 'mse', 'flatMse', 'mseToFlat', 'inputStd', 'reconstructionStd', 'stdRatio', 'correct']);
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const m = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+  };
+  if (rows.length > 0) {
+    const ratio = rows.map((r) => r['mseToFlat'] as number);
+    ctx.record('reconstructionContrast', {
+      users: rows.length,
+      medianMseToFlat: Math.round(median(ratio) * 1e4) / 1e4,
+      usersNoBetterThanFlat: ratio.filter((x) => x >= 1).length,
+      medianStdRatio: Math.round(median(rows.map((r) => r['stdRatio'] as number)) * 1e4) / 1e4,
+    });
+  }
+  if (pictured.length > 0) {
+    const flat = new Float32Array(pictured.length * 3 * size);
+    pictured.flat().forEach((image, k) => flat.set(image, k * size));
+    const grid = { width, height, channels: channels as 1 | 3, pixels: toPixels(flat) };
+    await ctx.writeFile('reconstructions.png', await imageGridPng(grid, pictured.map((_, r) => [3 * r, 3 * r + 1, 3 * r + 2])));
+  }
 }
 
 /** Phase 3 (`mode: private`): K test images predicted by 2PC; writes `private_predictions.csv` and `private_cost_layers.csv`. */
@@ -199,6 +279,26 @@ export const identification = defineExperiment({
       }),
     },
     {
+      name: 'reconstruction_contrast',
+      inputs: ['reconstruction_contrast.csv'],
+      build: (t) => vegaLite({
+        title: 'Own reconstruction error against a flat page (below 1: more than the background)',
+        data: { values: t['reconstruction_contrast.csv'] as Record<string, unknown>[] },
+        width: (t['reconstruction_contrast.csv'] ?? []).length > 60 ? 900 : { step: 14 },
+        height: 200,
+        layer: [
+          {
+            mark: tooltipMark('bar'),
+            encoding: {
+              x: { field: 'user', type: 'nominal', sort: null, title: 'User' },
+              y: { field: 'mseToFlat', type: 'quantitative', title: 'MSE / MSE of the best flat image' },
+            },
+          },
+          { mark: { type: 'rule', color: '#c0392b' }, encoding: { y: { datum: 1 } } },
+        ],
+      }),
+    },
+    {
       name: 'confusion_privedge',
       inputs: ['confusion.csv'],
       build: (t) => vegaLite({
@@ -220,6 +320,7 @@ export const identification = defineExperiment({
     await ctx.tensorflow();
     const trained = await trainReconstructors(ctx, data);
     const plain = await plaintextPrediction(ctx, data, trained, options.evalBatchSize);
+    await reconstructionDiagnostics(ctx, data, trained, plain, options.reconstructionSamples, options.evalBatchSize);
     const systems: SystemPredictions[] = [{ name: 'privedge', predicted: plain.predicted }];
     if (options.mode === 'private') systems.push(await privatePrediction(ctx, data, trained, plain, options.private));
     const baselines = await trainBaselineModels(ctx, data, options.baselines);

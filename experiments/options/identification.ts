@@ -15,6 +15,12 @@ const schema = z.strictObject({
     .default('zero')
     .describe('How a user never predicted (undefined precision) enters the macro average: as 0, or left out'),
   evalBatchSize: z.number().int().min(1).default(64).describe('Images per model call when computing dissimilarities'),
+  reconstructionSamples: z
+    .number()
+    .int()
+    .min(0)
+    .default(12)
+    .describe('Users (rows) shown in `reconstructions.png` (a test image, its reconstruction by its own user, by the predicted user); 0: no picture. `reconstruction_contrast.csv` covers every user either way'),
   intervals: z
     .strictObject({
       resamples: z.number().int().min(100).default(1000).describe('Bootstrap resamples of the test images (stratified by user)'),
