@@ -1,10 +1,11 @@
 import { fraction, groupedBars, tooltipMark } from '../src/report/chart-parts.js';
 import type { z } from 'zod';
 import type { PreparedDataset } from '../src/datasets/prepare.js';
-import { toFloatImages } from '../src/datasets/tensors.js';
+import { toFloatImages, toPixelByte } from '../src/datasets/tensors.js';
 import { argminRows } from '../src/models/rec-adv/argmin.js';
 import { classificationReport, confusionMatrix, confusionRows, reportRows, type ClassificationReport } from '../src/metrics/confusion.js';
 import { bootstrapMacroIntervals } from '../src/metrics/bootstrap.js';
+import { quantile } from '../src/metrics/detection.js';
 import { dissimilarityMatrix } from '../src/models/rec-adv/dissimilarity.js';
 import { reconstructImages } from '../src/models/rec-adv/reconstruct.js';
 import { reconstructionContrast, summariseContrast } from '../src/metrics/reconstruction-contrast.js';
@@ -86,13 +87,6 @@ async function plaintextPrediction(ctx: ExperimentContext, data: PreparedDataset
   return { testIndices, trueLabels, queries, matrix, predicted };
 }
 
-/** Float images in [-1, 1] as 8-bit pixels (0..255, rounded, clamped), for pictures. */
-function toPixels(values: Float32Array): Uint8Array {
-  const out = new Uint8Array(values.length);
-  for (let j = 0; j < values.length; j++) out[j] = Math.min(255, Math.max(0, Math.round((values[j]! + 1) * 127.5)));
-  return out;
-}
-
 /**
  * Phase 2b: does each reconstructor carry more than the background? Every user's reconstructions
  * of its own test images against the best flat image (`reconstruction_contrast.csv`; see
@@ -141,24 +135,19 @@ async function reconstructionDiagnostics(ctx: ExperimentContext, data: PreparedD
   }
   task.done();
   await ctx.writeCsv('reconstruction_contrast.csv', rows, ['user', 'testImages', 'mse', 'flatMse', 'mseToFlat', 'inputStd', 'reconstructionStd', 'stdRatio', 'correct']);
-  const median = (xs: number[]): number => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const m = sorted.length >> 1;
-    return sorted.length % 2 === 1 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
-  };
   if (rows.length > 0) {
     const ratio = rows.map((r) => r['mseToFlat'] as number);
     ctx.record('reconstructionContrast', {
       users: rows.length,
-      medianMseToFlat: Math.round(median(ratio) * 1e4) / 1e4,
+      medianMseToFlat: Math.round(quantile(ratio, 0.5) * 1e4) / 1e4,
       usersNoBetterThanFlat: ratio.filter((x) => x >= 1).length,
-      medianStdRatio: Math.round(median(rows.map((r) => r['stdRatio'] as number)) * 1e4) / 1e4,
+      medianStdRatio: Math.round(quantile(rows.map((r) => r['stdRatio'] as number), 0.5) * 1e4) / 1e4,
     });
   }
   if (pictured.length > 0) {
     const flat = new Float32Array(pictured.length * 3 * size);
     pictured.flat().forEach((image, k) => flat.set(image, k * size));
-    const grid = { width, height, channels: channels as 1 | 3, pixels: toPixels(flat) };
+    const grid = { width, height, channels: channels as 1 | 3, pixels: Uint8Array.from(flat, toPixelByte) };
     await ctx.writeFile('reconstructions.png', await imageGridPng(grid, pictured.map((_, r) => [3 * r, 3 * r + 1, 3 * r + 2])));
   }
 }

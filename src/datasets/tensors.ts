@@ -12,6 +12,11 @@ export function toUnitRange(value: number): number {
   return value / 127.5 - 1;
 }
 
+/** The inverse of {@link toUnitRange} for pictures: (v + 1) * 127.5, rounded and clamped to 0..255. */
+export function toPixelByte(value: number): number {
+  return Math.max(0, Math.min(255, Math.round((value + 1) * 127.5)));
+}
+
 /** Copies the images at `indices` as float32 NHWC in [-1, 1] (`x / 127.5 - 1`). */
 export function toFloatImages(images: DecodedImages, indices: readonly number[]): FloatImages {
   const size = images.width * images.height * images.channels;

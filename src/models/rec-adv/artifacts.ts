@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { toPixelByte } from '../../datasets/tensors.js';
 import { RunError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { saveModel } from '../io.js';
@@ -66,8 +67,6 @@ export async function clearUser(modelsDir: string, user: string): Promise<void> 
   await rm(userModelDir(modelsDir, user), { recursive: true, force: true });
 }
 
-const toByte = (v: number): number => Math.max(0, Math.min(255, Math.round((v + 1) * 127.5)));
-
 /**
  * Validation images above their reconstructions, as 8-bit pixels: images `0..count/2-1` are the
  * samples, `count/2..count-1` their reconstructions (height x width x channels each, row-major).
@@ -118,8 +117,8 @@ export async function saveTrainedUser(
     const recon = tf.tidy(() => (trained.reconstructor.predict(tf.tensor4d(samples.images, [n, h, w, c])) as tf.Tensor).dataSync());
     const pixels = new Uint8Array(2 * n * size);
     for (let i = 0; i < n * size; i++) {
-      pixels[i] = toByte(samples.images[i]!);
-      pixels[n * size + i] = toByte(recon[i]!);
+      pixels[i] = toPixelByte(samples.images[i]!);
+      pixels[n * size + i] = toPixelByte(recon[i]!);
     }
     reconstructions = { width: w, height: h, channels: c as 1 | 3, count: 2 * n, pixels };
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { applyInBatches } from './reconstruct.js';
 
 /** Loss weights and optimiser settings of the RAN (authors' `train.py` defaults). */
 export interface RanTrainingSettings {
@@ -79,18 +80,5 @@ export async function ranTrainStep(pair: RanPair, batch: tf.Tensor4D, settings: 
  * `images` is float32 NHWC in [-1, 1].
  */
 export async function reconstructionErrors(model: tf.LayersModel, images: Float32Array, shape: readonly [number, number, number], batchSize = 64): Promise<Float32Array> {
-  const size = shape[0] * shape[1] * shape[2];
-  const n = images.length / size;
-  const out = new Float32Array(n);
-  for (let start = 0; start < n; start += batchSize) {
-    const count = Math.min(batchSize, n - start);
-    const errors = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(start * size, (start + count) * size), [count, ...shape]);
-      const rec = model.apply(x) as tf.Tensor;
-      return tf.mean(tf.squaredDifference(rec, x), [1, 2, 3]);
-    });
-    out.set(await errors.data(), start);
-    errors.dispose();
-  }
-  return out;
+  return applyInBatches(images, shape, batchSize, 1, (x) => tf.mean(tf.squaredDifference(model.apply(x) as tf.Tensor, x), [1, 2, 3]));
 }
