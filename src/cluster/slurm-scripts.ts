@@ -11,6 +11,8 @@
  * Everything here is pure (text in, text out); {@link ./slurm-job.ts} writes and submits.
  */
 
+import type { QueryOrder } from '../private-fidelity/query-order.js';
+
 /** sbatch resources of every job of a pipeline. */
 export interface SlurmResources {
   /** `--cpus-per-task`. */
@@ -33,7 +35,7 @@ export interface PredictStage {
   /** Absolute path of the identification run folder the evaluation job writes. */
   readonly runDir: string;
   readonly queries: number | 'all';
-  readonly order: 'spread' | 'first';
+  readonly order: QueryOrder;
   readonly fixed: 16 | 20;
 }
 

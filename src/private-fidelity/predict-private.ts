@@ -8,7 +8,7 @@ import { RunError } from '../errors.js';
 import type { FixedPointBits } from '../mpc-sim/encoding/fixed-point.js';
 import type { ProtocolVersion } from '../mpc-sim/protocols/versions.js';
 import { noInterrupts, type Interrupts } from '../runner/signals.js';
-import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRow, layerRows, runPrivateFidelity, type FidelityQuery, type FidelityResult } from '../mpc-sim/private-reconstructor/fidelity.js';
+import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRow, layerRows, plaintextMargin, runPrivateFidelity, type FidelityQuery, type FidelityResult } from '../mpc-sim/private-reconstructor/fidelity.js';
 import { fidelitySummaryLines, summarizeFidelityRows, type FidelityRow } from '../mpc-sim/private-reconstructor/fidelity-rows.js';
 import { ringKernelInfo } from '../mpc-sim/ring/native-kernel.js';
 import { loadUserModel, type Shard } from '../models/rec-adv/train-users.js';
@@ -18,6 +18,7 @@ import { appendCsvRow, readCsv, readGrowingCsv, writeCsv } from '../report/csv.j
 import { readManifest } from '../runner/run-folder.js';
 import { Rng } from '../util/rng.js';
 import { plaintextDissimilarities, plaintextLabels, protocolSuffix, resumableRows, selectQueries } from './queries.js';
+import type { QueryOrder } from './query-order.js';
 import { mergeShardFiles, readFinishedQueries, readImageList } from './shard-files.js';
 
 /** Options of {@link predictPrivate} (the `predict-private` command's, parsed). */
@@ -26,7 +27,7 @@ export interface PredictPrivateOptions {
   readonly run: string;
   readonly queries: number;
   readonly all: boolean;
-  readonly order: 'spread' | 'first';
+  readonly order: QueryOrder;
   /** A file listing the test image ids to query instead. */
   readonly imagesFile?: string;
   readonly shard?: Shard;
@@ -90,11 +91,15 @@ async function selectRunQueries(dir: string, data: PreparedDataset, options: Pre
   const testIndices = data.partition.users.flatMap((u) => u.test);
   const trueLabels = data.partition.users.flatMap((u) => u.test.map(() => u.user));
   const testIds = testIndices.map((i) => data.images.ids[i]!);
-  const images = options.imagesFile === undefined ? undefined : await readImageList(resolve(options.imagesFile), new Set(testIds));
-  const { picked, suffix } = selectQueries(testIds, { ...options, ...(images === undefined ? {} : { images }) });
-  const ids = picked.map((q) => testIds[q]!);
   const predictionsPath = join(dir, 'predictions.csv');
   const dissimilarityPath = join(dir, 'dissimilarity.csv');
+  const dissimilarityRows = await readCsv(dissimilarityPath);
+  // --order margin ranks every test image by its plaintext margin, so it needs all their dissimilarities.
+  const margins =
+    options.order === 'margin' ? plaintextDissimilarities(dissimilarityRows, testIds, users, dissimilarityPath).map((d) => plaintextMargin(d) ?? Infinity) : undefined;
+  const images = options.imagesFile === undefined ? undefined : await readImageList(resolve(options.imagesFile), new Set(testIds));
+  const { picked, suffix } = selectQueries(testIds, { ...options, ...(images === undefined ? {} : { images }), ...(margins === undefined ? {} : { margins }) });
+  const ids = picked.map((q) => testIds[q]!);
   return {
     users,
     testIndices,
@@ -102,7 +107,7 @@ async function selectRunQueries(dir: string, data: PreparedDataset, options: Pre
     ids,
     trueLabels: picked.map((q) => trueLabels[q]!),
     plaintext: plaintextLabels(await readCsv(predictionsPath), ids, predictionsPath),
-    dissimilarities: plaintextDissimilarities(await readCsv(dissimilarityPath), ids, users, dissimilarityPath),
+    dissimilarities: plaintextDissimilarities(dissimilarityRows, ids, users, dissimilarityPath),
     suffix,
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RunError } from '../errors.js';
+import { RunError, UsageError } from '../errors.js';
+import { plaintextMargin } from '../mpc-sim/private-reconstructor/fidelity.js';
 import { plaintextDissimilarities, plaintextLabels, resumableRows, selectQueries } from './queries.js';
 
 const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
@@ -23,6 +24,37 @@ describe('selectQueries', () => {
     expect(selectQueries(ids, { queries: 1, all: false, order: 'first', images: new Set(['a', 'c', 'e']), shard: { index: 1, count: 2 } })).toEqual({ picked: [2], suffix: '.images.shard-1-of-2' });
     expect(selectQueries(ids, { queries: 4, all: false, order: 'first', protocol: 'v1' }).suffix).toBe('');
     expect(selectQueries(ids, { queries: 4, all: false, order: 'first', protocol: 'v3', shard: { index: 1, count: 2 } })).toEqual({ picked: [1, 3], suffix: '.v3.shard-1-of-2' });
+  });
+});
+
+describe('selectQueries --order margin', () => {
+  // Margins of the 8 test images a..h; c and f tie.
+  const margins = [0.5, 0.01, 0.2, 3, 1e-6, 0.2, Infinity, 0.05];
+
+  it('picks the K smallest margins, smallest first, ties in test-set order; all and listed images are ordered too', () => {
+    expect(selectQueries(ids, { queries: 4, all: false, order: 'margin', margins }).picked).toEqual([4, 1, 7, 2]);
+    expect(selectQueries(ids, { queries: 2, all: true, order: 'margin', margins }).picked).toEqual([4, 1, 7, 2, 5, 0, 3, 6]);
+    expect(selectQueries(ids, { queries: 1, all: false, order: 'margin', margins, images: new Set(['a', 'd', 'e']) })).toEqual({ picked: [4, 0, 3], suffix: '.images' });
+  });
+
+  it('every shard starts with the riskiest of its share, and the shards partition the selection', () => {
+    const shard = (index: number): readonly number[] => selectQueries(ids, { queries: 5, all: false, order: 'margin', margins, shard: { index, count: 2 } }).picked;
+    expect(shard(0)).toEqual([4, 7, 5]);
+    expect(shard(1)).toEqual([1, 2]);
+  });
+
+  it('without a margin per test image it is refused', () => {
+    expect(() => selectQueries(ids, { queries: 4, all: false, order: 'margin' })).toThrow(UsageError);
+    expect(() => selectQueries(ids, { queries: 4, all: false, order: 'margin', margins: [1, 2] })).toThrow(/8 test images/);
+  });
+});
+
+describe('plaintextMargin', () => {
+  it('is the second smallest minus the smallest dissimilarity, whatever their order', () => {
+    expect(plaintextMargin([0.3, 0.1, 0.25, 0.9])).toBeCloseTo(0.15, 12);
+    expect(plaintextMargin([0.2, 0.2, 0.5])).toBe(0);
+    expect(plaintextMargin([0.7, 0.4])).toBeCloseTo(0.3, 12);
+    expect(plaintextMargin([0.7])).toBeUndefined();
   });
 });
 

@@ -1,29 +1,35 @@
-import { RunError } from '../errors.js';
+import { RunError, UsageError } from '../errors.js';
 import { pickQueries } from '../mpc-sim/private-reconstructor/fidelity.js';
 import type { FidelityRow } from '../mpc-sim/private-reconstructor/fidelity-rows.js';
 import type { Shard } from '../models/rec-adv/train-users.js';
 import type { Row } from '../report/csv.js';
+import type { QueryOrder } from './query-order.js';
 
 /** Which test images a fidelity run queries. */
 export interface QuerySelection {
   /** Number of images to pick (ignored with `all` or `images`). */
   readonly queries: number;
   readonly all: boolean;
-  /** spread: K images evenly spaced over the test set; first: the first K. */
-  readonly order: 'spread' | 'first';
+  /**
+   * spread: K images evenly spaced over the test set; first: the first K; margin: the K with the
+   * smallest plaintext margin, smallest first (the queries a dissimilarity error could flip).
+   */
+  readonly order: QueryOrder;
+  /** The plaintext margin of every test image, in test-set order (needed by `order: margin`). */
+  readonly margins?: readonly number[];
   /**
    * The protocol version: outputs of any version but `v1` get a `.<version>` suffix first, so
    * that they never overwrite the identification run's own (v1) private predictions.
    */
   readonly protocol?: string;
-  /** Query exactly these test image ids (in test-set order) instead. */
+  /** Query exactly these test image ids instead (in test-set order, or by margin with `order: margin`). */
   readonly images?: ReadonlySet<string>;
   readonly shard?: Shard;
 }
 
 /** The picked test positions of a selection and the suffix of its output files. */
 export interface SelectedQueries {
-  /** Positions in the test list, in test-set order. */
+  /** Positions in the test list, in query order: test-set order, or smallest margin first. */
   readonly picked: readonly number[];
   /** `.<protocol>` for a protocol other than v1, then `.images` with an image list, then `.shard-i-of-n` with a shard; '' otherwise. */
   readonly suffix: string;
@@ -32,12 +38,23 @@ export interface SelectedQueries {
 /**
  * The positions of the test images (`testIds`, in test-set order) a fidelity run queries: the
  * listed `images`, else `queries` (or `all`) picked by `order`; then, with a shard, every n-th of
- * those starting at i.
+ * those starting at i. With `order: margin` the candidates (listed or all) are ranked by
+ * plaintext margin, smallest first (ties in test-set order), so every shard starts with the
+ * queries most at risk and an interrupted run has covered them.
+ * @throws UsageError if `order` is margin and `margins` does not give one per test image.
  */
 export function selectQueries(testIds: readonly string[], selection: QuerySelection): SelectedQueries {
   const { images, shard } = selection;
-  const candidates =
-    images === undefined ? pickQueries(testIds.length, selection.all ? testIds.length : selection.queries, selection.order) : testIds.flatMap((id, q) => (images.has(id) ? [q] : []));
+  const listed = images === undefined ? undefined : testIds.flatMap((id, q) => (images.has(id) ? [q] : []));
+  let candidates: number[];
+  if (selection.order === 'margin') {
+    const margins = selection.margins;
+    if (margins === undefined || margins.length !== testIds.length) throw new UsageError(`--order margin needs the plaintext margin of each of the ${testIds.length} test images`);
+    const ranked = (listed ?? testIds.map((_, q) => q)).sort((a, b) => margins[a]! - margins[b]! || a - b);
+    candidates = listed !== undefined || selection.all ? ranked : ranked.slice(0, selection.queries);
+  } else {
+    candidates = listed ?? pickQueries(testIds.length, selection.all ? testIds.length : selection.queries, selection.order);
+  }
   const picked = candidates.filter((_, i) => shard === undefined || i % shard.count === shard.index);
   const suffix = `${protocolSuffix(selection.protocol)}${images === undefined ? '' : '.images'}${shard === undefined ? '' : `.shard-${shard.index}-of-${shard.count}`}`;
   return { picked, suffix };

@@ -157,5 +157,25 @@ describe('privedge predict-private', () => {
       expect(err.text()).toContain(message);
     }
   });
+
+  it('--order margin queries the K test images of smallest plaintext margin, smallest first', async () => {
+    // The margins, computed here from dissimilarity.csv: second smallest minus smallest MSE per image.
+    const byImage = new Map<string, number[]>();
+    for (const r of parseCsvText(await readFile(join(runDir, 'dissimilarity.csv'), 'utf8'))) {
+      const image = String(r['image']);
+      byImage.set(image, [...(byImage.get(image) ?? []), Number(r['mse'])]);
+    }
+    const margins = [...byImage].map(([image, mse]) => {
+      const [a, b] = [...mse].sort((x, y) => x - y);
+      return { image, margin: b! - a! };
+    });
+    const expected = margins.sort((x, y) => x.margin - y.margin).slice(0, 3);
+    const stdout = capture();
+    expect(await runCli(['predict-private', '--run', runDir, '--queries', '3', '--order', 'margin', '--quiet'], { stdout, stderr: capture() })).toBe(0);
+    const rows = parseCsvText(await readFile(join(runDir, 'private_predictions.csv'), 'utf8'));
+    expect(rows.map((r) => r['image'])).toEqual(expected.map((e) => e.image));
+    rows.forEach((r, q) => expect(Number(r['plaintextMargin'])).toBeCloseTo(expected[q]!.margin, 12));
+    expect(stdout.text()).toMatch(/queries at risk \(plaintext margin below 2 x the largest sound error, [0-9.e+-]+\): [0-3], of which [0-3] agree/);
+  });
   // A folder that is not an identification run: predict-private.test.ts (synthetic run.json).
 });

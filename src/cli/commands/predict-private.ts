@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { FIXED_POINT_BITS, type FixedPointBits } from '../../mpc-sim/encoding/fixed-point-bits.js';
 import { PROTOCOL_VERSIONS, type ProtocolVersion } from '../../mpc-sim/protocols/protocol-version.js';
+import { QUERY_ORDERS, type QueryOrder } from '../../private-fidelity/query-order.js';
 import type { CliContext } from '../context.js';
 import { parseShard } from './shared.js';
 
@@ -10,7 +11,7 @@ interface PredictPrivateArgs {
   queries: number;
   images?: string;
   all: boolean;
-  order: 'spread' | 'first';
+  order: QueryOrder;
   fixedPointBits: FixedPointBits;
   validate: boolean;
   protocol: ProtocolVersion;
@@ -43,9 +44,13 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       y
         .option('run', { type: 'string', demandOption: true, describe: 'Folder of a completed identification run' })
         .option('queries', { type: 'number', default: 10, describe: 'Number of test images to query' })
-        .option('images', { type: 'string', describe: 'A file listing test image ids (one per line, as in predictions.csv) to query instead of --queries/--all, in test-set order' })
+        .option('images', { type: 'string', describe: 'A file listing test image ids (one per line, as in predictions.csv) to query instead of --queries/--all, in test-set order (by margin with --order margin)' })
         .option('all', { type: 'boolean', default: false, describe: 'Query every test image (overrides --queries)' })
-        .option('order', { choices: ['spread', 'first'] as const, default: 'spread' as const, describe: 'spread: K images evenly spaced over the test set; first: the first K' })
+        .option('order', {
+          choices: QUERY_ORDERS,
+          default: 'spread' as QueryOrder,
+          describe: 'spread: K images evenly spaced over the test set; first: the first K; margin: the K with the smallest plaintext margin (second smallest minus smallest dissimilarity), smallest first, so an interrupted run has covered the queries most at risk (also orders --all and --images)',
+        })
         .option('fixed-point-bits', { type: 'number', choices: [...FIXED_POINT_BITS], default: 20, describe: 'Fractional bits of the fixed-point encoding (the config key fixedPointBits)' })
         .option('log', { type: 'boolean', default: false, describe: 'Print one line per query as it completes (for long runs)' })
         .option('shard', { type: 'string', describe: 'i/n: query only every n-th picked image starting at i (run n processes in parallel); outputs get a .shard-i-of-n suffix' })

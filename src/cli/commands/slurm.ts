@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
+import { QUERY_ORDERS, type QueryOrder } from '../../private-fidelity/query-order.js';
 import type { CliContext, ConfigArgs } from '../context.js';
 import { configOptions } from './shared.js';
 
@@ -11,7 +12,7 @@ interface SlurmArgs extends ConfigArgs {
   privateShards: number;
   queries: number;
   all: boolean;
-  order: 'spread' | 'first';
+  order: QueryOrder;
   fixedPointBits: number;
   cpusPerTask: number;
   mem: string;
@@ -50,7 +51,7 @@ export function slurmCommand(ctx: CliContext): CommandModule<object, SlurmArgs> 
         .option('private-shards', { type: 'number', default: 0, describe: 'Tasks of the private-prediction array over the identification run (0: no private stage)' })
         .option('queries', { type: 'number', default: 10, describe: 'Private stage: test images to query' })
         .option('all', { type: 'boolean', default: false, describe: 'Private stage: query every test image' })
-        .option('order', { choices: ['spread', 'first'] as const, default: 'spread' as const, describe: 'Private stage: which K test images' })
+        .option('order', { choices: QUERY_ORDERS, default: 'spread' as QueryOrder, describe: 'Private stage: which K test images, in which order (as predict-private --order)' })
         .option('fixed-point-bits', { type: 'number', choices: [16, 20], default: 20, describe: 'Private stage: fixed-point fractional bits' })
         .option('cpus-per-task', { type: 'number', default: 2, describe: 'sbatch --cpus-per-task of each task' })
         .option('mem', { type: 'string', default: '8G', describe: 'sbatch --mem of each task' })

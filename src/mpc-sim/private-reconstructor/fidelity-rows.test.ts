@@ -34,8 +34,11 @@ describe('fidelity shards', () => {
     expect(s.disagreements.map((r) => r.image)).toEqual(['b']);
     const lines = fidelitySummaryLines(s);
     expect(lines[0]).toBe('private labels equal plaintext labels for 2 of 3 queries (66.66 %); max |dissimilarity error| 5.00e-1; suspected truncation failures (error > 0.01): 1');
-    expect(lines[1]).toBe('  disagreement on b: plaintext 2, private 3, plaintext margin 1.00e-6, max error 5.00e-6');
-    expect(lines[2]).toBe('per query: online 2.00 s, offline 0.50 s, 100 rounds, 2.00 MB online (debug reveals excluded)');
+    // The sound errors are 2e-6 and 5e-6 (0.5 is a suspected failure): at risk below 1e-5, i.e. b only.
+    expect(s.atRisk).toEqual({ below: 1e-5, queries: 1, agree: 0 });
+    expect(lines[1]).toBe('queries at risk (plaintext margin below 2 x the largest sound error, 1.00e-5): 1, of which 0 agree');
+    expect(lines[2]).toBe('  disagreement on b: plaintext 2, private 3, plaintext margin 1.00e-6, max error 5.00e-6');
+    expect(lines[3]).toBe('per query: online 2.00 s, offline 0.50 s, 100 rounds, 2.00 MB online (debug reveals excluded)');
   });
 
   it('prints agreement rounded down, so one disagreement in thousands never shows as 100', () => {

@@ -33,6 +33,12 @@ export interface FidelitySummary {
   readonly meanBytes: number;
   /** The rows whose private label differs from the plaintext label. */
   readonly disagreements: readonly FidelityRow[];
+  /**
+   * The queries an error of the size seen could flip: plaintext margin below twice the largest
+   * dissimilarity error of the queries without a suspected failure (two dissimilarities, each off
+   * by up to that much, can swap when they are closer than twice it); and how many of them agree.
+   */
+  readonly atRisk: { readonly below: number; readonly queries: number; readonly agree: number } | undefined;
 }
 
 /**
@@ -46,6 +52,9 @@ export function summarizeFidelityRows(rows: readonly FidelityRow[]): FidelitySum
   const mean = (column: (typeof FIDELITY_COLUMNS)[number]): number => (n === 0 ? 0 : numbers(column).reduce((s, v) => s + v, 0) / n);
   const errors = numbers('maxDissimilarityError');
   const margins = numbers('plaintextMargin');
+  const sound = errors.filter((e) => e <= GARBAGE_ERROR);
+  const below = sound.length === 0 ? undefined : 2 * Math.max(...sound);
+  const risky = below === undefined ? [] : rows.filter((r) => typeof r.plaintextMargin === 'number' && r.plaintextMargin < below);
   return {
     queries: n,
     agree: rows.filter((r) => r.agree === true).length,
@@ -57,6 +66,7 @@ export function summarizeFidelityRows(rows: readonly FidelityRow[]): FidelitySum
     meanRounds: mean('rounds'),
     meanBytes: mean('onlineBytes'),
     disagreements: rows.filter((r) => r.agree !== true),
+    atRisk: below === undefined ? undefined : { below, queries: risky.length, agree: risky.filter((r) => r.agree === true).length },
   };
 }
 
@@ -130,6 +140,9 @@ export function fidelitySummaryLines(summary: FidelitySummary): string[] {
       `max |dissimilarity error| ${s.maxDissimilarityError?.toExponential(2) ?? 'n/a'}; ` +
       `suspected truncation failures (error > ${GARBAGE_ERROR}): ${s.suspectedFailures}`,
   ];
+  if (s.atRisk !== undefined) {
+    lines.push(`queries at risk (plaintext margin below 2 x the largest sound error, ${s.atRisk.below.toExponential(2)}): ${s.atRisk.queries}, of which ${s.atRisk.agree} agree`);
+  }
   for (const r of s.disagreements) {
     lines.push(`  disagreement on ${String(r.image)}: plaintext ${String(r.plaintextPredicted)}, private ${String(r.privatePredicted)}, plaintext margin ${fmt(r.plaintextMargin)}, max error ${fmt(r.maxDissimilarityError)}`);
   }

@@ -106,8 +106,7 @@ export async function runPrivateFidelity(
       let margin: number | undefined;
       let maxErr: number | undefined;
       if (plain !== undefined && p.dissimilarities !== undefined) {
-        const sorted = [...plain].sort((a, b) => a - b);
-        margin = sorted.length > 1 ? sorted[1]! - sorted[0]! : undefined;
+        margin = plaintextMargin(plain);
         maxErr = Math.max(...plain.map((v, j) => Math.abs(v - p.dissimilarities![j]!)));
       }
       const priv = users[p.index]!;
@@ -191,6 +190,21 @@ function sumCosts(a: CostReport, b: CostReport): CostReport {
     offlineByLabel,
     secondsByLabel,
   };
+}
+
+/**
+ * The plaintext margin of one query: its second smallest minus its smallest dissimilarity (how
+ * far the argmin is from changing), or undefined with fewer than two users.
+ */
+export function plaintextMargin(dissimilarities: readonly number[]): number | undefined {
+  if (dissimilarities.length < 2) return undefined;
+  let first = Infinity;
+  let second = Infinity;
+  for (const v of dissimilarities) {
+    if (v < first) [first, second] = [v, first];
+    else if (v < second) second = v;
+  }
+  return second - first;
 }
 
 /** Indices of K of T items: the first K, or K spread evenly over all T (deterministic). */
