@@ -94,9 +94,9 @@ async function selectRunQueries(dir: string, data: PreparedDataset, options: Pre
   const predictionsPath = join(dir, 'predictions.csv');
   const dissimilarityPath = join(dir, 'dissimilarity.csv');
   const dissimilarityRows = await readCsv(dissimilarityPath);
-  // --order margin ranks every test image by its plaintext margin, so it needs all their dissimilarities.
-  const margins =
-    options.order === 'margin' ? plaintextDissimilarities(dissimilarityRows, testIds, users, dissimilarityPath).map((d) => plaintextMargin(d) ?? Infinity) : undefined;
+  // --order margin ranks every test image by its plaintext margin, so it reads all their dissimilarities (once).
+  const everyTest = options.order === 'margin' ? plaintextDissimilarities(dissimilarityRows, testIds, users, dissimilarityPath) : undefined;
+  const margins = everyTest?.map((d) => plaintextMargin(d) ?? Infinity);
   const images = options.imagesFile === undefined ? undefined : await readImageList(resolve(options.imagesFile), new Set(testIds));
   const { picked, suffix } = selectQueries(testIds, { ...options, ...(images === undefined ? {} : { images }), ...(margins === undefined ? {} : { margins }) });
   const ids = picked.map((q) => testIds[q]!);
@@ -107,7 +107,7 @@ async function selectRunQueries(dir: string, data: PreparedDataset, options: Pre
     ids,
     trueLabels: picked.map((q) => trueLabels[q]!),
     plaintext: plaintextLabels(await readCsv(predictionsPath), ids, predictionsPath),
-    dissimilarities: plaintextDissimilarities(dissimilarityRows, ids, users, dissimilarityPath),
+    dissimilarities: everyTest === undefined ? plaintextDissimilarities(dissimilarityRows, ids, users, dissimilarityPath) : picked.map((q) => everyTest[q]!),
     suffix,
   };
 }
