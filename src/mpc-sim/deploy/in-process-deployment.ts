@@ -33,7 +33,7 @@ export function inProcessDeployment(encoding: FixedPointEncoding, dealer: Dealer
     users,
     enrol: async (description, modelId, random) => {
       const shares = shareReconstructor(description, encoding, random ?? new CryptoRandom());
-      const enrolled = await Promise.all(PARTIES.map((p) => enrolParty(envs[p]!, shares[p], modelId, { foldNorms: protocolSettings(protocol).foldNorms })));
+      const enrolled = await Promise.all(PARTIES.map((p) => enrolParty(envs[p]!, shares[p], modelId, protocolSettings(protocol).enrolment)));
       for (const p of PARTIES) users[p].push(enrolled[p]!);
     },
     query: async (image, queryId, options = {}) => {

@@ -35,7 +35,7 @@ function context(env: PartyEnv, channel: Channel, dealer: PartyDealer): PartyCon
   return { party: env.party, channel, dealer, encoding: env.encoding, rng: env.rng };
 }
 
-/** One server's enrolment of its share of a user's reconstructor (dealer stream `enrol/<modelId>`); `options.foldNorms` for protocol v3. */
+/** One server's enrolment of its share of a user's reconstructor (dealer stream `enrol/<modelId>`); options as the protocol version's `enrolment` (`protocols/versions.ts`). */
 export function enrolParty(env: PartyEnv, shared: SharedReconstructor, modelId: string, options: EnrolReconstructorOptions = {}): Promise<EnrolledReconstructor> {
   return enrolReconstructor(context(env, env.channel, env.dealer(`enrol/${modelId}`, userKey(modelId))), shared, modelId, options);
 }
@@ -49,7 +49,7 @@ export function modelSetHash(users: readonly EnrolledReconstructor[]): string {
   const h = createHash('sha256');
   for (const u of users) {
     h.update(JSON.stringify([u.modelId, reconstructorSignature(u), u.inputShape]));
-    for (const s of u.steps) if (s.kind === 'conv') h.update(new Uint8Array(s.layer.maskedWeights.data.buffer, s.layer.maskedWeights.data.byteOffset, s.layer.maskedWeights.byteLength));
+    for (const s of u.steps) if (s.kind === 'conv' || s.kind === 'normConv') h.update(new Uint8Array(s.layer.maskedWeights.data.buffer, s.layer.maskedWeights.data.byteOffset, s.layer.maskedWeights.byteLength));
   }
   return h.digest('hex');
 }

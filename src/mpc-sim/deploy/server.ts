@@ -167,7 +167,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       const modelId = String(job.frame.meta.modelId);
       if (state.users.some((u) => u.modelId === modelId)) throw new ProtocolError(`enrol ${job.id}`, `user '${modelId}' is enrolled already`);
       const shared = decodeTree(job.frame.meta.skeleton, job.frame.tensors) as SharedReconstructor;
-      state.add(await enrolParty(env, shared, modelId, { foldNorms: protocolSettings(protocol).foldNorms }));
+      state.add(await enrolParty(env, shared, modelId, protocolSettings(protocol).enrolment));
       return { modelIds: state.users.map((u) => u.modelId), hash: modelSetHash(state.users) };
     }
     const x = job.frame.tensors[0];

@@ -35,7 +35,7 @@ describe('measureThreadedQuery (S0 and S1 in two worker threads)', () => {
       const dealer = new CryptoDealer();
       const session = createInProcessSession({ encoding: FIXED20, dealer });
       const users: EnrolledUser[] = [];
-      for (const [j, m] of models.entries()) users.push((await enrolUser(session, readReconstructorWeights(m), `user${j}`, { foldNorms: protocolSettings(protocol).foldNorms })).user);
+      for (const [j, m] of models.entries()) users.push((await enrolUser(session, readReconstructorWeights(m), `user${j}`, protocolSettings(protocol).enrolment)).user);
       const query = image(protocol);
       const inProcess = await privatePredict(session, users, query, { protocol });
       const threaded = await measureThreadedQuery({ dealer, encoding: FIXED20, users, query, protocol });

@@ -88,8 +88,10 @@ export async function runPrivateFidelity(
               const want = layers[user]!.get(step.name);
               if (want === undefined) return;
               const e = errors.get(step.name) ?? { err: 0, max: 0 };
+              // a scaled LeakyReLU (protocol v4) outputs `scale` times the layer's values
+              const scale = step.kind === 'scaledLrelu' ? step.scale : 1;
               for (let i = 0; i < values.length; i++) {
-                e.err = Math.max(e.err, Math.abs(values[i]! - want[i]!));
+                e.err = Math.max(e.err, Math.abs(values[i]! / scale - want[i]!));
                 e.max = Math.max(e.max, Math.abs(want[i]!));
               }
               errors.set(step.name, e);

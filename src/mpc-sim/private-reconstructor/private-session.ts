@@ -60,7 +60,7 @@ export async function enrolUsers(
       const model = await load(user, index);
       try {
         const start = performance.now();
-        const { user: both, cost } = await enrolUser(session, readReconstructorWeights(model), user, { foldNorms: protocolSettings(options.protocol).foldNorms });
+        const { user: both, cost } = await enrolUser(session, readReconstructorWeights(model), user, protocolSettings(options.protocol).enrolment);
         seconds += (performance.now() - start) / 1000;
         bytes += cost.onlineBytesTotal;
         enrolled.push(both);

@@ -5,8 +5,8 @@ import { Conv2dQueryMaterial, conv2d, conv2dOnline, enrolConv2d, prepareConv2d, 
 import type { PartyContext } from '../protocols/context.js';
 import { instanceNorm } from '../protocols/instance-norm.js';
 import { instanceNormV2 } from '../protocols/instance-norm-v2.js';
-import { enrolNormFold, normConv, prepareNormConv, type NormConvMaterial, type NormFold } from '../protocols/norm-conv.js';
-import { leakyRelu, relu } from '../protocols/relu.js';
+import { enrolGammaFold, enrolNormFold, normConv, prepareNormConv, type NormConvMaterial, type NormConvSettings, type NormFold } from '../protocols/norm-conv.js';
+import { leakyRelu, leakySlopeFactor, relu, scaledLeakyRelu } from '../protocols/relu.js';
 import { tanh } from '../protocols/tanh.js';
 import { upsample } from '../protocols/upsample.js';
 import { protocolSettings, type ProtocolVersion } from '../protocols/versions.js';
@@ -76,9 +76,26 @@ export type EnrolledStep =
       /** An InstanceNorm folded into the conv after it (`protocols/norm-conv.ts`); named after the conv. */
       readonly kind: 'normConv';
       readonly name: string;
-      readonly norm: { readonly name: string; readonly gamma: Share; readonly epsilon: number };
+      readonly norm: {
+        readonly name: string;
+        /** undefined: multiplied into the conv's weights at enrolment (`enrolGammaFold`, protocol v4). */
+        readonly gamma: Share | undefined;
+        readonly epsilon: number;
+        /** s: the step before hands the norm s times its real input (a `scaledLrelu`); 1 otherwise. */
+        readonly inputScale: number;
+        /** false: the scale step reads the sum of squares at full scale (`NormConvSettings.rescale`, protocol v4). */
+        readonly rescale: boolean;
+      };
       readonly layer: EnrolledConv2d;
       readonly fold: NormFold;
+    }
+  | {
+      /** A LeakyReLU computed as `scale` times its output, untruncated (`scaledLeakyRelu`), before a folded norm that divides the scale out (protocol v4). */
+      readonly kind: 'scaledLrelu';
+      readonly name: string;
+      readonly alpha: number;
+      /** 1 / alpha, an integer. */
+      readonly scale: number;
     };
 
 /** One party's enrolled reconstructor, reused for every query. */
@@ -98,6 +115,15 @@ export interface EnrolReconstructorOptions {
    * most four times the norm's elements ({@link foldPays}; `protocols/norm-conv.ts`; protocol v3); default false.
    */
   readonly foldNorms?: boolean;
+  /** Multiply each folded norm's gamma into the conv's weights (`enrolGammaFold`; protocol v4); default false. */
+  readonly foldGamma?: boolean;
+  /**
+   * A LeakyReLU right before a folded norm, with 1/alpha an integer s, becomes a `scaledLrelu`
+   * (s times its output, no truncation) and the norm takes `inputScale` s (protocol v4); default false.
+   */
+  readonly leakySlopeIntoNorm?: boolean;
+  /** Folded norms read the sum of squares at full scale, with no rescaling truncation (`NormConvSettings.rescale` false; protocol v4); default false. */
+  readonly wideNormGrid?: boolean;
 }
 
 /**
@@ -304,17 +330,44 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
     const norm = pendingNorm !== undefined && foldPays(h * w * c, geometry.rows * cout) ? pendingNorm : undefined;
     if (norm === undefined) flushNorm();
     pendingNorm = undefined;
-    const layer = await enrolConv2d(ctx, step.weights, step.bias, { layer: id, geometry, upsample: up, truncation: options.convTruncation ?? 'dealer' }, id);
+    const foldGamma = norm !== undefined && options.foldGamma === true;
+    const weights = foldGamma ? await enrolGammaFold(ctx, step.weights, norm.gamma, id) : step.weights;
+    const layer = await enrolConv2d(ctx, weights, step.bias, { layer: id, geometry, upsample: up, truncation: options.convTruncation ?? 'dealer' }, id);
     if (norm === undefined) steps.push({ kind: 'conv', name: step.name, layer });
     else {
-      const fold = await enrolNormFold(ctx, layer, norm.beta, id);
-      steps.push({ kind: 'normConv', name: step.name, norm: { name: norm.name, gamma: norm.gamma, epsilon: norm.epsilon }, layer, fold });
+      const fold = await enrolNormFold(ctx, layer, norm.beta, id, foldGamma ? step.weights : undefined);
+      steps.push({ kind: 'normConv', name: step.name, norm: { name: norm.name, gamma: foldGamma ? undefined : norm.gamma, epsilon: norm.epsilon, inputScale: 1, rescale: options.wideNormGrid !== true }, layer, fold });
     }
     pendingUp = undefined;
     [h, w, c] = [geometry.outHeight, geometry.outWidth, cout];
   }
   flushUp();
-  return { modelId, inputShape: shared.inputShape, outputShape: [h, w, c], steps };
+  return { modelId, inputShape: shared.inputShape, outputShape: [h, w, c], steps: options.leakySlopeIntoNorm === true ? scaleLeakyReluIntoNorms(steps) : steps };
+}
+
+/**
+ * Each LeakyReLU directly followed by a folded norm, with s = 1/alpha an integer
+ * (`leakySlopeFactor`), becomes a `scaledLrelu` of scale s and the norm takes `inputScale` s:
+ * InstanceNorm(s y) with epsilon s eps equals InstanceNorm(y) with eps, so the LeakyReLU's
+ * truncation is not needed.
+ */
+function scaleLeakyReluIntoNorms(steps: readonly EnrolledStep[]): EnrolledStep[] {
+  const out = [...steps];
+  for (let i = 0; i + 1 < out.length; i++) {
+    const a = out[i]!;
+    const b = out[i + 1]!;
+    if (a.kind !== 'lrelu' || b.kind !== 'normConv') continue;
+    const scale = leakySlopeFactor(a.alpha);
+    if (scale === undefined) continue;
+    out[i] = { kind: 'scaledLrelu', name: a.name, alpha: a.alpha, scale };
+    out[i + 1] = { ...b, norm: { ...b.norm, inputScale: scale } };
+  }
+  return out;
+}
+
+/** The settings {@link prepareNormConv} needs for a folded step. */
+function normConvSettings(step: Extract<EnrolledStep, { kind: 'normConv' }>): NormConvSettings {
+  return { gammaFolded: step.norm.gamma === undefined, inputScale: step.norm.inputScale, rescale: step.norm.rescale };
 }
 
 /** One step's per-query material: a conv's, or a folded norm's (`protocols/norm-conv.ts`). */
@@ -345,7 +398,7 @@ export async function prepareReconstructor(ctx: PartyContext, enrolled: Enrolled
   for (const step of enrolled.steps) {
     const tag = tagPrefix === '' ? step.name : `${tagPrefix}/${step.name}`;
     if (step.kind === 'conv') out.set(step.name, await prepareConv2d(ctx, step.layer, tag));
-    else if (step.kind === 'normConv') out.set(step.name, await prepareNormConv(ctx, step.layer, tag));
+    else if (step.kind === 'normConv') out.set(step.name, await prepareNormConv(ctx, step.layer, tag, normConvSettings(step)));
   }
   return out;
 }
@@ -399,6 +452,9 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
       case 'lrelu':
         y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag, bits: bits.relu, chunkBits })).y;
         break;
+      case 'scaledLrelu':
+        y = (await scaledLeakyRelu(ctx, y, { scale: step.scale, tag, bits: bits.relu, chunkBits })).y;
+        break;
       case 'relu':
         y = (await relu(ctx, y, { tag, bits: bits.relu, chunkBits })).y;
         break;
@@ -406,9 +462,9 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
         y = await norm(ctx, y, step.gamma, step.beta, { epsilon: step.epsilon, tag });
         break;
       case 'normConv': {
-        const material = options.materials?.get(step.name) ?? (await prepareNormConv(ctx, step.layer, tag));
+        const material = options.materials?.get(step.name) ?? (await prepareNormConv(ctx, step.layer, tag, normConvSettings(step)));
         if (material instanceof Conv2dQueryMaterial) throw new ProtocolError(tag, `the material of '${step.name}' was prepared for a plain conv, the enrolled step is a folded norm`);
-        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, tag });
+        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, inputScale: step.norm.inputScale, rescale: step.norm.rescale, tag });
         break;
       }
       case 'upsample':

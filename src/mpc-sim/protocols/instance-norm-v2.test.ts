@@ -6,7 +6,8 @@ import { reconstruct, share } from '../sharing/share.js';
 import { instanceNorm, normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { instanceNormV2 } from './instance-norm-v2.js';
 import { NORM_GRID_THRESHOLDS, NORM_VARIANCE_RANGE, SCALE_FRAC_BITS } from './norm-scale.js';
-import { NORM_GRID_CHUNK_BITS, normScaleV2, normScaleV2Tables } from './norm-scale-v2.js';
+import { FOLDED_SCALE_FRAC_BITS, NORM_GRID_CHUNK_BITS, WIDE_MULTIPLIER_BITS, normScaleV2, normScaleV2FinalBits, normScaleV2Tables, normScaleV2Untruncated } from './norm-scale-v2.js';
+import { truncateWithDealer } from './truncate.js';
 import { TEST_DEALERS, testGaussian, testRandom, testSession } from '../../testing/protocol-support.js';
 
 /** Online bytes per party of the grid comparison (385 elements, l = 64, d = 8): 4 rounds. */
@@ -52,6 +53,34 @@ describe.each(TEST_DEALERS)('instance normalisation v2 (%s)', (_, makeDealer) =>
       }
       expect(worst).toBeLessThan(2e-6);
     }
+  });
+
+  it('wide tables (K = 60, v4): a sum of squares at full scale (Q up to 2^51) and gain 1/5, within relative 2e-6 (+ 2^-24) of 1 / (5 (sqrt(var) + eps)), in 6 rounds without gamma', async () => {
+    const { session } = testSession(makeDealer, FIXED20);
+    const [lo, hi] = NORM_VARIANCE_RANGE;
+    for (const Q of [2 ** 51, 2 ** 44, 2 ** 40]) {
+      const tables = normScaleV2Tables(Q, 20, 1e-3, { gain: 1 / 5, multiplierBits: WIDE_MULTIPLIER_BITS });
+      expect(tables.fitError).toBeLessThan(1e-6);
+      expect(tables.multipliers.every((m) => m >= 1n)).toBe(true);
+      let worst = 0;
+      for (const v of [lo, hi * 0.99999, 1e-3, 0.3, 1, 7, 500, ...Array.from({ length: 12 }, (_, i) => lo * (hi / lo) ** (i / 12 + 0.031))]) {
+        const random = testRandom(`wide-${Q}-${v}`);
+        const qi = BigInt(Math.round(v * Q));
+        const q = share(RingTensor.fromBigInts([qi]), random);
+        // without gamma: k' at 2^30, truncated to 2^FOLDED_SCALE_FRAC_BITS (normScaleV2FinalBits(f, false))
+        const { results, cost } = await session.measure(async (ctx) => truncateWithDealer(ctx, await normScaleV2Untruncated(ctx, q[ctx.party], undefined, tables), normScaleV2FinalBits(20, false)));
+        const got = Number(BigInt.asIntN(64, reconstruct(results).data[0]!)) / 2 ** FOLDED_SCALE_FRAC_BITS;
+        const want = 1 / (5 * (Math.sqrt(Number(qi) / Q) + 1e-3));
+        worst = Math.max(worst, (Math.abs(got - want) - 2 ** -FOLDED_SCALE_FRAC_BITS) / want);
+        expect(cost.rounds).toBe(6);
+      }
+      expect(worst).toBeLessThan(2e-6);
+    }
+    // the narrow tables keep their limit; the wide ones theirs
+    expect(() => normScaleV2Tables(2 ** 39, 20, 1e-3)).toThrow(/outside \[1, 2\^38\]/);
+    expect(() => normScaleV2Tables(2 ** 52, 20, 1e-3, { multiplierBits: WIDE_MULTIPLIER_BITS })).toThrow(/outside \[1, 2\^51\]/);
+    // the same grid where both apply
+    expect(normScaleV2Tables(2 ** 30, 20, 1e-3, { multiplierBits: WIDE_MULTIPLIER_BITS }).thresholds.data).toEqual(normScaleV2Tables(2 ** 30, 20, 1e-3).thresholds.data);
   });
 
   it('normScaleV2 gives exactly 0 outside the grid (a constant input, a huge variance)', async () => {

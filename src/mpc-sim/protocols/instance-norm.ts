@@ -83,15 +83,17 @@ export async function instanceNormWith(ctx: PartyContext, x: Share, gamma: Share
  * Steps 1 and 2 of {@link instanceNorm}, shared with `normConv`: the mean by one dealer
  * truncation (1 round, 8 bytes per party, message `${tag}/mean/open`), d = x - mean (flat [n]),
  * and dh = d locally truncated by h = {@link normTruncationBits} bits (d itself when h = 0).
+ * `inputScale` s: x is s times the layer's real input (`scaledLeakyRelu`), so its variance may
+ * reach s^2 2^10 and h allows for that.
  */
-export async function centreForNorm(ctx: PartyContext, x: Share, tag: string): Promise<{ readonly n: number; readonly d: Share; readonly dh: Share; readonly h: number }> {
+export async function centreForNorm(ctx: PartyContext, x: Share, tag: string, inputScale = 1): Promise<{ readonly n: number; readonly d: Share; readonly dh: Share; readonly h: number }> {
   const f = ctx.encoding.fracBits;
   const n = x.size;
   const flat = reshapeShare(x, [n]);
   const c1 = BigInt(Math.round(2 ** (53 - f) / n));
   const mean = await truncateWithDealer(ctx, scaleShare(sumShare(flat), c1), 53 - f, `${tag}/mean`);
   const d = subShares(flat, broadcastShare(mean, n));
-  const h = normTruncationBits(n, f);
+  const h = normTruncationBits(n, f, inputScale);
   return { n, d, dh: h > 0 ? truncate(ctx, d, h) : d, h };
 }
 
@@ -100,14 +102,19 @@ const VARIANCE_BOUND_BITS = Math.log2(NORM_VARIANCE_RANGE[1]);
 
 /**
  * Bits h by which {@link instanceNorm} truncates x - mean before squaring: the fewest that keep
- * the sum of squares q = var n 2^(2(f-h)) below 2^61 for var < 2^10 (0 unless n 2^2f > 2^51).
+ * the sum of squares q = var n 2^(2(f-h)) below 2^61 for var < 2^10 (0 unless n 2^2f > 2^51);
+ * for an input s = `inputScale` times the real one, var < s^2 2^10.
  */
-export function normTruncationBits(n: number, fracBits: number): number {
-  return Math.max(0, Math.ceil((Math.log2(n) + 2 * fracBits + VARIANCE_BOUND_BITS - 61) / 2));
+export function normTruncationBits(n: number, fracBits: number, inputScale = 1): number {
+  return Math.max(0, Math.ceil((Math.log2(n) + 2 * fracBits + VARIANCE_BOUND_BITS + 2 * Math.log2(inputScale) - 61) / 2));
 }
 
-/** Bits r by which {@link instanceNorm} truncates the sum of squares so that its scale Q <= 2^38 (`normScale`). */
-export function normRescaleBits(n: number, fracBits: number): number {
-  const h = normTruncationBits(n, fracBits);
-  return Math.max(0, Math.ceil(Math.log2(n) + 2 * (fracBits - h) - NORM_MAX_Q_BITS));
+/**
+ * Bits r by which {@link instanceNorm} truncates the sum of squares so that its scale Q <= 2^38
+ * (`normScale`); for an input s = `inputScale` times the real one, so that s^2 Q <= 2^38 (the
+ * scale of the real variance in the truncated sum).
+ */
+export function normRescaleBits(n: number, fracBits: number, inputScale = 1): number {
+  const h = normTruncationBits(n, fracBits, inputScale);
+  return Math.max(0, Math.ceil(Math.log2(n) + 2 * (fracBits - h) + 2 * Math.log2(inputScale) - NORM_MAX_Q_BITS));
 }

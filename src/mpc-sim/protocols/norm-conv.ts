@@ -10,7 +10,8 @@ import { assertOwnShares, type PartyContext } from './context.js';
 import { centreForNorm, normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { matmul } from './matmul.js';
 import { SCALE_FRAC_BITS } from './norm-scale.js';
-import { normScaleV2FinalBits, normScaleV2Tables, normScaleV2Untruncated } from './norm-scale-v2.js';
+import { FOLDED_SCALE_FRAC_BITS, WIDE_MULTIPLIER_BITS, normScaleV2FinalBits, normScaleV2Tables, normScaleV2Untruncated } from './norm-scale-v2.js';
+import { reshape } from '../ring/layout.js';
 import { parallel } from './parallel.js';
 import { truncateWithDealer, truncationOpening } from './truncate.js';
 
@@ -54,22 +55,64 @@ export interface NormFold {
  * truncation); offline 8 (2 M N + 2) + 24 M N bytes per party.
  * @throws ProtocolError if beta is not one element or a share is not the caller's.
  */
-export async function enrolNormFold(ctx: PartyContext, layer: EnrolledConv2d, beta: Share, tag: string): Promise<NormFold> {
+export async function enrolNormFold(ctx: PartyContext, layer: EnrolledConv2d, beta: Share, tag: string, weights?: Share): Promise<NormFold> {
   assertOwnShares(ctx, tag, beta);
   if (beta.size !== 1) throw new ProtocolError(tag, 'beta must be a scalar (one element)');
   const g = layer.map.geometry;
   const mn = g.rows * layer.outChannels;
   const inShape = layerInputShape(layer.map);
   const ones = toMasked(new RingTensor(inShape, new BigUint64Array(inputSize(layer)).fill(1n)), layer.map);
-  const gShare = new Share(ctx.party, await patchesMatmulAsync(ones, layer.map, layer.right.ring));
+  const right = weights === undefined ? layer.right.ring : reshape(weights.ring, layer.right.shape);
+  const gShare = new Share(ctx.party, await patchesMatmulAsync(ones, layer.map, right));
   const product = await matmul(ctx, reshapeShare(gShare, [mn, 1]), reshapeShare(beta, [1, 1]), `${tag}/fold/beta`);
   const scaled = await truncateWithDealer(ctx, reshapeShare(product, [g.rows, layer.outChannels]), ctx.encoding.fracBits, `${tag}/fold/truncate`);
   return { bias: new Share(ctx.party, addRowVector(scaled.ring, layer.bias.ring)) };
 }
 
+/**
+ * Enrolment of a folded norm's gamma into the weights of the conv after it (protocol v4): shares
+ * of W' = trunc(gamma W, f), the kernel the conv is then enrolled with, so that a query computes
+ * k' conv'(x - m) with k' = 1 / (std + eps) and needs no product by gamma (1 round and 24 bytes
+ * per party fewer per query). The fold's J still uses W (pass the unscaled `weights` to
+ * {@link enrolNormFold}). Each weight of W' is within one ulp (2^-f) of gamma W.
+ *
+ * Cost: 2 rounds; online 8 (K N + 1) + 8 K N bytes per party; offline 8 (2 K N + 2) + 24 K N.
+ * @throws ProtocolError if gamma is not one element or a share is not the caller's.
+ */
+export async function enrolGammaFold(ctx: PartyContext, weights: Share, gamma: Share, tag: string): Promise<Share> {
+  assertOwnShares(ctx, tag, weights, gamma);
+  if (gamma.size !== 1) throw new ProtocolError(tag, 'gamma must be a scalar (one element)');
+  const product = await matmul(ctx, reshapeShare(weights, [weights.size, 1]), reshapeShare(gamma, [1, 1]), `${tag}/fold/gamma`);
+  const scaled = await truncateWithDealer(ctx, product, ctx.encoding.fracBits, `${tag}/fold/gamma/truncate`);
+  return reshapeShare(scaled, weights.shape as Shape);
+}
+
+/** How a folded norm was enrolled: what {@link prepareNormConv} and {@link normConv} must agree on. */
+export interface NormConvSettings {
+  /** gamma was multiplied into the conv's weights ({@link enrolGammaFold}); default false. */
+  readonly gammaFolded?: boolean;
+  /** s: the norm's input is s times the layer's real input (`scaledLeakyRelu`); default 1. */
+  readonly inputScale?: number;
+  /**
+   * false: the scale step reads the sum of squares at its full scale (tables with K = 60,
+   * `WIDE_MULTIPLIER_BITS`) instead of truncating it by `normRescaleBits` first: 1 round and 8
+   * bytes fewer per query (protocol v4); default true.
+   */
+  readonly rescale?: boolean;
+}
+
+/** The truncation widths of a folded norm with `settings`: the tensor pair's, the scalar pair's, and the product's. */
+function normConvBits(n: number, fracBits: number, settings: NormConvSettings): { readonly h: number; readonly tensor: number; readonly scalar: number; readonly apply: number } {
+  const h = normTruncationBits(n, fracBits, settings.inputScale ?? 1);
+  const folded = settings.gammaFolded === true;
+  return { h, tensor: fracBits - h, scalar: normScaleV2FinalBits(fracBits, !folded), apply: folded ? FOLDED_SCALE_FRAC_BITS : SCALE_FRAC_BITS };
+}
+
 /** One party's offline material of a folded query: the conv's, and the paired truncation. */
 export interface NormConvMaterial {
   readonly kind: 'normConv';
+  /** The settings it was prepared for (defaults filled in). */
+  readonly settings: Required<NormConvSettings>;
   /** The conv's input mask and offset, with shares of sum A^2 (no truncation pair of its own). */
   readonly conv: Conv2dQueryMaterial;
   /** The truncation pairs of the scale k (scalar) and of the conv product Z (tensor [M, N]), dealt together. */
@@ -83,18 +126,20 @@ export interface NormConvMaterial {
  * size), the scalar pair the last `normScaleV2FinalBits(f)` bits of the scale.
  * Cost: 0 rounds; offline per party 8 (S + M N + 1) (the conv's, with sum A^2) + 8 (3 + 7 M N).
  */
-export async function prepareNormConv(ctx: PartyContext, layer: EnrolledConv2d, tag: string): Promise<NormConvMaterial> {
-  const n = inputSize(layer);
-  const f = ctx.encoding.fracBits;
-  const h = normTruncationBits(n, f);
+export async function prepareNormConv(ctx: PartyContext, layer: EnrolledConv2d, tag: string, settings: NormConvSettings = {}): Promise<NormConvMaterial> {
+  const bits = normConvBits(inputSize(layer), ctx.encoding.fracBits, settings);
   const conv = await prepareConv2d(ctx, { ...layer, truncation: 'none' }, tag, { squareSum: true });
-  const paired = await ctx.dealer.pairedTruncation([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: f - h, scalarFracBits: normScaleV2FinalBits(f) });
-  return { kind: 'normConv', conv, paired };
+  const paired = await ctx.dealer.pairedTruncation([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: bits.tensor, scalarFracBits: bits.scalar });
+  return { kind: 'normConv', settings: { gammaFolded: settings.gammaFolded === true, inputScale: settings.inputScale ?? 1, rescale: settings.rescale ?? true }, conv, paired };
 }
 
 /** Options of {@link normConv}. */
 export interface NormConvOptions {
-  /** The norm's epsilon (added to the standard deviation). */
+  /** s: `x` is s times the norm's real input (`scaledLeakyRelu`); default 1. */
+  readonly inputScale?: number;
+  /** As `NormConvSettings.rescale`; default true. */
+  readonly rescale?: boolean;
+  /** The norm's epsilon (added to the standard deviation of the real input). */
   readonly epsilon: number;
   /** Names the messages and dealer requests. */
   readonly tag: string;
@@ -140,34 +185,46 @@ export interface NormConvOptions {
  * @throws ShapeError if `x` is not the conv's input shape; ProtocolError if `material` was not
  *   prepared by {@link prepareNormConv} for this layer or was used, or gamma is not a scalar.
  */
-export async function normConv(ctx: PartyContext, x: Share, gamma: Share, layer: EnrolledConv2d, fold: NormFold, material: NormConvMaterial, options: NormConvOptions): Promise<Share> {
+export async function normConv(ctx: PartyContext, x: Share, gamma: Share | undefined, layer: EnrolledConv2d, fold: NormFold, material: NormConvMaterial, options: NormConvOptions): Promise<Share> {
   const tag = options.tag;
-  assertOwnShares(ctx, tag, x, gamma, fold.bias);
-  if (gamma.size !== 1) throw new ProtocolError(tag, 'gamma must be a scalar (one element)');
+  assertOwnShares(ctx, tag, x, fold.bias, ...(gamma === undefined ? [] : [gamma]));
+  if (gamma !== undefined && gamma.size !== 1) throw new ProtocolError(tag, 'gamma must be a scalar (one element)');
+  const s = options.inputScale ?? 1;
+  if (!Number.isInteger(s) || s < 1 || s > 2 ** 10) throw new ProtocolError(tag, `inputScale must be an integer in [1, 1024], got ${s}`);
+  const rescale = options.rescale ?? true;
+  const ms = material.settings;
+  if (ms.gammaFolded !== (gamma === undefined) || ms.inputScale !== s || ms.rescale !== rescale) {
+    throw new ProtocolError(
+      tag,
+      `query material of layer '${layer.layer}' was prepared for gammaFolded=${String(ms.gammaFolded)}, inputScale=${ms.inputScale}, rescale=${String(ms.rescale)}; the query has gammaFolded=${String(gamma === undefined)}, inputScale=${s}, rescale=${String(rescale)}`,
+    );
+  }
   if (layer.map.placement !== 'input') throw new ProtocolError(tag, `a folded norm needs the conv masked at its input, not '${layer.map.placement}'`);
   const aSq = material.conv.maskSquareSum;
   if (aSq === undefined) throw new ProtocolError(tag, `query material of layer '${layer.layer}' was not prepared for a folded norm (prepareNormConv)`);
   const f = ctx.encoding.fracBits;
-  const { n, dh, h } = await centreForNorm(ctx, x, tag);
+  const { n, dh, h } = await centreForNorm(ctx, x, tag, s);
+  const bits = normConvBits(n, f, material.settings);
 
   const e = await openConvInput(ctx, layer, material.conv, reshapeShare(dh, x.shape as Shape), tag);
   const z2 = await convProductShare(ctx, layer, material.conv, e);
   const q0 = new Share(ctx.party, RingTensor.fromBigInts([squareSumShare(e, material.conv.mask.ring, aSq.ring, ctx.party === 0)], [1]));
 
-  const r = normRescaleBits(n, f);
+  const r = rescale ? normRescaleBits(n, f, s) : 0;
   const g = layer.map.geometry;
   const { paired } = material;
   const [kOpen, zOpen] = await parallel<[{ q: RingTensor; sigma: RingTensor }, { q: RingTensor; sigma: RingTensor }]>(ctx, [
     async (c) => {
       const q = r > 0 ? await truncateWithDealer(c, q0, r, `${tag}/rescale`) : q0;
-      const tables = normScaleV2Tables((n * 2 ** (2 * (f - h))) / 2 ** r, f, options.epsilon);
+      // q = var_x n 2^(2(f-h)) / 2^r = var s^2 n 2^(2(f-h)) / 2^r for the real input's variance var
+      const tables = normScaleV2Tables((s * s * n * 2 ** (2 * (f - h))) / 2 ** r, f, options.epsilon, { gain: 1 / s, ...(rescale ? {} : { multiplierBits: WIDE_MULTIPLIER_BITS }) });
       const scaled = await normScaleV2Untruncated(c, q, gamma, tables, `${tag}/scale`);
-      return truncationOpening(c, scaled, paired.scalar, normScaleV2FinalBits(f), `${tag}/scale/truncate`);
+      return truncationOpening(c, scaled, paired.scalar, bits.scalar, `${tag}/scale/truncate`);
     },
-    async (c) => truncationOpening(c, z2, paired.tensor, f - h, `${tag}/truncate`),
+    async (c) => truncationOpening(c, z2, paired.tensor, bits.tensor, `${tag}/truncate`),
   ]);
   const product = new Share(ctx.party, pairedProduct(kOpen, zOpen, paired, ctx.party === 0));
-  const scaled = await truncateWithDealer(ctx, product, SCALE_FRAC_BITS, `${tag}/apply/truncate`);
+  const scaled = await truncateWithDealer(ctx, product, bits.apply, `${tag}/apply/truncate`);
   const out = addShares(scaled, fold.bias);
   const shape = x.shape.length === 4 ? [1, g.outHeight, g.outWidth, layer.outChannels] : [g.outHeight, g.outWidth, layer.outChannels];
   return reshapeShare(out, shape);

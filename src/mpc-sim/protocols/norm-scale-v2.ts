@@ -4,7 +4,7 @@ import { Share } from '../sharing/share.js';
 import { lessThanPublic } from './compare.js';
 import type { PartyContext } from './context.js';
 import { mul } from './mul.js';
-import { NORM_GRID_PER_OCTAVE, SCALE_FRAC_BITS, normScaleTables } from './norm-scale.js';
+import { NORM_GRID_PER_OCTAVE, NORM_GRID_THRESHOLDS, NORM_VARIANCE_RANGE, SCALE_FRAC_BITS, normScaleTables } from './norm-scale.js';
 import { parallel } from './parallel.js';
 import { broadcastShare, concatShares } from './shared-vector.js';
 import { truncateWithDealer } from './truncate.js';
@@ -15,8 +15,10 @@ import { truncateWithDealer } from './truncate.js';
  * evaluation is linear in shares of t and t^2), and the comparison bits only select at the end.
  */
 
-/** Scale 2^K of q m_o before the first truncation (as in `normScale`). */
+/** Default scale 2^K of q m_o before the first truncation (as in `normScale`). */
 const K = 52;
+/** K for a sum of squares read at its full scale (`NormScaleV2TableOptions.multiplierBits`). */
+export const WIDE_MULTIPLIER_BITS = 60;
 /** Fractional bits of t and t^2. */
 const FS = 24;
 /** Scale of every interval's polynomial before its truncation (|P| < 2^9, so |P 2^52| < 2^61). */
@@ -32,6 +34,8 @@ export interface NormScaleV2Tables {
   readonly thresholds: RingTensor;
   /** m_o per octave o: t_o = q m_o / 2^K, in about [1, 2) on octave o. */
   readonly multipliers: readonly bigint[];
+  /** K of the multipliers (52, or {@link WIDE_MULTIPLIER_BITS}). */
+  readonly multiplierBits: number;
   /** Per interval j: [a0 2^FP, a1 2^(FP - FS), a2 2^(FP - FS)], P_j(t) = a0 + a1 t + a2 t^2 ~ 1/(sqrt(var) + eps), t = t_o of j's octave. */
   readonly coefficients: readonly (readonly [bigint, bigint, bigint])[];
   /** Worst relative error of the real quadratics on their intervals (64 points each). */
@@ -41,29 +45,42 @@ export interface NormScaleV2Tables {
 const cache = new Map<string, NormScaleV2Tables>();
 
 /**
- * Builds (and caches) the tables for q = var Q, f and eps: the thresholds of `normScaleTables`
+ * Builds (and caches) the tables for q = var Q, f, eps and `gain` g (default 1): the thresholds of `normScaleTables`
  * (interval j covers var in [T_j / Q, T_(j+1) / Q), 16 per octave); per octave o, m_o =
  * round(2^K / T_(16 o)), so var = c_o t with c_o = 2^K / (m_o Q); per interval, the quadratic in t
- * interpolating F(c_o t) = 1 / (sqrt(c_o t) + eps) at the three Chebyshev nodes of its t range.
- * @throws ProtocolError if Q is outside [1, 2^38].
+ * interpolating F(c_o t) = g / (sqrt(c_o t) + eps) at the three Chebyshev nodes of its t range.
+ * A gain g = 1/s serves an input s times the real one (`normConv`'s `inputScale`): then
+ * g / (std + eps) = 1 / (s std + s eps), the scale of the scaled input with epsilon s eps.
+ *
+ * With `multiplierBits` K = {@link WIDE_MULTIPLIER_BITS} (60) instead of 52, Q may be as large as
+ * 2^51 (the top octave's lowest threshold 2^9 Q at most 2^60): the multipliers of the upper
+ * octaves are then small integers (down to 1), so t_o spans about [0.7, 1.4) instead of [1, 2)
+ * there, which the per-interval fits absorb; on q's own octave q m_o < 2^61 + 2^60, inside the
+ * dealer truncation's range. This lets `normConv` read the sum of squares at its full scale
+ * (below 2^61 by `normTruncationBits`), with no rescaling truncation.
+ * @throws ProtocolError if Q is outside [1, 2^38] (K = 52) or [1, 2^(K - 9)], K is neither 52 nor 60, or g is not in [2^-10, 1].
  */
-export function normScaleV2Tables(q: number, fracBits: number, epsilon: number): NormScaleV2Tables {
-  const key = `${q}/${fracBits}/${epsilon}`;
+export function normScaleV2Tables(q: number, fracBits: number, epsilon: number, options: NormScaleV2TableOptions = {}): NormScaleV2Tables {
+  const gain = options.gain ?? 1;
+  const bits = options.multiplierBits ?? K;
+  if (!(gain >= 2 ** -10 && gain <= 1)) throw new ProtocolError('normScale', `gain ${gain} outside [2^-10, 1]`);
+  if (bits !== K && bits !== WIDE_MULTIPLIER_BITS) throw new ProtocolError('normScale', `multiplierBits must be ${K} or ${WIDE_MULTIPLIER_BITS}, got ${bits}`);
+  const key = `${q}/${fracBits}/${epsilon}/${gain}/${bits}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const { thresholds } = normScaleTables(q, fracBits, epsilon);
+  const thresholds = bits === K ? normScaleTables(q, fracBits, epsilon).thresholds : wideThresholds(q, bits);
   const T = Array.from(thresholds.data, Number);
   const intervals = T.length - 1;
-  const F = (v: number): number => 1 / (Math.sqrt(v) + epsilon);
+  const F = (v: number): number => gain / (Math.sqrt(v) + epsilon);
   const multipliers: bigint[] = [];
-  for (let o = 0; o * NORM_GRID_PER_OCTAVE < intervals; o++) multipliers.push(BigInt(Math.round(2 ** K / T[o * NORM_GRID_PER_OCTAVE]!)));
+  for (let o = 0; o * NORM_GRID_PER_OCTAVE < intervals; o++) multipliers.push(BigInt(Math.max(1, Math.round(2 ** bits / T[o * NORM_GRID_PER_OCTAVE]!))));
   const coefficients: [bigint, bigint, bigint][] = [];
   let fitError = 0;
   for (let j = 0; j < intervals; j++) {
     const m = Number(multipliers[Math.floor(j / NORM_GRID_PER_OCTAVE)]!);
-    const c = 2 ** K / m / q;
-    const t0 = (T[j]! * m) / 2 ** K;
-    const t1 = (T[j + 1]! * m) / 2 ** K;
+    const c = 2 ** bits / m / q;
+    const t0 = (T[j]! * m) / 2 ** bits;
+    const t1 = (T[j + 1]! * m) / 2 ** bits;
     const nodes = [0, 1, 2].map((i) => (t0 + t1) / 2 + ((t1 - t0) / 2) * Math.cos(((2 * i + 1) * Math.PI) / 6));
     const [a0, a1, a2] = quadraticThrough(nodes.map((t) => [t, F(c * t)] as const));
     coefficients.push([BigInt(Math.round(a0 * 2 ** FP)), BigInt(Math.round(a1 * 2 ** (FP - FS))), BigInt(Math.round(a2 * 2 ** (FP - FS)))]);
@@ -73,9 +90,26 @@ export function normScaleV2Tables(q: number, fracBits: number, epsilon: number):
       fitError = Math.max(fitError, Math.abs(a0 + a1 * t + a2 * t * t - want) / want);
     }
   }
-  const tables: NormScaleV2Tables = { thresholds, multipliers, coefficients, fitError };
+  const tables: NormScaleV2Tables = { thresholds, multipliers, multiplierBits: bits, coefficients, fitError };
   cache.set(key, tables);
   return tables;
+}
+
+/** Options of {@link normScaleV2Tables}. */
+export interface NormScaleV2TableOptions {
+  /** g: the tables compute g / (std + eps); default 1. */
+  readonly gain?: number;
+  /** K: 52 (default) or {@link WIDE_MULTIPLIER_BITS} for Q up to 2^51. */
+  readonly multiplierBits?: number;
+}
+
+/** The grid of `normScaleTables` (same formula) for a Q up to 2^(K - 9), without its 2^38 limit. */
+function wideThresholds(q: number, bits: number): RingTensor {
+  // the octaves' lowest thresholds (the multipliers' divisors) reach 2^9 Q
+  if (!(q >= 1 && (q * NORM_VARIANCE_RANGE[1]) / 2 <= 2 ** bits)) throw new ProtocolError('normScale', `variance scale Q = ${q} outside [1, 2^${bits - 9}]`);
+  const values: bigint[] = [];
+  for (let j = 0; j < NORM_GRID_THRESHOLDS; j++) values.push(BigInt(Math.ceil(NORM_VARIANCE_RANGE[0] * 2 ** (j / NORM_GRID_PER_OCTAVE) * q)));
+  return RingTensor.fromBigInts(values);
 }
 
 /** Monomial coefficients [a0, a1, a2] of the quadratic through three points (Newton form, expanded). */
@@ -120,17 +154,30 @@ export async function normScaleV2(ctx: PartyContext, q: Share, gamma: Share, tab
   return truncateWithDealer(ctx, scaled, normScaleV2FinalBits(ctx.encoding.fracBits), `${tag}/truncate`);
 }
 
-/** Bits of {@link normScaleV2}'s last truncation: gamma (2^f) times the selected 1 / (std + eps) (2^FK) down to 2^20. */
-export function normScaleV2FinalBits(fracBits: number): number {
-  return fracBits + FK - SCALE_FRAC_BITS;
+/**
+ * Fractional bits of the scale k when gamma is folded into the next conv's weights (`normConv`):
+ * 4 more than `SCALE_FRAC_BITS`, since k = 1 / (std + eps) is then below 1 for a variance above
+ * 1 (and 1/s of that for an input scaled by s), where 2^-20 would be a coarse relative step.
+ */
+export const FOLDED_SCALE_FRAC_BITS = 24;
+
+/**
+ * Bits of {@link normScaleV2}'s last truncation: gamma (2^f) times the selected 1 / (std + eps)
+ * (2^FK) down to 2^20; without gamma (`withGamma` false: gamma folded into the next conv's
+ * weights, `normConv`) the selected value alone, from 2^FK down to 2^{@link FOLDED_SCALE_FRAC_BITS}.
+ */
+export function normScaleV2FinalBits(fracBits: number, withGamma = true): number {
+  return withGamma ? fracBits + FK - SCALE_FRAC_BITS : FK - FOLDED_SCALE_FRAC_BITS;
 }
 
 /**
  * {@link normScaleV2} without its last truncation: shares of gamma k' at scale 2^(f + FK), to be
  * truncated by {@link normScaleV2FinalBits} (e.g. in opened form, `truncationOpening`). 6 rounds.
+ * With `gamma` undefined (folded into the next conv's weights), k' alone at scale 2^FK: 5 rounds,
+ * 24 bytes fewer online per party (the product by gamma).
  */
-export async function normScaleV2Untruncated(ctx: PartyContext, q: Share, gamma: Share, tables: NormScaleV2Tables, tag = 'normScale'): Promise<Share> {
-  if (q.size !== 1 || gamma.size !== 1) throw new ProtocolError(tag, 'q and gamma must be scalars');
+export async function normScaleV2Untruncated(ctx: PartyContext, q: Share, gamma: Share | undefined, tables: NormScaleV2Tables, tag = 'normScale'): Promise<Share> {
+  if (q.size !== 1 || (gamma !== undefined && gamma.size !== 1)) throw new ProtocolError(tag, 'q and gamma must be scalars');
   const J = tables.thresholds.size;
   const intervals = J - 1;
   const octaves = tables.multipliers.length;
@@ -139,7 +186,7 @@ export async function normScaleV2Untruncated(ctx: PartyContext, q: Share, gamma:
     async (c) => {
       const qm = new RingTensor([octaves]);
       for (let o = 0; o < octaves; o++) qm.data[o] = BigInt.asUintN(64, q.ring.data[0]! * tables.multipliers[o]!);
-      const t = await truncateWithDealer(c, new Share(c.party, qm), K - FS, `${tag}/t`);
+      const t = await truncateWithDealer(c, new Share(c.party, qm), tables.multiplierBits - FS, `${tag}/t`);
       const t2 = await truncateWithDealer(c, await mul(c, t, t, `${tag}/square`), FS, `${tag}/square/truncate`);
       const p = new RingTensor([intervals]);
       const first = c.party === 0;
@@ -157,5 +204,6 @@ export async function normScaleV2Untruncated(ctx: PartyContext, q: Share, gamma:
   let sum = 0n;
   for (const w of picked.ring.data) sum += w;
   const k = new Share(ctx.party, RingTensor.fromBigInts([BigInt.asUintN(64, sum)]));
+  if (gamma === undefined) return k;
   return mul(ctx, concatShares(k), gamma, `${tag}/gamma`);
 }

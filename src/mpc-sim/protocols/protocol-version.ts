@@ -15,9 +15,13 @@
  *   per activation and for tanh, fewer online bytes, about twice the comparison material;
  * - `v3`: v2 with each InstanceNorm folded into the conv after it where that conv's output is
  *   at most four times the norm's size (`protocols/norm-conv.ts`: the conv's input opening serves the
- *   sum of squares, the product by the scale moves after the conv; decided at enrolment).
+ *   sum of squares, the product by the scale moves after the conv; decided at enrolment);
+ * - `v4`: v3 with 8-bit comparison chunks for the activations and tanh (as v2-d8), each folded
+ *   norm's gamma multiplied into the next conv's weights at enrolment (no product by gamma per
+ *   query), and each LeakyReLU before a folded norm computed as x + (1/alpha - 1) ReLU(x), that
+ *   is 1/alpha times its output, with no truncation (the norm divides the factor out).
  */
-export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3';
+export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4';
 
 /** All versions, oldest first. */
-export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3'];
+export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4'];

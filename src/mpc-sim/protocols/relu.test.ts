@@ -6,7 +6,7 @@ import { loadRingKernel } from '../ring/native-kernel.js';
 import { randomTensor } from '../ring/random.js';
 import { fromSigned, toSigned, type RingTensor } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
-import { leakyRelu, relu } from './relu.js';
+import { leakyRelu, leakySlopeFactor, relu, scaledLeakyRelu } from './relu.js';
 import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const ENCODINGS: [string, FixedPointEncoding][] = [
@@ -136,5 +136,32 @@ describe.each(TEST_DEALERS)('relu and leakyRelu (%s)', (_, makeDealer) => {
     const x = share(encode(FIXED16, [1, -1]), testRandom('leaky-alpha'));
     await expect(session.run((ctx) => leakyRelu(ctx, x[ctx.party], { alpha: Number.NaN }))).rejects.toThrow(ProtocolError);
     await expect(session.run((ctx) => leakyRelu(ctx, x[ctx.party], { alpha: 1e9 }))).rejects.toThrow(/encodable/);
+  });
+
+  it('scaledLeakyRelu is exactly s LeakyReLU(x) = s max(x, x / s) at l = 32, d = 8, in relu\'s 3 rounds with no truncation', async () => {
+    const { session } = testSession(makeDealer, FIXED20);
+    const random = testRandom('scaled-leaky');
+    // |x| < 2^31 (the l = 32 comparison), so s x stays far inside the ring for s = 5 and 1024
+    const values = [0n, 1n, -1n, (1n << 31n) - 1n, -(1n << 31n) + 1n, ...toSigned(randomTensor(random, [500])).map((v) => v >> 33n)];
+    const x = share(fromSigned(values), random);
+    for (const scale of [5, 1024]) {
+      const { results, cost } = await session.measure((ctx) => scaledLeakyRelu(ctx, x[ctx.party], { scale, bits: 32, chunkBits: 8, tag: 'lrelu' }));
+      const y = toSigned(reconstruct([results[0].y, results[1].y]));
+      const s = BigInt(scale);
+      // s max(x, x / s): x s for x >= 0, x for x < 0
+      expect(y.filter((v, i) => v !== (values[i]! >= 0n ? s * values[i]! : values[i]!)).length).toBe(0);
+      expect(cost.rounds).toBe(3);
+      expect(Object.keys(cost.byLabel)).toEqual(['lrelu/relu/open', 'lrelu/relu/and', 'lrelu/relu/final']);
+    }
+  });
+
+  it('leakySlopeFactor: 1/alpha when it is an integer in [2, 1024], else undefined; scaledLeakyRelu refuses other scales', async () => {
+    expect(leakySlopeFactor(0.2)).toBe(5);
+    expect(leakySlopeFactor(0.5)).toBe(2);
+    expect(leakySlopeFactor(1 / 1024)).toBe(1024);
+    for (const alpha of [0.3, 0.01 * 3, 1, 0, -0.2, 1 / 2048, Number.NaN]) expect(leakySlopeFactor(alpha)).toBeUndefined();
+    const { session } = testSession(makeDealer);
+    const x = share(encode(FIXED16, [1, -1]), testRandom('scaled-leaky-bad'));
+    await expect(session.run((ctx) => scaledLeakyRelu(ctx, x[ctx.party], { scale: 2.5, tag: 'lr' }))).rejects.toThrow(/lr: .*integer in \[2, 1024\], got 2.5/);
   });
 });

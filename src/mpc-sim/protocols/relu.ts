@@ -1,3 +1,4 @@
+import { ProtocolError } from '../../errors.js';
 import { encodeScalar } from '../encoding/fixed-point.js';
 import { addShares, scaleShare, subShares } from '../sharing/linear.js';
 import type { Share } from '../sharing/share.js';
@@ -67,4 +68,34 @@ export async function leakyRelu(ctx: PartyContext, x: Share, options: LeakyReluO
   const f = ctx.encoding.fracBits;
   const negative = (options.truncation ?? 'dealer') === 'local' ? truncate(ctx, v, f) : await truncateWithDealer(ctx, v, f, `${tag}/truncate`);
   return { y: addShares(positive, negative), bit };
+}
+
+/**
+ * The integer factor s = 1/alpha when it is one (alpha = 0.2: 5), else undefined: then
+ * {@link scaledLeakyRelu} computes s LeakyReLU(x) exactly.
+ */
+export function leakySlopeFactor(alpha: number): number | undefined {
+  if (!(alpha > 0 && alpha < 1)) return undefined;
+  const s = Math.round(1 / alpha);
+  return Math.abs(1 / alpha - s) < 1e-9 && s >= 2 && s <= 2 ** 10 ? s : undefined;
+}
+
+/**
+ * s times Leaky ReLU with slope alpha = 1/s (s = {@link leakySlopeFactor}(alpha), an integer):
+ * s LeakyReLU(x) = x + (s - 1) relu(x), exact in the ring, with NO truncation. For a LeakyReLU
+ * whose output feeds a scale-invariant step only (an InstanceNorm run with epsilon s eps, as
+ * `normConv` does with `inputScale`), which divides the factor out exactly.
+ *
+ * Against {@link leakyRelu}: the truncation of alpha min(x, 0) (1 round, 8n bytes online and 24n
+ * bytes of material per party) is gone, and the slope is exact (leakyRelu rounds it to
+ * round(alpha 2^f) 2^-f). The output is s times larger: the next step must hold s |x|.
+ *
+ * Cost: {@link relu}'s (l = 32, d = 8: 3 rounds).
+ * @throws ProtocolError if s is not an integer in [2, 2^10].
+ */
+export async function scaledLeakyRelu(ctx: PartyContext, x: Share, options: CompareOptions & { readonly scale: number }): Promise<ActivationResult> {
+  const tag = options.tag ?? 'leakyRelu';
+  if (!Number.isInteger(options.scale) || options.scale < 2 || options.scale > 2 ** 10) throw new ProtocolError(tag, `the scale of a scaled LeakyReLU must be an integer in [2, 1024], got ${options.scale}`);
+  const { y: positive, bit } = await relu(ctx, x, { ...options, tag: `${tag}/relu` });
+  return { y: addShares(x, scaleShare(positive, BigInt(options.scale - 1))), bit };
 }

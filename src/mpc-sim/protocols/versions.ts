@@ -22,8 +22,20 @@ export interface ProtocolSettings {
   readonly activationChunkBits: number;
   /** tanh opens its input once for its 21 thresholds (`dreluSharedMask`). */
   readonly tanhSharedOpening: boolean;
-  /** Enrolment folds InstanceNorms into the next conv where it pays (`protocols/norm-conv.ts`). */
+  /** How users are enrolled for this version (`enrolReconstructor`'s options). */
+  readonly enrolment: VersionEnrolment;
+}
+
+/** The enrolment choices a version makes (passed to `enrolReconstructor`). */
+export interface VersionEnrolment {
+  /** Fold InstanceNorms into the next conv where it pays (`protocols/norm-conv.ts`; v3, v4). */
   readonly foldNorms: boolean;
+  /** Multiply a folded norm's gamma into the next conv's weights at enrolment (v4). */
+  readonly foldGamma: boolean;
+  /** Compute a LeakyReLU before a folded norm as 1/alpha times its output, untruncated (v4). */
+  readonly leakySlopeIntoNorm: boolean;
+  /** A folded norm's scale step reads the sum of squares at full scale, with no rescaling truncation (v4). */
+  readonly wideNormGrid: boolean;
 }
 
 /**
@@ -32,15 +44,19 @@ export interface ProtocolSettings {
  * @throws ProtocolError for an unknown version.
  */
 export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSettings {
+  const plain: VersionEnrolment = { foldNorms: false, foldGamma: false, leakySlopeIntoNorm: false, wideNormGrid: false };
+  const folded: VersionEnrolment = { ...plain, foldNorms: true };
   switch (version) {
     case 'v1':
-      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false, foldNorms: false };
+      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false, enrolment: plain };
     case 'v2':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, foldNorms: false };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, enrolment: plain };
     case 'v2-d8':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, foldNorms: false };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: plain };
     case 'v3':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, foldNorms: true };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, enrolment: folded };
+    case 'v4':
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: { foldNorms: true, foldGamma: true, leakySlopeIntoNorm: true, wideNormGrid: true } };
     default:
       throw new ProtocolError('protocol', `unknown protocol version '${String(version)}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
   }
