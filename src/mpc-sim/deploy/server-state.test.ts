@@ -74,6 +74,24 @@ describe("a server's own files", () => {
     expect(() => new ServerState(loose)).toThrow(`${loose}: state folder is accessible by others (mode 755); chmod 700 it`);
   });
 
+  it('reload a v4 enrolment (folded norms without gamma, scaled LeakyReLUs) step for step; the model-set hash covers the folded convs', async () => {
+    const d = inProcessDeployment(FIXED20, { seed: 'dealer-v4', insecureDeterministic: true }, 'v4');
+    await d.enrol(weights[0]!, 'bob', rng('share-v4'));
+    const folder = join(dir, 'v4', 's0');
+    const enrolled = d.users[0][0]!;
+    new ServerState(folder).add(enrolled);
+    const [back] = new ServerState(folder).users;
+    const summary = (u: typeof enrolled) => u.steps.map((st) => (st.kind === 'normConv' ? `${st.name}:${String(st.norm.gamma === undefined)}:${st.norm.inputScale}:${String(st.norm.rescale)}` : st.kind === 'scaledLrelu' ? `${st.name}:x${st.scale}` : `${st.kind}:${st.name}`));
+    expect(summary(back!)).toEqual(summary(enrolled));
+    expect(summary(back!).filter((x) => x.endsWith(':x5'))).toHaveLength(5);
+    expect(modelSetHash([back!])).toBe(modelSetHash([enrolled]));
+    // every conv of this model is folded: the hash must still see its masked weights
+    const folded = back!.steps.find((st) => st.kind === 'normConv');
+    if (folded?.kind !== 'normConv') throw new Error('no folded conv');
+    folded.layer.maskedWeights.data[0] = folded.layer.maskedWeights.data[0]! ^ 1n;
+    expect(modelSetHash([back!])).not.toBe(modelSetHash([enrolled]));
+  });
+
   it('look uniform whatever the weights (the encoded weights themselves do not)', async () => {
     for (const [k, w] of weights.entries()) {
       const words = storedWords((await enrolInto(`u${k}`, w, `share-u${k}`, `dealer-u${k}`))[0]);

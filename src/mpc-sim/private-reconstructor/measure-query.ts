@@ -99,6 +99,9 @@ export interface QueryMeasurement {
 export async function measurePrivateQuery(options: QueryMeasurementOptions): Promise<QueryMeasurement> {
   const [height, width, channels] = options.shape;
   const dealer = new ReplayDealer(new CryptoDealer());
+  // enrolment's material is used once and never replayed: not kept (it would hold the weight
+  // masks and, with protocol v4's gamma folds, a triple and a truncation pair per weight)
+  dealer.mode = 'generate';
   const session = openPrivateSession(options.fixedPointBits, dealer);
   const names = Array.from({ length: options.users }, (_, u) => `user${u}`);
   const build = (_: string, u: number) => buildReconstructor({ height, width, channels, gf: options.gf, df: options.gf }, options.seed * 1000 + u * 17);
