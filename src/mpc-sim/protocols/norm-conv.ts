@@ -72,8 +72,8 @@ export async function enrolNormFold(ctx: PartyContext, layer: EnrolledConv2d, be
 /**
  * Enrolment of a folded norm's gamma into the weights of the conv after it (protocol v4): shares
  * of W' = trunc(gamma W, f), the kernel the conv is then enrolled with, so that a query computes
- * k' conv'(x - m) with k' = 1 / (std + eps) and needs no product by gamma (1 round and 24 bytes
- * per party fewer per query). The fold's J still uses W (pass the unscaled `weights` to
+ * k' conv'(x - m) with k' = 1 / (std + eps) and needs no product by gamma (1 round and 16 bytes
+ * per party fewer per query, plus the round's header). The fold's J still uses W (pass the unscaled `weights` to
  * {@link enrolNormFold}). Each weight of W' is within one ulp (2^-f) of gamma W.
  *
  * Cost: 2 rounds; online 8 (K N + 1) + 8 K N bytes per party; offline 8 (2 K N + 2) + 24 K N.
@@ -123,7 +123,9 @@ export interface NormConvMaterial {
  * Offline phase of one folded query: the conv's material with shares of sum A^2 and, instead of
  * the conv's own truncation pair, a paired truncation (`Dealer.pairedTruncation`): the tensor
  * pair drops f - h bits of the conv product (h = `normTruncationBits(n, f)`, n the norm's input
- * size), the scalar pair the last `normScaleV2FinalBits(f)` bits of the scale.
+ * size), the scalar pair the last `normScaleV2FinalBits(f)` bits of the scale (with `settings`
+ * from a v4 enrolment: h for the scaled input, and `normScaleV2FinalBits(f, false)` when gamma is
+ * folded).
  * Cost: 0 rounds; offline per party 8 (S + M N + 1) (the conv's, with sum A^2) + 8 (3 + 7 M N).
  */
 export async function prepareNormConv(ctx: PartyContext, layer: EnrolledConv2d, tag: string, settings: NormConvSettings = {}): Promise<NormConvMaterial> {
@@ -182,8 +184,15 @@ export interface NormConvOptions {
  * headers) + 8 M N, against 32n + 8r' + the same chain + 8n + 8 M N for `instanceNormV2` then
  * `conv2d`: fewer bytes when M N < 4n, equal at M N = 4n. Offline: see {@link prepareNormConv}
  * (the norm's Beaver square, product and truncation material, 8 (3n + 3) + 24n, are not needed).
+ * Protocol v4 (`options`, matching the material's settings): with `gamma` undefined (folded into
+ * the conv's weights at enrolment, {@link enrolGammaFold}) the scale chain stops at k' = 1 / (std +
+ * eps), opened-truncated to 2^24, and the product k' Z is truncated by 24 (1 round fewer); with
+ * `inputScale` s, x is s times the real input: h allows for the s^2 larger variance and the tables
+ * compute 1 / (s (std + eps)) of the real variance; with `rescale` false, step 4 (a) skips the
+ * rescaling truncation and reads q at full scale (K = 60 tables; 1 round fewer). 9 rounds.
  * @throws ShapeError if `x` is not the conv's input shape; ProtocolError if `material` was not
- *   prepared by {@link prepareNormConv} for this layer or was used, or gamma is not a scalar.
+ *   prepared by {@link prepareNormConv} for this layer with the same settings or was used, or gamma
+ *   is not a scalar.
  */
 export async function normConv(ctx: PartyContext, x: Share, gamma: Share | undefined, layer: EnrolledConv2d, fold: NormFold, material: NormConvMaterial, options: NormConvOptions): Promise<Share> {
   const tag = options.tag;

@@ -174,7 +174,7 @@ export function normScaleV2FinalBits(fracBits: number, withGamma = true): number
  * {@link normScaleV2} without its last truncation: shares of gamma k' at scale 2^(f + FK), to be
  * truncated by {@link normScaleV2FinalBits} (e.g. in opened form, `truncationOpening`). 6 rounds.
  * With `gamma` undefined (folded into the next conv's weights), k' alone at scale 2^FK: 5 rounds,
- * 24 bytes fewer online per party (the product by gamma).
+ * 16 bytes fewer online per party (the product by gamma).
  */
 export async function normScaleV2Untruncated(ctx: PartyContext, q: Share, gamma: Share | undefined, tables: NormScaleV2Tables, tag = 'normScale'): Promise<Share> {
   if (q.size !== 1 || (gamma !== undefined && gamma.size !== 1)) throw new ProtocolError(tag, 'q and gamma must be scalars');
