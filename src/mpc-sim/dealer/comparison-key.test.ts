@@ -45,6 +45,17 @@ describe('comparison layout', () => {
     expect(() => comparisonLayout(1, { ...DEFAULT, bits: 65 })).toThrow(/\[2, 64\]/);
     expect(() => comparisonLayout(1, { ...DEFAULT, chunkBits: 0 })).toThrow(/\[1, 8\]/);
     expect(() => comparisonLayout(1, { ...DEFAULT, chunkBits: 2.5 })).toThrow(ProtocolError);
+    expect(() => comparisonLayout(10, { ...DEFAULT, codeElements: 11 })).toThrow(/codeElements must be an integer in \[0, 10\], got 11/);
+    expect(() => comparisonLayout(10, { ...DEFAULT, codeElements: 1.5 })).toThrow(/codeElements/);
+    expect(() => comparisonLayout(10, { ...DEFAULT, product: true, codeElements: 5 })).toThrow(/needs product false/);
+  });
+
+  it('codeElements m: mask, code and top bit for m elements, the tree and final material for all n', () => {
+    const full = comparisonLayout(200, DEFAULT);
+    const part = comparisonLayout(200, { ...DEFAULT, codeElements: 10 });
+    expect(part.codeWords).toBe(Math.ceil((10 * full.codeBits) / 64));
+    expect(full.offlineWordsPerParty - part.offlineWordsPerParty).toBe(190 + full.codeWords - part.codeWords + full.planeWords - 1);
+    expect(part.onlineWordsPerParty).toBe(full.onlineWordsPerParty);
   });
 });
 
@@ -101,6 +112,28 @@ describe.each([
     expect(bad).toBe(0);
     expect(comparisonKeyElements(k0)).toBe(layout.offlineWordsPerParty);
     expect(comparisonKeyElements(k1)).toBe(layout.offlineWordsPerParty);
+  });
+
+  it('with codeElements m deals r, code and top bit of m elements (consistent), the rest for all n', () => {
+    const options = { ...DEFAULT, bits: 33, chunkBits: 8, codeElements: 5 };
+    const [k0, k1] = dealComparisonKey(makeRandom(), [3, 40], options);
+    const layout = comparisonLayout(120, options);
+    const r = reconstruct([k0.r, k1.r]);
+    expect(r.shape).toEqual([5]);
+    const code = words(reconstructBits([k0.code, k1.code]).data);
+    const top = words(reconstructBits([k0.rTop, k1.rTop]).data);
+    let bad = 0;
+    for (let e = 0; e < 5; e++) {
+      const word = r.data[e]!;
+      if (getBit(top, e) !== Number((word >> 32n) & 1n)) bad++;
+      for (const chunk of layout.chunks) {
+        const value = Number((word >> BigInt(chunk.start)) & ((1n << BigInt(chunk.width)) - 1n));
+        for (let v = 0; v < 2 ** chunk.width - 1; v++) if (getBit(code, e * layout.codeBits + chunk.offset + v) !== (value > v ? 1 : 0)) bad++;
+      }
+    }
+    expect(bad).toBe(0);
+    expect(reconstruct([k0.finalBits, k1.finalBits]).shape).toEqual([4, 120]);
+    expect(comparisonKeyElements(k0)).toBe(layout.offlineWordsPerParty);
   });
 
   it('uses a given mask and checks its shape', () => {

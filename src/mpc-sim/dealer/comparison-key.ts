@@ -19,6 +19,13 @@ export interface ComparisonKeyOptions {
    * bit-to-arithmetic round follows (1 value s_0 = t per element).
    */
   readonly fuseLastAnd: boolean;
+  /**
+   * Deal the mask r, its code and its bit l - 1 for the first m elements only (default: all).
+   * For comparisons whose blocks share one masked opening (`dreluSharedMask`: K offsets of n
+   * inputs use r, code and top bit of the first n elements), where the rest would never be
+   * used. The tree and final material stay per element. Not with `product` (it needs every r).
+   */
+  readonly codeElements?: number;
 }
 
 /** One chunk of the low l - 1 bits: bits [start, start + width) at `offset` in an element's code. */
@@ -38,7 +45,9 @@ export interface ComparisonLayout {
   readonly chunks: readonly CodeChunk[];
   /** T = sum over chunks of (2^width - 1): thermometer bits per element. */
   readonly codeBits: number;
-  /** ceil(n T / 64). */
+  /** m = `codeElements` (default n): elements with a dealt mask, code and top bit. */
+  readonly codeElements: number;
+  /** ceil(m T / 64). */
   readonly codeWords: number;
   /** Binary ANDs per element in each tree level (2p - 1 for p pairs), lowest level first. */
   readonly andsPerLevel: readonly number[];
@@ -52,7 +61,7 @@ export interface ComparisonLayout {
   readonly finalValues: number;
   /** Words each party sends: n + W (2A + F). */
   readonly onlineWordsPerParty: number;
-  /** Words of material per party: n + ceil(nT/64) + W + 3AW + FW + Vn (+ Vn with `product`). */
+  /** Words of material per party: m + ceil(mT/64) + ceil(m/64) + 3AW + FW + Vn (+ Vn with `product`); m = n by default. */
   readonly offlineWordsPerParty: number;
 }
 
@@ -104,7 +113,10 @@ export function comparisonLayout(size: number, options: ComparisonKeyOptions): C
   const ands = andsPerLevel.reduce((s, a) => s + a, 0);
   const n = size;
   const w = planeWords(n);
-  const codeWords = Math.ceil((n * codeBits) / 64);
+  const m = options.codeElements ?? n;
+  if (!Number.isInteger(m) || m < 0 || m > n) throw new ProtocolError('comparison', `codeElements must be an integer in [0, ${n}], got ${m}`);
+  if (options.product && m !== n) throw new ProtocolError('comparison', 'codeElements below the size needs product false (the products need every mask)');
+  const codeWords = Math.ceil((m * codeBits) / 64);
   const finalPlanes = fuse ? 3 : 1;
   const finalValues = fuse ? 4 : 1;
   return {
@@ -113,6 +125,7 @@ export function comparisonLayout(size: number, options: ComparisonKeyOptions): C
     planeWords: w,
     chunks,
     codeBits,
+    codeElements: m,
     codeWords,
     andsPerLevel,
     ands,
@@ -120,7 +133,7 @@ export function comparisonLayout(size: number, options: ComparisonKeyOptions): C
     finalPlanes,
     finalValues,
     onlineWordsPerParty: n + w * (2 * ands + finalPlanes),
-    offlineWordsPerParty: n + codeWords + w + 3 * ands * w + finalPlanes * w + (options.product ? 2 : 1) * finalValues * n,
+    offlineWordsPerParty: m + codeWords + planeWords(m) + 3 * ands * w + finalPlanes * w + (options.product ? 2 : 1) * finalValues * n,
   };
 }
 
@@ -141,16 +154,18 @@ export function dealComparisonKey(
   mask?: RingTensor,
 ): readonly [ComparisonKey, ComparisonKey] {
   const layout = comparisonLayout(sizeOf(shape, 'comparisonKey'), options);
-  const { size: n, planeWords: w, codeBits } = layout;
-  if (mask !== undefined && !sameShape(mask.shape, shape)) throw new ShapeError('comparisonKey', 'the mask must have the shape of the input');
-  const r = mask ?? randomTensor(random, shape);
+  const { size: n, planeWords: w, codeBits, codeElements: m } = layout;
+  // with codeElements, r is dealt for the first m elements only, flat
+  const rShape = m === n ? shape : [m];
+  if (mask !== undefined && !sameShape(mask.shape, rShape)) throw new ShapeError('comparisonKey', `the mask must have shape [${rShape.join(', ')}]`);
+  const r = mask ?? randomTensor(random, rShape);
   const rw = words(r.data);
 
   const code = packedBuffer(layout.codeWords);
-  const top = packedBuffer(w);
+  const top = packedBuffer(planeWords(m));
   const topBit = options.bits - 1;
   const { chunks } = layout;
-  for (let e = 0; e < n; e++) {
+  for (let e = 0; e < m; e++) {
     const lo = rw[2 * e]!;
     const hi = rw[2 * e + 1]!;
     const base = e * codeBits;

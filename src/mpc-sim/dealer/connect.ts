@@ -63,7 +63,7 @@ class DealerHub {
         this.take(
           party,
           tag,
-          `comparisonKey ${tag} [${shape.join(', ')}] bits=${options.bits} chunkBits=${options.chunkBits}${options.product ? ' product' : ''}${options.fuseLastAnd ? ' fused' : ''}`,
+          `comparisonKey ${tag} [${shape.join(', ')}] bits=${options.bits} chunkBits=${options.chunkBits}${options.product ? ' product' : ''}${options.fuseLastAnd ? ' fused' : ''}${options.codeElements === undefined ? '' : ` code=${options.codeElements}`}`,
           () => d.comparisonKey(shape, tag, options),
           comparisonKeyElements,
         ),

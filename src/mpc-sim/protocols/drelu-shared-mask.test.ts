@@ -41,12 +41,18 @@ describe.each(TEST_DEALERS)('dreluSharedMask (%s)', (_, makeDealer) => {
         expect(cost.rounds).toBe(layout.rounds);
         expect(cost.onlineBytes).toEqual([8 * (layout.onlineWordsPerParty - 20 * n), 8 * (layout.onlineWordsPerParty - 20 * n)]);
         expect(cost.byLabel['m/open']).toEqual({ rounds: 1, bytes: [8 * n, 8 * n] });
-        expect(cost.offlineBytes).toEqual([8 * layout.offlineWordsPerParty, 8 * layout.offlineWordsPerParty]);
-        // Same material and rounds as the separate comparisons, 8 (K - 1) n bytes fewer online.
+        // The dealer deals masks, codes and top bits for the first n elements only.
+        const dealt = comparisonLayout(21 * n, { bits, chunkBits, product: false, fuseLastAnd: true, codeElements: n });
+        expect(cost.offlineBytes).toEqual([8 * dealt.offlineWordsPerParty, 8 * dealt.offlineWordsPerParty]);
+        // The same rounds as the separate comparisons, 8 (K - 1) n bytes fewer online, and their
+        // material less 20 n masks, 20 n codes and 20 n top bits.
         const separate = testSession(makeDealer).session;
         const z = share(fromSigned(offsets.flatMap((o) => xs.map((v) => v - o)), [21 * n]), testRandom('sep'));
         const { cost: sep } = await separate.measure((ctx) => drelu(ctx, z[ctx.party], { bits, chunkBits }));
         expect(sep.onlineBytes[0] - cost.onlineBytes[0]).toBe(8 * 20 * n);
+        expect(sep.offlineBytes[0]).toBe(8 * layout.offlineWordsPerParty);
+        const codeWords = (m: number): number => m + Math.ceil((m * layout.codeBits) / 64) + Math.ceil(m / 64);
+        expect(sep.offlineBytes[0] - cost.offlineBytes[0]).toBe(8 * (codeWords(21 * n) - codeWords(n)));
         expect(sep.rounds).toBe(cost.rounds);
       });
     }
