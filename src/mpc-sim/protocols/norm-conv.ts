@@ -102,10 +102,10 @@ export interface NormConvSettings {
 }
 
 /** The truncation widths of a folded norm with `settings`: the tensor pair's, the scalar pair's, and the product's. */
-function normConvBits(n: number, fracBits: number, settings: NormConvSettings): { readonly h: number; readonly tensor: number; readonly scalar: number; readonly apply: number } {
+function normConvBits(n: number, fracBits: number, settings: NormConvSettings): { readonly tensor: number; readonly scalar: number; readonly apply: number } {
   const h = normTruncationBits(n, fracBits, settings.inputScale ?? 1);
   const folded = settings.gammaFolded === true;
-  return { h, tensor: fracBits - h, scalar: normScaleV2FinalBits(fracBits, !folded), apply: folded ? FOLDED_SCALE_FRAC_BITS : SCALE_FRAC_BITS };
+  return { tensor: fracBits - h, scalar: normScaleV2FinalBits(fracBits, !folded), apply: folded ? FOLDED_SCALE_FRAC_BITS : SCALE_FRAC_BITS };
 }
 
 /** One party's offline material of a folded query: the conv's, and the paired truncation. */
