@@ -1,5 +1,6 @@
 import { ProtocolError, ShapeError } from '../../errors.js';
 import { bitField, getBit, packedBuffer, planeWords, setRun } from '../ring/packed-bits.js';
+import { mulScalar, shiftRightLogical, sub } from '../ring/elementwise.js';
 import { randomTensor, type RingRandom } from '../ring/random.js';
 import { RingTensor, sameShape, sizeOf, words, type Shape } from '../ring/ring-tensor.js';
 import { xorShare, type BinaryShare } from '../sharing/binary-share.js';
@@ -26,6 +27,15 @@ export interface ComparisonKeyOptions {
    * used. The tree and final material stay per element. Not with `product` (it needs every r).
    */
   readonly codeElements?: number;
+  /**
+   * t: the key also truncates (protocol v5's fused truncation, `CompareOptions.truncate`). The
+   * mask r is then a truncation pair's (`truncateWithDealer`): the key also deals rMsb =
+   * floor(r / 2^63) and rHigh = floor((r mod 2^63) / 2^t), and the code and bit l - 1 are those of
+   * rHigh, not r, because the comparison reads the truncated opening floor((c mod 2^63) / 2^t).
+   * With `product`, the products are rHigh s_v and rMsb s_v (2V values per element) instead of
+   * r s_v. Needs l + t <= 62 (the dropped carries 2^(62 - t) and 2^(63 - t) vanish modulo 2^l).
+   */
+  readonly truncation?: number;
 }
 
 /** One chunk of the low l - 1 bits: bits [start, start + width) at `offset` in an element's code. */
@@ -61,7 +71,11 @@ export interface ComparisonLayout {
   readonly finalValues: number;
   /** Words each party sends: n + W (2A + F). */
   readonly onlineWordsPerParty: number;
-  /** Words of material per party: m + ceil(mT/64) + ceil(m/64) + 3AW + FW + Vn (+ Vn with `product`); m = n by default. */
+  /**
+   * Words of material per party: m + ceil(mT/64) + ceil(m/64) + 3AW + FW + Vn (+ Vn with
+   * `product`); m = n by default. With `truncation`: 2m more (rMsb, rHigh), and with `product`
+   * 2Vn instead of Vn products.
+   */
   readonly offlineWordsPerParty: number;
 }
 
@@ -77,7 +91,10 @@ export interface ComparisonLayout {
  *   without `fuseLastAnd`);
  * - `finalBits` [4, n]: arithmetic shares of s_v = t ^ (alpha & beta) ^ (p & beta) ^ (q & alpha)
  *   ^ (p & q) for v = 2p + q, p, q in {0, 1} ([1, n]: s_0 = t, without `fuseLastAnd`);
- * - `finalProducts` [4, n] or [1, n] (only with `product`): arithmetic shares of r * s_v.
+ * - `finalProducts` [4, n] or [1, n] (only with `product`): arithmetic shares of r * s_v;
+ *   with `truncation`, [2V, n]: rHigh * s_v for v < V, then rMsb * s_v;
+ * - `rMsb`, `rHigh` (only with `truncation`, shape of r): arithmetic shares of floor(r / 2^63)
+ *   and floor((r mod 2^63) / 2^t), the truncation pair of r; the code and `rTop` are then rHigh's.
  */
 export interface ComparisonKey {
   readonly r: Share;
@@ -87,6 +104,8 @@ export interface ComparisonKey {
   readonly finalMasks: BinaryShare;
   readonly finalBits: Share;
   readonly finalProducts?: Share;
+  readonly rMsb?: Share;
+  readonly rHigh?: Share;
 }
 
 /**
@@ -113,6 +132,10 @@ export function comparisonLayout(size: number, options: ComparisonKeyOptions): C
   const ands = andsPerLevel.reduce((s, a) => s + a, 0);
   const n = size;
   const w = planeWords(n);
+  const t = options.truncation;
+  if (t !== undefined && (!Number.isInteger(t) || t < 0 || bits + t > 62)) {
+    throw new ProtocolError('comparison', `truncation must be an integer in [0, ${62 - bits}] (l + t <= 62) at l = ${bits}, got ${t}`);
+  }
   const m = options.codeElements ?? n;
   if (!Number.isInteger(m) || m < 0 || m > n) throw new ProtocolError('comparison', `codeElements must be an integer in [0, ${n}], got ${m}`);
   if (options.product && m !== n) throw new ProtocolError('comparison', 'codeElements below the size needs product false (the products need every mask)');
@@ -133,13 +156,14 @@ export function comparisonLayout(size: number, options: ComparisonKeyOptions): C
     finalPlanes,
     finalValues,
     onlineWordsPerParty: n + w * (2 * ands + finalPlanes),
-    offlineWordsPerParty: m + codeWords + planeWords(m) + 3 * ands * w + finalPlanes * w + (options.product ? 2 : 1) * finalValues * n,
+    offlineWordsPerParty:
+      (t === undefined ? m : 3 * m) + codeWords + planeWords(m) + 3 * ands * w + finalPlanes * w + (options.product ? (t === undefined ? 2 : 3) : 1) * finalValues * n,
   };
 }
 
 /** Words of material in one party's key (what `connectDealer` counts). */
 export function comparisonKeyElements(key: ComparisonKey): number {
-  return key.r.size + key.code.size + key.rTop.size + key.andTriples.size + key.finalMasks.size + key.finalBits.size + (key.finalProducts?.size ?? 0);
+  return key.r.size + key.code.size + key.rTop.size + key.andTriples.size + key.finalMasks.size + key.finalBits.size + (key.finalProducts?.size ?? 0) + (key.rMsb?.size ?? 0) + (key.rHigh?.size ?? 0);
 }
 
 /**
@@ -159,7 +183,10 @@ export function dealComparisonKey(
   const rShape = m === n ? shape : [m];
   if (mask !== undefined && !sameShape(mask.shape, rShape)) throw new ShapeError('comparisonKey', `the mask must have shape [${rShape.join(', ')}]`);
   const r = mask ?? randomTensor(random, rShape);
-  const rw = words(r.data);
+  const t = options.truncation;
+  // with truncation, the comparison's mask is rHigh = floor((r mod 2^63) / 2^t)
+  const pair = t === undefined ? undefined : truncationMaskParts(r, t);
+  const rw = words((pair?.rHigh ?? r).data);
 
   const code = packedBuffer(layout.codeWords);
   const top = packedBuffer(planeWords(m));
@@ -191,7 +218,7 @@ export function dealComparisonKey(
   const masks = randomTensor(random, [layout.finalPlanes * w]);
   const m32 = words(masks.data);
   const s = new RingTensor([values, n]);
-  const products = options.product ? new RingTensor([values, n]) : undefined;
+  const products = options.product ? new RingTensor([pair === undefined ? values : 2 * values, n]) : undefined;
   for (let e = 0; e < n; e++) {
     const fused = values === 4;
     const alpha = fused ? getBit(m32, e) : 0;
@@ -202,7 +229,12 @@ export function dealComparisonKey(
       const q = v & 1;
       const bit = t ^ (alpha & beta) ^ (p & beta) ^ (q & alpha) ^ (p & q);
       s.data[v * n + e] = bit === 1 ? 1n : 0n;
-      if (products !== undefined) products.data[v * n + e] = bit === 1 ? r.data[e]! : 0n;
+      if (products === undefined || bit === 0) continue;
+      if (pair === undefined) products.data[v * n + e] = r.data[e]!;
+      else {
+        products.data[v * n + e] = pair.rHigh.data[e]!;
+        products.data[(values + v) * n + e] = pair.rMsb.data[e]!;
+      }
     }
   }
 
@@ -213,6 +245,8 @@ export function dealComparisonKey(
   const maskShares = xorShare(masks, random);
   const sShares = share(s, random);
   const productShares = products === undefined ? undefined : share(products, random);
+  const msbShares = pair === undefined ? undefined : share(pair.rMsb, random);
+  const highShares = pair === undefined ? undefined : share(pair.rHigh, random);
   const key = (p: 0 | 1): ComparisonKey => ({
     r: rShares[p],
     code: codeShares[p],
@@ -221,6 +255,17 @@ export function dealComparisonKey(
     finalMasks: maskShares[p],
     finalBits: sShares[p],
     ...(productShares === undefined ? {} : { finalProducts: productShares[p] }),
+    ...(msbShares === undefined || highShares === undefined ? {} : { rMsb: msbShares[p], rHigh: highShares[p] }),
   });
   return [key(0), key(1)];
+}
+
+/**
+ * The parts of a truncation mask r that a truncation pair deals (`truncateWithDealer`),
+ * elementwise: rMsb = floor(r / 2^63) and rHigh = floor((r mod 2^63) / 2^f), f in [0, 62].
+ */
+export function truncationMaskParts(r: RingTensor, f: number): { readonly rMsb: RingTensor; readonly rHigh: RingTensor } {
+  const rMsb = shiftRightLogical(r, 63);
+  // floor((r mod 2^63) / 2^f) = floor(r / 2^f) - rMsb 2^(63 - f)
+  return { rMsb, rHigh: sub(shiftRightLogical(r, f), mulScalar(rMsb, 1n << BigInt(63 - f))) };
 }

@@ -63,7 +63,7 @@ class DealerHub {
         this.take(
           party,
           tag,
-          `comparisonKey ${tag} [${shape.join(', ')}] bits=${options.bits} chunkBits=${options.chunkBits}${options.product ? ' product' : ''}${options.fuseLastAnd ? ' fused' : ''}${options.codeElements === undefined ? '' : ` code=${options.codeElements}`}`,
+          `comparisonKey ${tag} [${shape.join(', ')}] bits=${options.bits} chunkBits=${options.chunkBits}${options.product ? ' product' : ''}${options.fuseLastAnd ? ' fused' : ''}${options.codeElements === undefined ? '' : ` code=${options.codeElements}`}${options.truncation === undefined ? '' : ` truncation=${options.truncation}`}`,
           () => d.comparisonKey(shape, tag, options),
           comparisonKeyElements,
         ),

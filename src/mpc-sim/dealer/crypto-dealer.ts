@@ -4,7 +4,7 @@ import { matmul } from '../ring/matmul.js';
 import { CryptoRandom, SeededRandom, randomTensor, requireInsecureFlag, type RingRandom } from '../ring/random.js';
 import { sizeOf, type RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { share, type Share } from '../sharing/share.js';
-import { dealComparisonKey, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
+import { dealComparisonKey, truncationMaskParts, type ComparisonKey, type ComparisonKeyOptions } from './comparison-key.js';
 import { dealConvQueryMask, dealWeightMask, type ConvQueryMask, type ConvQueryMaskOptions, type PatchMap } from './conv-material.js';
 import type { Dealer, PairedTruncation, PairedTruncationOptions, Triple, TruncationPair, TruncationPairOptions } from './dealer.js';
 
@@ -67,9 +67,7 @@ export class StreamDealer implements Dealer {
   private pairValues(shape: Shape, f: number, what: string): { r: RingTensor; msb: RingTensor; high: RingTensor } {
     if (!Number.isInteger(f) || f < 0 || f > 62) throw new ProtocolError(what, `fracBits must be an integer in [0, 62], got ${f}`);
     const r = randomTensor(this.random, shape);
-    const msb = shiftRightLogical(r, 63);
-    // floor((r mod 2^63) / 2^f) = floor(r / 2^f) - msb * 2^(63 - f)
-    const high = sub(shiftRightLogical(r, f), mulScalar(msb, 1n << BigInt(63 - f)));
+    const { rMsb: msb, rHigh: high } = truncationMaskParts(r, f);
     return { r, msb, high };
   }
 

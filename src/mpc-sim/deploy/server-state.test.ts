@@ -92,6 +92,34 @@ describe("a server's own files", () => {
     expect(modelSetHash([back!])).not.toBe(modelSetHash([enrolled]));
   });
 
+  it('reload a v5 enrolment: deferred truncations and the activations that do them survive, and the hash tells v5 from v4', async () => {
+    const enrolFor = async (protocol: 'v4' | 'v5') => {
+      // the same seeds for both: the same masked weights, so only the step signature can differ
+      const d = inProcessDeployment(FIXED20, { seed: 'dealer-v4-v5', insecureDeterministic: true }, protocol);
+      await d.enrol(weights[0]!, 'bob', rng('share-v4-v5'));
+      return d.users[0][0]!;
+    };
+    const enrolled = await enrolFor('v5');
+    const folder = join(dir, 'v5', 's0');
+    new ServerState(folder).add(enrolled);
+    const [back] = new ServerState(folder).users;
+    const summary = (u: typeof enrolled) =>
+      u.steps.map((st) => {
+        if (st.kind === 'normConv') return `${st.name}:defer=${String(st.deferTruncation)}`;
+        if (st.kind === 'conv') return `${st.name}:${st.layer.truncation}`;
+        return 'truncateInput' in st ? `${st.name}:t=${String(st.truncateInput)}` : st.name;
+      });
+    expect(summary(back!)).toEqual(summary(enrolled));
+    expect(summary(back!).filter((x) => x.endsWith(':defer=true'))).toHaveLength(10);
+    expect(summary(back!).filter((x) => x.endsWith(':t=24'))).toHaveLength(10);
+    expect(summary(back!)).toContain('down0_conv:none');
+    expect(modelSetHash([back!])).toBe(modelSetHash([enrolled]));
+    const v4 = await enrolFor('v4');
+    const masked = (u: typeof enrolled) => u.steps.flatMap((st) => (st.kind === 'conv' || st.kind === 'normConv' ? [Array.from(st.layer.maskedWeights.data.slice(0, 8))] : []));
+    expect(masked(v4)).toEqual(masked(enrolled));
+    expect(modelSetHash([back!])).not.toBe(modelSetHash([v4]));
+  });
+
   it('look uniform whatever the weights (the encoded weights themselves do not)', async () => {
     for (const [k, w] of weights.entries()) {
       const words = storedWords((await enrolInto(`u${k}`, w, `share-u${k}`, `dealer-u${k}`))[0]);

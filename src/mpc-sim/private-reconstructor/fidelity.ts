@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { CostReport } from '../channel/cost-meter.js';
 import { costDiff } from '../channel/cost-meter.js';
 import { layerCosts, type LayerCost } from '../accounting/layers.js';
-import type { FixedPointBits } from '../encoding/fixed-point.js';
+import { fixedPointEncoding, type FixedPointBits } from '../encoding/fixed-point.js';
 import { privatePredict } from './private-predict.js';
 import { enrolUsers, openPrivateSession } from './private-session.js';
 import type { ProtocolVersion } from '../protocols/versions.js';
-import type { EnrolledStep } from './reconstructor.js';
+import { stepOutputScale, type EnrolledStep } from './reconstructor.js';
 
 /** A dissimilarity error above this is not precision loss but a failed (wrapped) truncation or overflow. */
 export const GARBAGE_ERROR = 0.01;
@@ -73,6 +73,7 @@ export async function runPrivateFidelity(
 ): Promise<FidelityResult> {
   const tick = options.tick ?? (() => {});
   const session = openPrivateSession(fixedPointBits);
+  const encoding = fixedPointEncoding(fixedPointBits);
   const { enrolled, models } = await enrolUsers(session, users, load, { keepModels: options.validate === true, tick: () => tick(), ...(options.protocol === undefined ? {} : { protocol: options.protocol }) });
   try {
     const steps = enrolled[0]![0].steps.map((s) => s.name);
@@ -88,8 +89,9 @@ export async function runPrivateFidelity(
               const want = layers[user]!.get(step.name);
               if (want === undefined) return;
               const e = errors.get(step.name) ?? { err: 0, max: 0 };
-              // a scaled LeakyReLU (protocol v4) outputs `scale` times the layer's values
-              const scale = step.kind === 'scaledLrelu' ? step.scale : 1;
+              // a scaled LeakyReLU (protocol v4) outputs `scale` times the layer's values, a step
+              // whose truncation the next one does (v5) 2^t times
+              const scale = stepOutputScale(step, encoding);
               for (let i = 0; i < values.length; i++) {
                 e.err = Math.max(e.err, Math.abs(values[i]! / scale - want[i]!));
                 e.max = Math.max(e.max, Math.abs(want[i]!));

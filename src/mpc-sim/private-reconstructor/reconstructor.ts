@@ -5,7 +5,7 @@ import { Conv2dQueryMaterial, conv2d, conv2dOnline, enrolConv2d, prepareConv2d, 
 import type { PartyContext } from '../protocols/context.js';
 import { instanceNorm } from '../protocols/instance-norm.js';
 import { instanceNormV2 } from '../protocols/instance-norm-v2.js';
-import { enrolGammaFold, enrolNormFold, normConv, prepareNormConv, type NormConvMaterial, type NormConvSettings, type NormFold } from '../protocols/norm-conv.js';
+import { enrolGammaFold, enrolNormFold, normConv, normConvOutputBits, prepareNormConv, type NormConvMaterial, type NormConvSettings, type NormFold } from '../protocols/norm-conv.js';
 import { leakyRelu, leakySlopeFactor, relu, scaledLeakyRelu } from '../protocols/relu.js';
 import { tanh } from '../protocols/tanh.js';
 import { upsample } from '../protocols/upsample.js';
@@ -44,10 +44,13 @@ export type ReconstructorStep =
 
 /** Steps without secret parameters: the same in plaintext, shared and enrolled form. */
 export type PublicStep =
-  | { readonly kind: 'lrelu'; readonly name: string; readonly alpha: number }
-  | { readonly kind: 'relu'; readonly name: string }
+  | { readonly kind: 'lrelu'; readonly name: string; readonly alpha: number; readonly truncateInput?: number }
+  | { readonly kind: 'relu'; readonly name: string; readonly truncateInput?: number }
   | { readonly kind: 'upsample'; readonly name: string; readonly factor: number }
-  | { readonly kind: 'tanh'; readonly name: string };
+  | { readonly kind: 'tanh'; readonly name: string; readonly truncateInput?: number };
+// `truncateInput` (enrolled form only, protocol v5): the step before left its output
+// untruncated, 2^t times the input, and the activation's comparison opening truncates it by t
+// (`CompareOptions.truncate`); see `fuseTruncationsIntoActivations`.
 
 /** The plaintext reconstructor: input image shape (batch 1, NHWC without the batch) and its steps. */
 export interface ReconstructorDescription {
@@ -88,6 +91,8 @@ export type EnrolledStep =
       };
       readonly layer: EnrolledConv2d;
       readonly fold: NormFold;
+      /** The output is left untruncated for the activation after it (`NormConvOptions.deferTruncation`, protocol v5). */
+      readonly deferTruncation?: boolean;
     }
   | {
       /** A LeakyReLU computed as `scale` times its output, untruncated (`scaledLeakyRelu`), before a folded norm that divides the scale out (protocol v4). */
@@ -96,6 +101,7 @@ export type EnrolledStep =
       readonly alpha: number;
       /** 1 / alpha, an integer. */
       readonly scale: number;
+      readonly truncateInput?: number;
     };
 
 /** One party's enrolled reconstructor, reused for every query. */
@@ -124,6 +130,12 @@ export interface EnrolReconstructorOptions {
   readonly leakySlopeIntoNorm?: boolean;
   /** Folded norms read the sum of squares at full scale, with no rescaling truncation (`NormConvSettings.rescale` false; protocol v4); default false. */
   readonly wideNormGrid?: boolean;
+  /**
+   * A conv (with dealer truncation) or folded norm directly followed by an activation leaves its
+   * output untruncated and the activation's comparison opening truncates it
+   * ({@link fuseTruncationsIntoActivations}; protocol v5); default false.
+   */
+  readonly fuseTruncations?: boolean;
 }
 
 /**
@@ -342,7 +354,50 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
     [h, w, c] = [geometry.outHeight, geometry.outWidth, cout];
   }
   flushUp();
-  return { modelId, inputShape: shared.inputShape, outputShape: [h, w, c], steps: options.leakySlopeIntoNorm === true ? scaleLeakyReluIntoNorms(steps) : steps };
+  const scaled = options.leakySlopeIntoNorm === true ? scaleLeakyReluIntoNorms(steps) : steps;
+  return { modelId, inputShape: shared.inputShape, outputShape: [h, w, c], steps: options.fuseTruncations === true ? fuseTruncationsIntoActivations(scaled, ctx.encoding) : scaled };
+}
+
+/** The activation kinds whose comparison opening can also truncate their input. */
+const TRUNCATING_ACTIVATIONS: ReadonlySet<EnrolledStep['kind']> = new Set(['lrelu', 'scaledLrelu', 'relu', 'tanh']);
+
+/**
+ * Protocol v5: each conv with dealer truncation, or folded norm, directly followed by an
+ * activation leaves its output untruncated (the conv's truncation becomes `none`, the norm gets
+ * `deferTruncation`) and the activation takes `truncateInput` t, the bits it would have dropped
+ * (f for a conv, `normConvOutputBits` for a folded norm): the truncation's opening and the
+ * comparison's become one (`dreluParts` with `truncate`), 1 round and 8 bytes per element per
+ * party fewer. Only where the comparison width allows it (l + t <= 62, `comparisonLayout`).
+ */
+function fuseTruncationsIntoActivations(steps: readonly EnrolledStep[], encoding: FixedPointEncoding): EnrolledStep[] {
+  const out = [...steps];
+  const bits = activationCompareBits(encoding);
+  for (let i = 0; i + 1 < out.length; i++) {
+    const a = out[i]!;
+    const b = out[i + 1]!;
+    if (!TRUNCATING_ACTIVATIONS.has(b.kind)) continue;
+    const l = b.kind === 'tanh' ? bits.tanh : bits.relu;
+    let t: number;
+    if (a.kind === 'conv' && a.layer.truncation === 'dealer') t = encoding.fracBits;
+    else if (a.kind === 'normConv' && a.deferTruncation !== true) t = normConvOutputBits(normConvSettings(a));
+    else continue;
+    if (l + t > 62) continue;
+    out[i] = a.kind === 'conv' ? { ...a, layer: { ...a.layer, truncation: 'none' } } : { ...(a as Extract<EnrolledStep, { kind: 'normConv' }>), deferTruncation: true };
+    out[i + 1] = { ...(b as Extract<EnrolledStep, { kind: 'lrelu' | 'scaledLrelu' | 'relu' | 'tanh' }>), truncateInput: t };
+  }
+  return out;
+}
+
+/**
+ * The factor between a step's output shares and the layer's real values times 2^f: `scale` for a
+ * `scaledLrelu`, 2^t for a step whose truncation the next one does (protocol v5: a conv with
+ * truncation `none`, 2^f; a folded norm with `deferTruncation`), else 1.
+ */
+export function stepOutputScale(step: EnrolledStep, encoding: FixedPointEncoding): number {
+  if (step.kind === 'scaledLrelu') return step.scale;
+  if (step.kind === 'conv' && step.layer.truncation === 'none') return 2 ** encoding.fracBits;
+  if (step.kind === 'normConv' && step.deferTruncation === true) return 2 ** normConvOutputBits(normConvSettings(step));
+  return 1;
 }
 
 /**
@@ -408,7 +463,12 @@ export async function prepareReconstructor(ctx: PartyContext, enrolled: Enrolled
  * signatures make the same exchanges and can be evaluated in lockstep.
  */
 export function reconstructorSignature(enrolled: EnrolledReconstructor): string {
-  return enrolled.steps.map((s) => `${s.kind}:${s.name}`).join(',');
+  return enrolled.steps.map((s) => `${s.kind}:${s.name}${'truncateInput' in s && s.truncateInput !== undefined ? `@t${s.truncateInput}` : ''}`).join(',');
+}
+
+/** The `truncate` option of an activation step's comparison (protocol v5's `truncateInput`). */
+function truncating(step: { readonly truncateInput?: number }): { readonly truncate?: number } {
+  return step.truncateInput === undefined ? {} : { truncate: step.truncateInput };
 }
 
 /**
@@ -450,13 +510,13 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
         break;
       }
       case 'lrelu':
-        y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag, bits: bits.relu, chunkBits })).y;
+        y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag, bits: bits.relu, chunkBits, ...truncating(step) })).y;
         break;
       case 'scaledLrelu':
-        y = (await scaledLeakyRelu(ctx, y, { scale: step.scale, tag, bits: bits.relu, chunkBits })).y;
+        y = (await scaledLeakyRelu(ctx, y, { scale: step.scale, tag, bits: bits.relu, chunkBits, ...truncating(step) })).y;
         break;
       case 'relu':
-        y = (await relu(ctx, y, { tag, bits: bits.relu, chunkBits })).y;
+        y = (await relu(ctx, y, { tag, bits: bits.relu, chunkBits, ...truncating(step) })).y;
         break;
       case 'norm':
         y = await norm(ctx, y, step.gamma, step.beta, { epsilon: step.epsilon, tag });
@@ -464,14 +524,14 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
       case 'normConv': {
         const material = options.materials?.get(step.name) ?? (await prepareNormConv(ctx, step.layer, tag, normConvSettings(step)));
         if (material instanceof Conv2dQueryMaterial) throw new ProtocolError(tag, `the material of '${step.name}' was prepared for a plain conv, the enrolled step is a folded norm`);
-        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, inputScale: step.norm.inputScale, rescale: step.norm.rescale, tag });
+        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, inputScale: step.norm.inputScale, rescale: step.norm.rescale, tag, deferTruncation: step.deferTruncation === true });
         break;
       }
       case 'upsample':
         y = upsample(ctx, y, step.factor);
         break;
       case 'tanh':
-        y = await tanh(ctx, y, { tag, bits: bits.tanh, chunkBits, sharedOpening: settings.tanhSharedOpening });
+        y = await tanh(ctx, y, { tag, bits: bits.tanh, chunkBits, sharedOpening: settings.tanhSharedOpening, ...truncating(step) });
         break;
     }
     if (options.onStep !== undefined) await options.onStep(step, y);

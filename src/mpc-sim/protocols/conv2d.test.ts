@@ -197,7 +197,8 @@ describe.each(TEST_DEALERS)('conv2d with enrolled weights (%s)', (_, makeDealer)
       const [y0, y1] = await session.run((ctx) => conv2d(ctx, enrolled[ctx.party], xs[ctx.party]));
       const product = matmul(layerPatches(x, enrolled[0].map), reshape(wts, [K * K * c, n]));
       const expected = new BigUint64Array(product.size);
-      product.data.forEach((v, i) => (expected[i] = BigInt.asUintN(64, v + bias.data[i % n]!)));
+      // untruncated, the output stays at the product's scale 2^2f: the bias is lifted by 2^f (FIXED16)
+      product.data.forEach((v, i) => (expected[i] = BigInt.asUintN(64, v + (bias.data[i % n]! << 16n))));
       expect(reconstruct([y0, y1]).data).toEqual(expected);
     }
   });

@@ -1,7 +1,7 @@
 import { ProtocolError, ShapeError } from '../../errors.js';
 import { layerInputShape, maskedShape, patchMap, patchesMatmulAsync, toMasked, type ConvQueryMaskOptions, type MaskPlacement, type PatchMap } from '../dealer/conv-material.js';
 import type { TruncationPair } from '../dealer/dealer.js';
-import { add, sub } from '../ring/elementwise.js';
+import { add, mulScalar, sub } from '../ring/elementwise.js';
 import { assertImage, type ConvGeometry } from '../ring/im2col.js';
 import { reshape } from '../ring/layout.js';
 import { RingTensor, sameShape } from '../ring/ring-tensor.js';
@@ -183,8 +183,10 @@ export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, ta
  *    kernel it runs on the libuv thread pool, so the two servers' products use two cores, and
  *    the patch matrix L(E) is generated inside the product, never stored); Z_0 + Z_1 =
  *    L(X) @ W at scale 2^2f;
- * 4. truncate Z by f (`local`: 0 rounds; `dealer`: 1 round, message `${tag}/truncate/open`);
- * 5. add the bias share to every output pixel.
+ * 4. truncate Z by f (`local`: 0 rounds; `dealer`: 1 round, message `${tag}/truncate/open`;
+ *    `none`: no truncation, the output stays at scale 2^2f, for a next step that truncates it,
+ *    as protocol v5's activations do in their opening);
+ * 5. add the bias share to every output pixel (times 2^f with `none`).
  *
  * Cost: 1 round and 8 S bytes per party (S = h w cin for `input`, M K for `patches`); with
  * `dealer` truncation 2 rounds and 8(S + M N) bytes per party. No dealer material.
@@ -208,7 +210,9 @@ export async function conv2dOnline(ctx: PartyContext, layer: EnrolledConv2d, mat
   else if (layer.truncation === 'local') y = truncate(online, z);
   else y = await truncateWithDealer(online, z, ctx.encoding.fracBits, `${tag}/truncate`);
 
-  const out = addRowVector(y.ring, layer.bias.ring);
+  // untruncated ('none'): the output stays at scale 2^2f, so the bias is lifted to it
+  const bias = layer.truncation === 'none' ? mulScalar(layer.bias.ring, 1n << BigInt(ctx.encoding.fracBits)) : layer.bias.ring;
+  const out = addRowVector(y.ring, bias);
   const shape = x.shape.length === 4 ? [1, g.outHeight, g.outWidth, n] : [g.outHeight, g.outWidth, n];
   return new Share(ctx.party, reshape(out, shape));
 }

@@ -4,9 +4,9 @@ import { add } from '../ring/elementwise.js';
 import { planeWords } from '../ring/packed-bits.js';
 import { RingTensor, words } from '../ring/ring-tensor.js';
 import { BinaryShare } from '../sharing/binary-share.js';
-import type { Share } from '../sharing/share.js';
+import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
-import { DEFAULT_CHUNK_BITS, DEFAULT_COMPARE_BITS, combineLevels, finish, leaves, type CompareOptions } from './drelu.js';
+import { DEFAULT_CHUNK_BITS, DEFAULT_COMPARE_BITS, combineLevels, finish, leaves, truncatingOpening, type CompareOptions } from './drelu.js';
 
 /**
  * DReLU of x - o_k for K public offsets o_k (e.g. tanh's thresholds) with ONE opening of x:
@@ -37,20 +37,46 @@ import { DEFAULT_CHUNK_BITS, DEFAULT_COMPARE_BITS, combineLevels, finish, leaves
  * @throws ProtocolError if no offset is given or a share is not the caller's.
  */
 export async function dreluSharedMask(ctx: PartyContext, x: Share, offsets: readonly bigint[], options: CompareOptions = {}): Promise<Share> {
+  return (await dreluSharedMaskParts(ctx, x, offsets, options)).bit;
+}
+
+/**
+ * {@link dreluSharedMask}, also returning the input its comparisons were of: x, or with
+ * `options.truncate` = t (protocol v5) the truncation of x by t that the one opening also
+ * computes (`truncatingOpening`: the key's mask is a truncation pair's for the n inputs, and
+ * c_k = q - o_k with the opening's public q, whose low l bits are those of the truncated input
+ * plus rHigh). Same rounds and online bytes as without `truncate`; 2n more words of material.
+ */
+export async function dreluSharedMaskParts(ctx: PartyContext, x: Share, offsets: readonly bigint[], options: CompareOptions = {}): Promise<{ readonly bit: Share; readonly input: Share }> {
   const tag = options.tag ?? 'dreluSharedMask';
   assertOwnShares(ctx, tag, x);
   const K = offsets.length;
   if (K < 1) throw new ProtocolError(tag, 'needs at least one offset');
   const n = x.size;
   const total = K * n;
-  const keyOptions = { bits: options.bits ?? DEFAULT_COMPARE_BITS, chunkBits: options.chunkBits ?? DEFAULT_CHUNK_BITS, product: false, fuseLastAnd: options.fuseLastAnd ?? true };
+  const t = options.truncate;
+  const keyOptions = {
+    bits: options.bits ?? DEFAULT_COMPARE_BITS,
+    chunkBits: options.chunkBits ?? DEFAULT_CHUNK_BITS,
+    product: false,
+    fuseLastAnd: options.fuseLastAnd ?? true,
+    ...(t === undefined ? {} : { truncation: t }),
+  };
   const layout = comparisonLayout(total, keyOptions);
   // only the first n masks, codes and top bits are used: the dealer deals no more
   const key = await ctx.dealer.comparisonKey([total], tag, { ...keyOptions, codeElements: n });
 
-  const cMine = add(new RingTensor([n], x.ring.data), new RingTensor([n], key.r.ring.data.slice(0, n))); // x of any shape, flat
-  const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
-  const c = add(cMine, cOther!).data;
+  let c: BigUint64Array;
+  let input = x;
+  if (t === undefined) {
+    const cMine = add(new RingTensor([n], x.ring.data), new RingTensor([n], key.r.ring.data.slice(0, n))); // x of any shape, flat
+    const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
+    c = add(cMine, cOther!).data;
+  } else {
+    const opened = await truncatingOpening(ctx, tag, new Share(ctx.party, new RingTensor([n], x.ring.data)), key, t);
+    c = opened.q.data;
+    input = new Share(ctx.party, new RingTensor(x.shape, opened.input.ring.data));
+  }
   const all = new RingTensor([total]);
   for (let k = 0; k < K; k++) {
     const o = offsets[k]!;
@@ -61,7 +87,7 @@ export async function dreluSharedMask(ctx: PartyContext, x: Share, offsets: read
   const leaf = leaves(ctx.party, layout, all, code);
   const groups = await combineLevels(ctx, tag, layout, leaf.groups, words(key.andTriples.words.data));
   const tiledKey = { ...key, rTop: new BinaryShare(ctx.party, new RingTensor([rTop.length / 2], new BigUint64Array(rTop.buffer))) };
-  return (await finish(ctx, tag, layout, tiledKey, all, groups, leaf.topFlip)).bit;
+  return { bit: (await finish(ctx, tag, layout, tiledKey, all, groups, leaf.topFlip)).bit, input };
 }
 
 /** The first `bits` bits of `src` (32-bit words, bit i at word i >> 5, bit i & 31) repeated `copies` times, in `destWords` words. */

@@ -8,7 +8,7 @@ import { instanceNormV2 } from './instance-norm-v2.js';
 import { normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { NORM_GRID_THRESHOLDS } from './norm-scale.js';
 import { NORM_GRID_CHUNK_BITS } from './norm-scale-v2.js';
-import { enrolGammaFold, enrolNormFold, normConv, prepareNormConv, type NormFold } from './norm-conv.js';
+import { enrolGammaFold, enrolNormFold, normConv, normConvOutputBits, prepareNormConv, type NormFold } from './norm-conv.js';
 import { TEST_DEALERS, testGaussian, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const K = 4;
@@ -210,6 +210,7 @@ describe.each(TEST_DEALERS)('v4: gamma folded into the weights, input scaled by 
     const varianceError = (2 * 2 ** (hb - f)) / (Math.sqrt(want.variance) * Math.sqrt(n)) + 2 ** (2 * (hb - f)) / want.variance;
     let worst = 0;
     let worstV3 = 0;
+    const bounds: number[] = [];
     for (let i = 0; i < want.out.length; i++) {
       const bound =
         (3e-6 + varianceError / 2) * Math.abs(want.out[i]!) +
@@ -217,6 +218,7 @@ describe.each(TEST_DEALERS)('v4: gamma folded into the weights, input scaled by 
         Math.abs(want.k / gv) * K * K * c * maxD * ulp +
         6 * ulp +
         2 ** -20 * 4;
+      bounds.push(bound);
       worst = Math.max(worst, Math.abs(got[i]! - want.out[i]!) / bound);
       const b3 = (3e-6 + varianceError / 2) * Math.abs(want.out[i]!) + (Math.abs(want.k) * want.wMass[i]! + Math.abs(betav) * want.wMass[i]!) * (ulp + 2 ** (hb - f)) + 6 * ulp + 2 ** -20 * 4;
       worstV3 = Math.max(worstV3, Math.abs(got[i]! - want.out[i]!) / b3);
@@ -232,5 +234,21 @@ describe.each(TEST_DEALERS)('v4: gamma folded into the weights, input scaled by 
     // as v3 without the rescale (8 bytes), the product by gamma (16) and two rounds' headers (16 each)
     expect(v4.cost.onlineBytes[0]).toBe(8 + 8 * n + SCALE_V2_BYTES - 16 + 8 * mn + 8 * mn + 16 * 6);
     expect(v4.cost.onlineBytes[1]).toBe(v4.cost.onlineBytes[0]);
+
+    // v5: the last truncation deferred to the activation after it; the output is 2^24 times
+    // larger and within the same bound once divided (the activation's truncation adds the ulp
+    // the bound already counts for this one)
+    const t = normConvOutputBits(settings);
+    expect(t).toBe(24);
+    const prepDefer = await session.measure((ctx) => prepareNormConv(ctx, fold[ctx.party].layer, 'nc-defer', settings));
+    const v5 = await session.measure((ctx) =>
+      normConv(ctx, x[ctx.party], undefined, fold[ctx.party].layer, fold[ctx.party].fold, prepDefer.results[ctx.party], { epsilon: 1e-3, inputScale: S, rescale: false, tag: 'nc-defer', deferTruncation: true }),
+    );
+    const deferred = decode(enc, reconstruct(v5.results)).map((v) => v / 2 ** t);
+    let worstDeferred = 0;
+    for (let i = 0; i < want.out.length; i++) worstDeferred = Math.max(worstDeferred, Math.abs(deferred[i]! - want.out[i]!) / bounds[i]!);
+    expect(worstDeferred).toBeLessThanOrEqual(1);
+    expect(v5.cost.rounds).toBe(8);
+    expect(v5.cost.onlineBytes[0]).toBe(v4.cost.onlineBytes[0] - 8 * mn);
   });
 });

@@ -2,7 +2,7 @@ import { ProtocolError } from '../../errors.js';
 import { layerInputShape, patchesMatmulAsync, toMasked } from '../dealer/conv-material.js';
 import { add, dotWords, mul as mulRing, mulScalar, sub } from '../ring/elementwise.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
-import { addShares, reshapeShare } from '../sharing/linear.js';
+import { addShares, reshapeShare, scaleShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
 import type { PairedTruncation } from '../dealer/dealer.js';
 import { addRowVector, convProductShare, openConvInput, prepareConv2d, type Conv2dQueryMaterial, type EnrolledConv2d } from './conv2d.js';
@@ -104,8 +104,16 @@ export interface NormConvSettings {
 /** The truncation widths of a folded norm with `settings`: the tensor pair's, the scalar pair's, and the product's. */
 function normConvBits(n: number, fracBits: number, settings: NormConvSettings): { readonly tensor: number; readonly scalar: number; readonly apply: number } {
   const h = normTruncationBits(n, fracBits, settings.inputScale ?? 1);
-  const folded = settings.gammaFolded === true;
-  return { tensor: fracBits - h, scalar: normScaleV2FinalBits(fracBits, !folded), apply: folded ? FOLDED_SCALE_FRAC_BITS : SCALE_FRAC_BITS };
+  return { tensor: fracBits - h, scalar: normScaleV2FinalBits(fracBits, settings.gammaFolded !== true), apply: normConvOutputBits(settings) };
+}
+
+/**
+ * The bits the last truncation of a folded norm with `settings` drops: the product k Z is at
+ * scale 2^(f + these) (24 with gamma folded, `FOLDED_SCALE_FRAC_BITS`; else `SCALE_FRAC_BITS`).
+ * With `NormConvOptions.deferTruncation` the output stays at that scale.
+ */
+export function normConvOutputBits(settings: NormConvSettings): number {
+  return settings.gammaFolded === true ? FOLDED_SCALE_FRAC_BITS : SCALE_FRAC_BITS;
 }
 
 /** One party's offline material of a folded query: the conv's, and the paired truncation. */
@@ -145,6 +153,12 @@ export interface NormConvOptions {
   readonly epsilon: number;
   /** Names the messages and dealer requests. */
   readonly tag: string;
+  /**
+   * Leave the last truncation to the next step (protocol v5: the activation's comparison opening
+   * truncates, `CompareOptions.truncate`): the output is k Z + J 2^t at scale 2^(f + t),
+   * t = {@link normConvOutputBits}, with no truncation round. Default false.
+   */
+  readonly deferTruncation?: boolean;
 }
 
 /**
@@ -190,6 +204,8 @@ export interface NormConvOptions {
  * `inputScale` s, x is s times the real input: h allows for the s^2 larger variance and the tables
  * compute 1 / (s (std + eps)) of the real variance; with `rescale` false, step 4 (a) skips the
  * rescaling truncation and reads q at full scale (K = 60 tables; 1 round fewer). 9 rounds.
+ * Protocol v5: with `deferTruncation` the last truncation moves into the next activation's
+ * opening (8 rounds, 8 M N bytes per party fewer here).
  * @throws ShapeError if `x` is not the conv's input shape; ProtocolError if `material` was not
  *   prepared by {@link prepareNormConv} for this layer with the same settings or was used, or gamma
  *   is not a scalar.
@@ -233,8 +249,11 @@ export async function normConv(ctx: PartyContext, x: Share, gamma: Share | undef
     async (c) => truncationOpening(c, z2, paired.tensor, bits.tensor, `${tag}/truncate`),
   ]);
   const product = new Share(ctx.party, pairedProduct(kOpen, zOpen, paired, ctx.party === 0));
-  const scaled = await truncateWithDealer(ctx, product, bits.apply, `${tag}/apply/truncate`);
-  const out = addShares(scaled, fold.bias);
+  // deferred: J 2^t has no bits below 2^t, so trunc(P + J 2^t, t) = trunc(P, t) + J exactly
+  const out =
+    options.deferTruncation === true
+      ? addShares(product, scaleShare(fold.bias, 1n << BigInt(bits.apply)))
+      : addShares(await truncateWithDealer(ctx, product, bits.apply, `${tag}/apply/truncate`), fold.bias);
   const shape = x.shape.length === 4 ? [1, g.outHeight, g.outWidth, layer.outChannels] : [g.outHeight, g.outWidth, layer.outChannels];
   return reshapeShare(out, shape);
 }

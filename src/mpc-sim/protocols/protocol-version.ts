@@ -19,9 +19,12 @@
  * - `v4`: v3 with 8-bit comparison chunks for the activations and tanh (as v2-d8), each folded
  *   norm's gamma multiplied into the next conv's weights at enrolment (no product by gamma per
  *   query), and each LeakyReLU before a folded norm computed as x + (1/alpha - 1) ReLU(x), that
- *   is 1/alpha times its output, with no truncation (the norm divides the factor out).
+ *   is 1/alpha times its output, with no truncation (the norm divides the factor out);
+ * - `v5`: v4 with each conv's and folded norm's output truncation done by the opening of the
+ *   activation after it (one masked opening serves the truncation and the comparison): 1 round
+ *   and 8 bytes per output element per party fewer for each of the 11 convs.
  */
-export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4';
+export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4' | 'v5';
 
 /** All versions, oldest first. */
-export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4'];
+export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4', 'v5'];

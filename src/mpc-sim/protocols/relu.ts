@@ -11,6 +11,8 @@ import { truncate, truncateWithDealer } from './truncate.js';
 export interface ActivationResult {
   /** Shares of the activation's output. */
   readonly y: Share;
+  /** Shares of the input the activation was of: x, or with `truncate` the truncated x. */
+  readonly input: Share;
   /** Shares of DReLU(x) = [x >= 0], 0 or 1 in Z_2^64. */
   readonly bit: Share;
 }
@@ -24,13 +26,17 @@ export interface ActivationResult {
  * x * DReLU = (c - r)(a' + (1 - 2a') s) from the opened c = x + r and dealt shares of r and
  * r * s (for the four possible s). So no Beaver multiplication and no extra round.
  *
+ * With `options.truncate` = t, x is 2^t times the input and the comparison's opening also
+ * truncates it (`dreluParts`, protocol v5): the output is ReLU of the truncated input, returned
+ * as `input`, for no round and no byte online beyond ReLU's own.
+ *
  * Cost: as `drelu` (l = 64, d = 4: 5 rounds, about 14.6 bytes online per element per party)
  * plus 4n words of material: about 110.9 bytes per element per party offline. (DReLU followed by a
  * Beaver `mul` would cost 6 rounds, 16 more online and 24 more offline bytes per element.)
  */
 export async function relu(ctx: PartyContext, x: Share, options: CompareOptions = {}): Promise<ActivationResult> {
-  const { bit, product } = await dreluParts(ctx, x, options, true, 'relu');
-  return { y: product!, bit };
+  const { bit, product, input } = await dreluParts(ctx, x, options, true, 'relu');
+  return { y: product!, bit, input };
 }
 
 /** Options of {@link leakyRelu}. */
@@ -63,11 +69,11 @@ export interface LeakyReluOptions extends CompareOptions {
 export async function leakyRelu(ctx: PartyContext, x: Share, options: LeakyReluOptions = {}): Promise<ActivationResult> {
   const tag = options.tag ?? 'leakyRelu';
   const alpha = encodeScalar(ctx.encoding, options.alpha ?? 0.2);
-  const { y: positive, bit } = await relu(ctx, x, { ...options, tag: `${tag}/relu` });
-  const v = scaleShare(subShares(x, positive), alpha);
+  const { y: positive, bit, input } = await relu(ctx, x, { ...options, tag: `${tag}/relu` });
+  const v = scaleShare(subShares(input, positive), alpha);
   const f = ctx.encoding.fracBits;
   const negative = (options.truncation ?? 'dealer') === 'local' ? truncate(ctx, v, f) : await truncateWithDealer(ctx, v, f, `${tag}/truncate`);
-  return { y: addShares(positive, negative), bit };
+  return { y: addShares(positive, negative), bit, input };
 }
 
 /**
@@ -96,6 +102,6 @@ export function leakySlopeFactor(alpha: number): number | undefined {
 export async function scaledLeakyRelu(ctx: PartyContext, x: Share, options: CompareOptions & { readonly scale: number }): Promise<ActivationResult> {
   const tag = options.tag ?? 'leakyRelu';
   if (!Number.isInteger(options.scale) || options.scale < 2 || options.scale > 2 ** 10) throw new ProtocolError(tag, `the scale of a scaled LeakyReLU must be an integer in [2, 1024], got ${options.scale}`);
-  const { y: positive, bit } = await relu(ctx, x, { ...options, tag: `${tag}/relu` });
-  return { y: addShares(x, scaleShare(positive, BigInt(options.scale - 1))), bit };
+  const { y: positive, bit, input } = await relu(ctx, x, { ...options, tag: `${tag}/relu` });
+  return { y: addShares(input, scaleShare(positive, BigInt(options.scale - 1))), bit, input };
 }

@@ -5,7 +5,7 @@ import { reshapeShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
 import { drelu, type CompareOptions } from './drelu.js';
-import { dreluSharedMask } from './drelu-shared-mask.js';
+import { dreluSharedMaskParts } from './drelu-shared-mask.js';
 import { mul } from './mul.js';
 import { concatShares } from './shared-vector.js';
 import { truncateWithDealer } from './truncate.js';
@@ -124,21 +124,29 @@ export interface TanhOptions extends CompareOptions {
  * per party; l = 33, enough for x - t_k with x encodable and what the reconstructor uses: 4 rounds,
  * 10.9 x 21 = 228 bytes; with `sharedOpening`, 68 bytes) + 6 rounds and 144 n bytes per party: 11
  * rounds (10 at l = 33).
+ * With `truncate` = t (protocol v5), x is 2^t times the input: with `sharedOpening` the one
+ * opening of step 1 also truncates it (`dreluSharedMaskParts`; no round more), otherwise a
+ * `truncateWithDealer` runs first (1 round).
  * @throws ProtocolError if f < 11 or f > 24, or a share is not the caller's.
  */
-export async function tanh(ctx: PartyContext, x: Share, options: TanhOptions = {}): Promise<Share> {
+export async function tanh(ctx: PartyContext, x0: Share, options: TanhOptions = {}): Promise<Share> {
   const tag = options.tag ?? 'tanh';
-  assertOwnShares(ctx, tag, x);
+  assertOwnShares(ctx, tag, x0);
+  let x = x0;
   const f = ctx.encoding.fracBits;
   if (f < 11 || f > 24) throw new ProtocolError(tag, `needs 11 <= fracBits <= 24, got ${f}`);
   const pieces = tanhPieces();
   const k = pieces.length - 1; // thresholds: the lower ends of pieces 1..K
   const n = x.size;
   const offsets = Array.from({ length: k }, (_, j) => BigInt(Math.round(pieces[j + 1]!.lo * 1024)) << BigInt(f - 10));
-  const { sharedOpening, ...compareOptions } = options;
+  const { sharedOpening, truncate, ...compareOptions } = options;
   let b: BigUint64Array;
-  if (sharedOpening === true) b = (await dreluSharedMask(ctx, x, offsets, { ...compareOptions, tag: `${tag}/pieces` })).ring.data;
-  else {
+  if (sharedOpening === true) {
+    const parts = await dreluSharedMaskParts(ctx, x0, offsets, { ...compareOptions, tag: `${tag}/pieces`, ...(truncate === undefined ? {} : { truncate }) });
+    b = parts.bit.ring.data;
+    x = parts.input;
+  } else {
+    if (truncate !== undefined) x = await truncateWithDealer(ctx, x0, truncate, `${tag}/input/truncate`);
     const z = new BigUint64Array(k * n);
     for (let j = 0; j < k; j++) {
       const shift = ctx.party === 0 ? offsets[j]! : 0n;

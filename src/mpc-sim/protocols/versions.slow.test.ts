@@ -7,10 +7,10 @@ import { buildReconstructor } from '../../models/rec-adv/architecture.js';
 import { DeterministicDealer } from '../dealer/crypto-dealer.js';
 import { FIXED20, decode, encode } from '../encoding/fixed-point.js';
 import { enrolUser, privatePredict, type EnrolledUser } from '../private-reconstructor/private-predict.js';
-import { evaluateReconstructor, prepareReconstructor, readReconstructorWeights } from '../private-reconstructor/reconstructor.js';
+import { evaluateReconstructor, prepareReconstructor, readReconstructorWeights, reconstructorSignature, stepOutputScale } from '../private-reconstructor/reconstructor.js';
 import { createInProcessSession, type InProcessSession } from '../parties/in-process.js';
 import { SeededRandom } from '../ring/random.js';
-import { reconstruct, share } from '../sharing/share.js';
+import { Share, reconstruct, share } from '../sharing/share.js';
 import { argminLevels } from './argmin.js';
 import { PROTOCOL_VERSIONS, protocolSettings, type ProtocolVersion } from './versions.js';
 
@@ -103,9 +103,60 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     expect(rounds['v3']).toBe(rounds['v2']! - 3 * 10);
     // v4: no product by gamma and no rescale (10 norms each), 8-bit chunks (10 activations and tanh), no LeakyReLU truncation (5)
     expect(rounds['v4']).toBe(rounds['v3']! - 10 - 10 - 11 - 5);
+    // v5: every conv's (1) and folded norm's (10) output truncation moves into the opening of the activation after it
+    expect(rounds['v5']).toBe(rounds['v4']! - 11);
   });
 
-  it('privatePredict: v2, v2-d8, v3 and v4 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
+  it('v5 defers every conv output truncation to the activation after it, and a revealed step divides its 2^t back out', async () => {
+    const s = session('versions-v5');
+    const userOf = await enrolForVersions(s, models[1]!, 'user1', 'w1');
+    const steps = userOf('v5')[0].steps;
+    const t = (name: string): number | undefined => {
+      const st = steps.find((x) => x.name === name);
+      return st !== undefined && 'truncateInput' in st ? st.truncateInput : undefined;
+    };
+    // the first conv drops f = 20 bits, each folded norm (gamma folded) 24
+    expect(t('down0_lrelu')).toBe(20);
+    for (const name of ['down1_lrelu', 'down4_lrelu', 'up0_conv/relu', 'up4_conv/relu', 'reconstruction/tanh']) expect(t(name), name).toBe(24);
+    expect(steps.filter((st) => st.kind === 'normConv').every((st) => st.kind === 'normConv' && st.deferTruncation === true)).toBe(true);
+    const first = steps.find((st) => st.kind === 'conv');
+    expect(first?.kind === 'conv' && first.layer.truncation).toBe('none');
+    expect(stepOutputScale(first!, FIXED20)).toBe(2 ** 20);
+    expect(stepOutputScale(steps.find((st) => st.name === 'down1_conv')!, FIXED20)).toBe(2 ** 24);
+    // v4's steps differ in the signature (the servers' model-set hash covers it)
+    expect(reconstructorSignature(userOf('v5')[0])).not.toBe(reconstructorSignature(userOf('v4')[0]));
+    expect(reconstructorSignature(userOf('v5')[0])).toContain('relu:up0_conv/relu@t24');
+    // every revealed step divided by stepOutputScale (as the fidelity --validate does) matches v4's same step
+    const x = await letter(FILES[1]!);
+    const reveal = async (protocol: ProtocolVersion): Promise<Map<string, { scale: number; values: Float64Array }>> => {
+      const xs = share(encode(FIXED20, x, [1, 32, 32, 3]), rng(`q-${protocol}-steps`));
+      const seen = new Map<string, { scale: number; values: Float64Array }>();
+      await s.measure((ctx) =>
+        evaluateReconstructor(ctx, userOf(protocol)[ctx.party], xs[ctx.party], {
+          protocol,
+          onStep: async (step, y) => {
+            const [other] = await ctx.channel.exchange(`reveal/${step.name}`, [y.ring]);
+            if (ctx.party === 0) seen.set(step.name, { scale: stepOutputScale(step, FIXED20), values: decode(FIXED20, reconstruct([y, new Share(1, other!)])) });
+          },
+        }),
+      );
+      return seen;
+    };
+    const v5 = await reveal('v5');
+    const v4 = await reveal('v4');
+    expect([...v5.keys()]).toEqual([...v4.keys()]);
+    expect([...v5.values()].filter((v) => v.scale === 2 ** 24).length).toBe(10);
+    for (const [name, { scale, values }] of v5) {
+      const other = v4.get(name)!;
+      const err = Math.max(...Array.from(values, (v, i) => Math.abs(v / scale - other.values[i]! / other.scale)));
+      expect(err, name).toBeLessThan(1e-3); // two runs with different masks; each within about 1e-4 of TF.js at its output
+    }
+    const want = predict(models[1]!, x);
+    const out = [...v5.values()].at(-1)!;
+    expect(Math.max(...Array.from(out.values, (v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-3);
+  });
+
+  it('privatePredict: v2, v2-d8, v3, v4 and v5 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
     const s = session('versions-predict');
     const userOf: ((protocol: ProtocolVersion) => EnrolledUser)[] = [];
     for (const [j, model] of models.entries()) userOf.push(await enrolForVersions(s, model, `user${j}`, `w-${j}`));
@@ -113,7 +164,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     const xr = share(encode(FIXED20, queries[0]!, [1, 32, 32, 3]), rng('q-rounds'));
     let compared = 0;
     // v1 is covered by reconstructor.test.ts; the new versions here.
-    for (const protocol of ['v2', 'v2-d8', 'v3', 'v4'] as const satisfies readonly ProtocolVersion[]) {
+    for (const protocol of ['v2', 'v2-d8', 'v3', 'v4', 'v5'] as const satisfies readonly ProtocolVersion[]) {
       const users = userOf.map((of) => of(protocol));
       const { cost: one } = await s.measure((ctx) => evaluateReconstructor(ctx, users[0]![ctx.party], xr[ctx.party], { protocol }));
       for (const [q, x] of queries.entries()) {

@@ -36,6 +36,8 @@ export interface VersionEnrolment {
   readonly leakySlopeIntoNorm: boolean;
   /** A folded norm's scale step reads the sum of squares at full scale, with no rescaling truncation (v4). */
   readonly wideNormGrid: boolean;
+  /** The truncation of a conv's or folded norm's output happens in the opening of the activation after it (v5). */
+  readonly fuseTruncations: boolean;
 }
 
 /**
@@ -44,8 +46,9 @@ export interface VersionEnrolment {
  * @throws ProtocolError for an unknown version.
  */
 export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSettings {
-  const plain: VersionEnrolment = { foldNorms: false, foldGamma: false, leakySlopeIntoNorm: false, wideNormGrid: false };
+  const plain: VersionEnrolment = { foldNorms: false, foldGamma: false, leakySlopeIntoNorm: false, wideNormGrid: false, fuseTruncations: false };
   const folded: VersionEnrolment = { ...plain, foldNorms: true };
+  const v4: VersionEnrolment = { ...folded, foldGamma: true, leakySlopeIntoNorm: true, wideNormGrid: true };
   switch (version) {
     case 'v1':
       return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false, enrolment: plain };
@@ -56,7 +59,9 @@ export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSetti
     case 'v3':
       return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, enrolment: folded };
     case 'v4':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: { foldNorms: true, foldGamma: true, leakySlopeIntoNorm: true, wideNormGrid: true } };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: v4 };
+    case 'v5':
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: { ...v4, fuseTruncations: true } };
     default:
       throw new ProtocolError('protocol', `unknown protocol version '${String(version)}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
   }
