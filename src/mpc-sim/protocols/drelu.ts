@@ -160,40 +160,38 @@ async function truncatingDreluParts(ctx: PartyContext, tag: string, x: Share, la
   const opened = await truncatingOpening(ctx, tag, x, key, t);
   const leaf = leaves(ctx.party, layout, opened.q, words(key.code.words.data));
   const groups = await combineLevels(ctx, tag, layout, leaf.groups, words(key.andTriples.words.data));
-  const products = key.finalProducts === undefined ? undefined : truncatedProducts(key.finalProducts, opened.sigma, layout.finalValues);
-  const parts = await finish(ctx, tag, layout, { ...key, r: opened.mask, ...(products === undefined ? {} : { finalProducts: products }) }, opened.q, groups, leaf.topFlip);
+  const parts = await finish(ctx, tag, layout, key, opened.q, groups, leaf.topFlip, opened);
   return { ...parts, input: opened.input };
+}
+
+/** What a truncating comparison's opening yields (`truncatingOpening`). */
+export interface TruncatingOpening {
+  /** Public: q = floor((c mod 2^63) / 2^t) - 2^(62 - t) + 2^(63 - t) c63, whose low l bits are those of y + rHigh. */
+  readonly q: RingTensor;
+  /** Public: sigma = 2^(63 - t) (1 - 2 c63). */
+  readonly sigma: RingTensor;
+  /** This party's shares of the pair's rMsb and rHigh (the first n of the key's). */
+  readonly rMsb: Share;
+  readonly rHigh: Share;
+  /** This party's share of the truncated input y = [i = 0] q - rHigh + sigma rMsb. */
+  readonly input: Share;
 }
 
 /**
  * Step 1 and 2 of a truncating comparison (`CompareOptions.truncate`): opens x + 2^62 + r with
- * the key's truncation pair and returns the public q and sigma (`truncationOpening`), this
- * party's share of R = rHigh - sigma rMsb, and its share [i = 0] q - R_i of the truncated input.
- * The key's r, rMsb and rHigh may cover more elements than x (their first x.size are used).
+ * the key's truncation pair and returns the public q and sigma (`truncationOpening`) and this
+ * party's share of the truncated input, [i = 0] q - rHigh_i + sigma rMsb_i. The key's r, rMsb
+ * and rHigh may cover more elements than x (their first x.size are used).
  */
-export async function truncatingOpening(ctx: PartyContext, tag: string, x: Share, key: ComparisonKey, t: number): Promise<{ readonly q: RingTensor; readonly sigma: RingTensor; readonly mask: Share; readonly input: Share }> {
+export async function truncatingOpening(ctx: PartyContext, tag: string, x: Share, key: ComparisonKey, t: number): Promise<TruncatingOpening> {
   if (key.rMsb === undefined || key.rHigh === undefined) throw new ProtocolError(tag, 'the comparison key was dealt without a truncation pair (ComparisonKeyOptions.truncation)');
   const n = x.size;
   const head = (s: Share): Share => new Share(ctx.party, new RingTensor(x.shape, s.ring.data.subarray(0, n)));
   const pair = { r: head(key.r), rMsb: head(key.rMsb), rHigh: head(key.rHigh) };
   const { q, sigma } = await truncationOpening(ctx, x, pair, t, tag);
-  const mask = sub(pair.rHigh.ring, mul(sigma, pair.rMsb.ring));
-  const input = ctx.party === 0 ? sub(q, mask) : neg(mask);
-  return { q, sigma, mask: new Share(ctx.party, mask), input: new Share(ctx.party, input) };
-}
-
-/** R s_v = rHigh s_v - sigma rMsb s_v for each v, from the key's [2V, n] products (`ComparisonKey.finalProducts` with truncation). */
-function truncatedProducts(products: Share, sigma: RingTensor, values: number): Share {
-  const n = sigma.size;
-  const flatSigma = new RingTensor([n], sigma.data);
-  const all = products.ring.data;
-  const out = new RingTensor([values, n]);
-  for (let v = 0; v < values; v++) {
-    const high = new RingTensor([n], all.subarray(v * n, (v + 1) * n));
-    const msb = new RingTensor([n], all.subarray((values + v) * n, (values + v + 1) * n));
-    out.data.set(sub(high, mul(flatSigma, msb)).data, v * n);
-  }
-  return new Share(products.party, out);
+  let input = sub(mul(sigma, pair.rMsb.ring), pair.rHigh.ring);
+  if (ctx.party === 0) input = add(input, q);
+  return { q, sigma, rMsb: pair.rMsb, rHigh: pair.rHigh, input: new Share(ctx.party, input) };
 }
 
 /** A group of chunks: shares of G = [c < r] and E = [c = r] over its bits, one plane each. */
@@ -330,6 +328,7 @@ export async function finish(
   c: RingTensor,
   groups: Group[],
   topFlip: Uint32Array,
+  truncated?: TruncatingOpening,
 ): Promise<Omit<DreluParts, 'input'>> {
   const n = layout.size;
   const w = layout.planeWords;
@@ -358,15 +357,24 @@ export async function finish(
   const bit = RingTensor.uninitialized(c.shape); // both paths write every element
   const products = key.finalProducts;
   const y = products === undefined ? undefined : RingTensor.uninitialized(c.shape);
-  const operands: ComparisonFinishOperands = {
-    opened,
-    params: Int32Array.from([n, fused ? 1 : 0, first ? 1 : 0, 64 * w, 32 * aAt]), // bit offsets of q and a'
-    s,
-    bit: bit.data,
-    ...(products === undefined || y === undefined ? {} : { product: { c: c.data, rs: products.ring.data, r: key.r.ring.data, y: y.data } }),
+  const params = Int32Array.from([n, fused ? 1 : 0, first ? 1 : 0, 64 * w, 32 * aAt]); // bit offsets of q and a'
+  const run = (operands: ComparisonFinishOperands): void => {
+    if (!comparisonFinishNative(operands)) finishTs(operands);
   };
-  if (!comparisonFinishNative(operands)) finishTs(operands);
-  return { bit: new Share(ctx.party, bit), product: y === undefined ? undefined : new Share(ctx.party, y) };
+  if (truncated === undefined || products === undefined || y === undefined) {
+    run({ opened, params, s, bit: bit.data, ...(products === undefined || y === undefined ? {} : { product: { c: c.data, rs: products.ring.data, r: key.r.ring.data, y: y.data } }) });
+    return { bit: new Share(ctx.party, bit), product: y === undefined ? undefined : new Share(ctx.party, y) };
+  }
+  // Truncating (`truncatingDreluParts`): y b = (q - rHigh) b + sigma rMsb b. The first term is the
+  // usual product with c := q, r := rHigh and the dealt rHigh s_v; the second, -(0 - rMsb) b, the
+  // same step with c := 0, r := rMsb and the dealt rMsb s_v; then y b = Y1 - sigma Y2.
+  const values = layout.finalValues;
+  const rs = products.ring.data;
+  run({ opened, params, s, bit: bit.data, product: { c: c.data, rs: rs.subarray(0, values * n), r: truncated.rHigh.ring.data, y: y.data } });
+  const y2 = RingTensor.uninitialized(c.shape);
+  run({ opened, params, s, bit: new BigUint64Array(n), product: { c: new BigUint64Array(n), rs: rs.subarray(values * n, 2 * values * n), r: truncated.rMsb.ring.data, y: y2.data } });
+  const sigma = new RingTensor(c.shape, truncated.sigma.data);
+  return { bit: new Share(ctx.party, bit), product: new Share(ctx.party, sub(y, mul(sigma, y2))) };
 }
 
 /** The loops of step 5 in TypeScript (the native kernel's `comparisonFinish` computes the same words). */

@@ -28,7 +28,7 @@ export interface ProtocolSettings {
 
 /** The enrolment choices a version makes (passed to `enrolReconstructor`). */
 export interface VersionEnrolment {
-  /** Fold InstanceNorms into the next conv where it pays (`protocols/norm-conv.ts`; v3, v4). */
+  /** Fold InstanceNorms into the next conv where it pays (`protocols/norm-conv.ts`; v3 to v5). */
   readonly foldNorms: boolean;
   /** Multiply a folded norm's gamma into the next conv's weights at enrolment (v4). */
   readonly foldGamma: boolean;
