@@ -74,7 +74,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           default: false,
           describe: 'Debug: reveal every intermediate layer of every user and print its error against the plaintext layer',
         })
-        .option('protocol', { choices: PROTOCOL_VERSIONS, default: 'v1' as ProtocolVersion, describe: 'Private-prediction protocol version (v1: the original; v2, v2-d8: fewer rounds; v3: v2 with InstanceNorms folded into the next conv; v4: v3 with four more folds; v5: v4 with each conv output truncated in the next activation opening; see docs/private-prediction-v2.md); outputs of a version other than v1 are named private_predictions.<version>[...].csv, so they never overwrite the run\'s own; give --merge the same --protocol' }) as unknown as Argv<PredictPrivateArgs>,
+        .option('protocol', { choices: PROTOCOL_VERSIONS, default: 'v1' as ProtocolVersion, describe: 'Private-prediction protocol version (v1: the original; v2, v2-d8: fewer rounds; v3: v2 with InstanceNorms folded into the next conv; v4: v3 with four more folds; v5: v4 with each conv output truncated in the next activation opening; v6: v5 with each norm mean truncated in the conv opening round; see docs/private-prediction-v2.md); outputs of a version other than v1 are named private_predictions.<version>[...].csv, so they never overwrite the run\'s own; give --merge the same --protocol' }) as unknown as Argv<PredictPrivateArgs>,
     handler: async (args) => {
       const print = (line: string): void => void ctx.stdout.write(`${line}\n`);
       if (args.partial && !args.merge) throw new UsageError('--partial only goes with --merge');

@@ -6,7 +6,8 @@ import { matmul } from '../ring/matmul.js';
 import { upsampleNearest } from '../ring/upsample.js';
 import { reconstruct } from '../sharing/share.js';
 import { connectDealer } from './connect.js';
-import { layerInputShape, maskedShape, patchMap, toMasked, toPatches } from './conv-material.js';
+import { convQueryMaskElements, convQueryMaskOptionsKey, layerInputShape, maskedShape, patchMap, toMasked, toPatches } from './conv-material.js';
+import { RingTensor } from '../ring/ring-tensor.js';
 import type { Dealer } from './dealer.js';
 import { RecordingDealer } from './recording-dealer.js';
 import { CryptoDealer, DeterministicDealer } from './crypto-dealer.js';
@@ -49,6 +50,39 @@ describe.each(DEALERS)('%s conv material', (_, makeDealer) => {
       return a;
     });
     expect(as[0]!.data).not.toEqual(as[1]!.data);
+  });
+
+  it('meanPair: the mean\'s truncation pair and the products of its parts with sum A, itself and L(1) @ B (protocol v6)', () => {
+    const dealer = makeDealer();
+    const map = patchMap(geometry, 2, 'input');
+    const [b0, b1] = dealer.weightMask('layer', 48, 5, 'enrol');
+    const b = reconstruct([b0, b1]);
+    const t = 35;
+    const [q0, q1] = dealer.convQueryMask('layer', map, 'query', { squareSum: true, meanPair: t });
+    const a = reconstruct([q0.a, q1.a]);
+    const m0 = q0.mean!;
+    const m1 = q1.mean!;
+    const one = (k: keyof typeof m0): bigint => reconstruct([m0[k], m1[k]]).data[0]!;
+    const r = one('r');
+    const msb = r >> 63n;
+    const high = (r & ((1n << 63n) - 1n)) >> BigInt(t);
+    expect(one('rMsb')).toBe(msb);
+    expect(one('rHigh')).toBe(high);
+    const sumA = a.data.reduce((p, v) => p + v, 0n);
+    const ring = (v: bigint): bigint => BigInt.asUintN(64, v);
+    expect(one('highSumA')).toBe(ring(high * sumA));
+    expect(one('msbSumA')).toBe(ring(msb * sumA));
+    expect(one('highHigh')).toBe(ring(high * high));
+    expect(one('highMsb')).toBe(ring(high * msb));
+    const ones = matmul(toPatches(new RingTensor(a.shape, new BigUint64Array(a.size).fill(1n)), map), b);
+    expect(reconstruct([m0.ones, m1.ones]).data).toEqual(ones.data);
+    expect(reconstruct([m0.highOnes, m1.highOnes]).data).toEqual(ones.data.map((v) => ring(v * high)));
+    expect(reconstruct([m0.msbOnes, m1.msbOnes]).data).toEqual(ones.data.map((v) => ring(v * msb)));
+    // 7 scalars and 3 [M, N] tensors more than without the mean
+    expect(convQueryMaskElements(q0)).toBe(a.size + 16 * 5 + 1 + 7 + 3 * 16 * 5);
+    expect(convQueryMaskOptionsKey({ squareSum: true, meanPair: t })).toBe(' squareSum meanPair=35');
+    expect(() => dealer.convQueryMask('layer', patchMap(geometry, 2, 'patches'), 'q', { meanPair: t })).toThrow(/meanPair needs the mask at the conv's input, not 'patches'/);
+    expect(() => dealer.convQueryMask('layer', map, 'q', { meanPair: 63 })).toThrow(/meanPair must be an integer in \[0, 62\], got 63/);
   });
 
   it('refuses a second mask for a layer, an unknown layer and a mismatched kernel', () => {

@@ -2,7 +2,9 @@ import { ProtocolError, ShapeError } from '../../errors.js';
 import { geometryKey, im2colUpsampled, type ConvGeometry } from '../ring/im2col.js';
 import { matmul, matmulAsync } from '../ring/matmul.js';
 import { convMatmulAsync, convMatmulFast } from '../ring/native-kernel.js';
+import { mulScalar } from '../ring/elementwise.js';
 import { randomTensor, type RingRandom } from '../ring/random.js';
+import { truncationMaskParts } from './comparison-key.js';
 import { RingTensor, sizeOf, type Shape } from '../ring/ring-tensor.js';
 import { share, type Share } from '../sharing/share.js';
 
@@ -100,22 +102,47 @@ export interface ConvQueryMask {
    * (`protocols/norm-conv.ts`).
    */
   readonly aSquareSum?: Share;
+  /** With {@link ConvQueryMaskOptions.meanPair}: the mean's truncation pair and its dealt products. */
+  readonly mean?: MeanMaterial;
+}
+
+/**
+ * One party's material for a folded norm's mean truncated in the round of the conv's opening
+ * (`protocols/norm-conv.ts`, protocol v6): a scalar truncation pair (r, rMsb, rHigh) of t bits
+ * and, with A the query's input mask and B the layer's weight mask, shares of the products the
+ * query needs to subtract the mean without another opening: rHigh sum A, rMsb sum A, rHigh^2,
+ * rHigh rMsb (scalars), L(1) @ B, rHigh L(1) @ B and rMsb L(1) @ B ([M, N]), all modulo 2^64.
+ */
+export interface MeanMaterial {
+  readonly r: Share;
+  readonly rMsb: Share;
+  readonly rHigh: Share;
+  readonly highSumA: Share;
+  readonly msbSumA: Share;
+  readonly highHigh: Share;
+  readonly highMsb: Share;
+  readonly ones: Share;
+  readonly highOnes: Share;
+  readonly msbOnes: Share;
 }
 
 /** Options of a conv query's material. */
 export interface ConvQueryMaskOptions {
   /** Also deal shares of the sum of the mask's squares (1 element per party). */
   readonly squareSum?: boolean;
+  /** t: also deal {@link MeanMaterial} for a mean truncated by t bits (7 + 3 M N elements per party; `input` placement only). */
+  readonly meanPair?: number;
 }
 
-/** Words of material in one party's {@link ConvQueryMask}: size(a) + M N (+ 1 with the square sum). */
+/** Words of material in one party's {@link ConvQueryMask}: size(a) + M N (+ 1 with the square sum, + 7 + 3 M N with the mean's). */
 export function convQueryMaskElements(m: ConvQueryMask): number {
-  return m.a.size + m.c.size + (m.aSquareSum?.size ?? 0);
+  const mean = m.mean === undefined ? 0 : Object.values(m.mean).reduce((sum: number, s: Share) => sum + s.size, 0);
+  return m.a.size + m.c.size + (m.aSquareSum?.size ?? 0) + mean;
 }
 
 /** The dealer key suffix of {@link ConvQueryMaskOptions} ('' for the default). */
 export function convQueryMaskOptionsKey(options: ConvQueryMaskOptions | undefined): string {
-  return options?.squareSum === true ? ' squareSum' : '';
+  return `${options?.squareSum === true ? ' squareSum' : ''}${options?.meanPair === undefined ? '' : ` meanPair=${options.meanPair}`}`;
 }
 
 /**
@@ -137,21 +164,55 @@ export function dealConvQueryMask(random: RingRandom, b: RingTensor, map: PatchM
   if (b.shape[0] !== map.geometry.cols) {
     throw new ProtocolError('convQueryMask', `the layer was enrolled with ${String(b.shape[0])} kernel rows but the query needs ${map.geometry.cols}`);
   }
+  const t = options.meanPair;
+  if (t !== undefined && (!Number.isInteger(t) || t < 0 || t > 62)) throw new ProtocolError('convQueryMask', `meanPair must be an integer in [0, 62], got ${t}`);
+  if (t !== undefined && map.placement !== 'input') throw new ProtocolError('convQueryMask', `meanPair needs the mask at the conv's input, not '${map.placement}'`);
   const a = randomTensor(random, maskedShape(map));
   const c = patchesMatmul(a, map, b);
   const [a0, a1] = share(a, random);
   const [c0, c1] = share(c, random);
-  if (options.squareSum !== true) {
-    return [
-      { a: a0, c: c0 },
-      { a: a1, c: c1 },
-    ];
-  }
-  let sum = 0n;
-  for (const v of a.data) sum += v * v;
-  const [s0, s1] = share(RingTensor.fromBigInts([BigInt.asUintN(64, sum)], [1]), random);
-  return [
-    { a: a0, c: c0, aSquareSum: s0 },
-    { a: a1, c: c1, aSquareSum: s1 },
+  const out: [ConvQueryMask, ConvQueryMask] = [
+    { a: a0, c: c0 },
+    { a: a1, c: c1 },
   ];
+  if (options.squareSum === true) {
+    let sum = 0n;
+    for (const v of a.data) sum += v * v;
+    const [s0, s1] = share(RingTensor.fromBigInts([BigInt.asUintN(64, sum)], [1]), random);
+    out[0] = { ...out[0], aSquareSum: s0 };
+    out[1] = { ...out[1], aSquareSum: s1 };
+  }
+  if (t !== undefined) {
+    const [m0, m1] = dealMeanMaterial(random, a, b, map, t);
+    out[0] = { ...out[0], mean: m0 };
+    out[1] = { ...out[1], mean: m1 };
+  }
+  return out;
+}
+
+/** The {@link MeanMaterial} of a query with input mask `a` on a layer with weight mask `b`, for a mean truncated by t bits. */
+function dealMeanMaterial(random: RingRandom, a: RingTensor, b: RingTensor, map: PatchMap, t: number): readonly [MeanMaterial, MeanMaterial] {
+  const r = randomTensor(random, [1]);
+  const { rMsb, rHigh } = truncationMaskParts(r, t);
+  const high = rHigh.data[0]!;
+  const msb = rMsb.data[0]!;
+  let sumA = 0n;
+  for (const v of a.data) sumA += v;
+  const scalar = (v: bigint): RingTensor => RingTensor.fromBigInts([BigInt.asUintN(64, v)], [1]);
+  const ones = patchesMatmul(new RingTensor(a.shape, new BigUint64Array(a.size).fill(1n)), map, b);
+  const values: Record<keyof MeanMaterial, RingTensor> = {
+    r,
+    rMsb,
+    rHigh,
+    highSumA: scalar(high * sumA),
+    msbSumA: scalar(msb * sumA),
+    highHigh: scalar(high * high),
+    highMsb: scalar(high * msb),
+    ones,
+    highOnes: mulScalar(ones, high),
+    msbOnes: mulScalar(ones, msb),
+  };
+  const shares = Object.entries(values).map(([k, v]) => [k, share(v, random)] as const);
+  const party = (p: 0 | 1): MeanMaterial => Object.fromEntries(shares.map(([k, v]) => [k, v[p]])) as unknown as MeanMaterial;
+  return [party(0), party(1)];
 }

@@ -92,8 +92,8 @@ describe("a server's own files", () => {
     expect(modelSetHash([back!])).not.toBe(modelSetHash([enrolled]));
   });
 
-  it('reload a v5 enrolment: deferred truncations and the activations that do them survive, and the hash tells v5 from v4', async () => {
-    const enrolFor = async (protocol: 'v4' | 'v5') => {
+  it('reload v5 and v6 enrolments: deferred truncations, the activations that do them and the folds\' onesProduct survive; the hash tells v4, v5 and v6 apart', async () => {
+    const enrolFor = async (protocol: 'v4' | 'v5' | 'v6') => {
       // the same seeds for both: the same masked weights, so only the step signature can differ
       const d = inProcessDeployment(FIXED20, { seed: 'dealer-v4-v5', insecureDeterministic: true }, protocol);
       await d.enrol(weights[0]!, 'bob', rng('share-v4-v5'));
@@ -118,6 +118,16 @@ describe("a server's own files", () => {
     const masked = (u: typeof enrolled) => u.steps.flatMap((st) => (st.kind === 'conv' || st.kind === 'normConv' ? [Array.from(st.layer.maskedWeights.data.slice(0, 8))] : []));
     expect(masked(v4)).toEqual(masked(enrolled));
     expect(modelSetHash([back!])).not.toBe(modelSetHash([v4]));
+    // v6: each fold keeps its public onesProduct through a reload, and the hash tells v6 from v5
+    const v6 = await enrolFor('v6');
+    const folder6 = join(dir, 'v6', 's0');
+    new ServerState(folder6).add(v6);
+    const [back6] = new ServerState(folder6).users;
+    const ones = (u: typeof enrolled) => u.steps.flatMap((st) => (st.kind === 'normConv' && st.fold.onesProduct !== undefined ? [Array.from(st.fold.onesProduct.data.slice(0, 4))] : []));
+    expect(ones(back6!)).toHaveLength(10);
+    expect(ones(back6!)).toEqual(ones(v6));
+    expect(modelSetHash([back6!])).toBe(modelSetHash([v6]));
+    expect(modelSetHash([back6!])).not.toBe(modelSetHash([back!]));
   });
 
   it('look uniform whatever the weights (the encoded weights themselves do not)', async () => {

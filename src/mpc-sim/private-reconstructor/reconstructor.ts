@@ -5,7 +5,7 @@ import { Conv2dQueryMaterial, conv2d, conv2dOnline, enrolConv2d, prepareConv2d, 
 import type { PartyContext } from '../protocols/context.js';
 import { instanceNorm } from '../protocols/instance-norm.js';
 import { instanceNormV2 } from '../protocols/instance-norm-v2.js';
-import { enrolGammaFold, enrolNormFold, normConv, normConvOutputBits, prepareNormConv, type NormConvMaterial, type NormConvSettings, type NormFold } from '../protocols/norm-conv.js';
+import { enrolGammaFold, enrolMeanInOpening, enrolNormFold, normConv, normConvOutputBits, prepareNormConv, type NormConvMaterial, type NormConvSettings, type NormFold } from '../protocols/norm-conv.js';
 import { leakyRelu, leakySlopeFactor, relu, scaledLeakyRelu } from '../protocols/relu.js';
 import { tanh } from '../protocols/tanh.js';
 import { upsample } from '../protocols/upsample.js';
@@ -88,6 +88,8 @@ export type EnrolledStep =
         readonly inputScale: number;
         /** false: the scale step reads the sum of squares at full scale (`NormConvSettings.rescale`, protocol v4). */
         readonly rescale: boolean;
+        /** The mean's truncation rides on the conv's opening (`NormConvSettings.meanInOpening`, protocol v6; the fold then has `onesProduct`). */
+        readonly meanInOpening?: boolean;
       };
       readonly layer: EnrolledConv2d;
       readonly fold: NormFold;
@@ -136,6 +138,8 @@ export interface EnrolReconstructorOptions {
    * ({@link fuseTruncationsIntoActivations}; protocol v5); default false.
    */
   readonly fuseTruncations?: boolean;
+  /** Folded norms open their mean's truncation in the round of the conv's opening (`NormConvSettings.meanInOpening`; protocol v6); default false. */
+  readonly meanInOpening?: boolean;
 }
 
 /**
@@ -347,8 +351,10 @@ export async function enrolReconstructor(ctx: PartyContext, shared: SharedRecons
     const layer = await enrolConv2d(ctx, weights, step.bias, { layer: id, geometry, upsample: up, truncation: options.convTruncation ?? 'dealer' }, id);
     if (norm === undefined) steps.push({ kind: 'conv', name: step.name, layer });
     else {
-      const fold = await enrolNormFold(ctx, layer, norm.beta, id, foldGamma ? step.weights : undefined);
-      steps.push({ kind: 'normConv', name: step.name, norm: { name: norm.name, gamma: foldGamma ? undefined : norm.gamma, epsilon: norm.epsilon, inputScale: 1, rescale: options.wideNormGrid !== true }, layer, fold });
+      const meanInOpening = options.meanInOpening === true;
+      const plainFold = await enrolNormFold(ctx, layer, norm.beta, id, foldGamma ? step.weights : undefined);
+      const fold = meanInOpening ? await enrolMeanInOpening(layer, plainFold) : plainFold;
+      steps.push({ kind: 'normConv', name: step.name, norm: { name: norm.name, gamma: foldGamma ? undefined : norm.gamma, epsilon: norm.epsilon, inputScale: 1, rescale: options.wideNormGrid !== true, ...(meanInOpening ? { meanInOpening } : {}) }, layer, fold });
     }
     pendingUp = undefined;
     [h, w, c] = [geometry.outHeight, geometry.outWidth, cout];
@@ -422,7 +428,7 @@ function scaleLeakyReluIntoNorms(steps: readonly EnrolledStep[]): EnrolledStep[]
 
 /** The settings {@link prepareNormConv} needs for a folded step. */
 function normConvSettings(step: Extract<EnrolledStep, { kind: 'normConv' }>): NormConvSettings {
-  return { gammaFolded: step.norm.gamma === undefined, inputScale: step.norm.inputScale, rescale: step.norm.rescale };
+  return { gammaFolded: step.norm.gamma === undefined, inputScale: step.norm.inputScale, rescale: step.norm.rescale, meanInOpening: step.norm.meanInOpening === true };
 }
 
 /** One step's per-query material: a conv's, or a folded norm's (`protocols/norm-conv.ts`). */
@@ -463,7 +469,11 @@ export async function prepareReconstructor(ctx: PartyContext, enrolled: Enrolled
  * signatures make the same exchanges and can be evaluated in lockstep.
  */
 export function reconstructorSignature(enrolled: EnrolledReconstructor): string {
-  return enrolled.steps.map((s) => `${s.kind}:${s.name}${'truncateInput' in s && s.truncateInput !== undefined ? `@t${s.truncateInput}` : ''}`).join(',');
+  const mark = (s: EnrolledStep): string => {
+    if ('truncateInput' in s && s.truncateInput !== undefined) return `@t${s.truncateInput}`;
+    return s.kind === 'normConv' && s.norm.meanInOpening === true ? '@mean' : '';
+  };
+  return enrolled.steps.map((s) => `${s.kind}:${s.name}${mark(s)}`).join(',');
 }
 
 /** The `truncate` option of an activation step's comparison (protocol v5's `truncateInput`). */
@@ -524,7 +534,7 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
       case 'normConv': {
         const material = options.materials?.get(step.name) ?? (await prepareNormConv(ctx, step.layer, tag, normConvSettings(step)));
         if (material instanceof Conv2dQueryMaterial) throw new ProtocolError(tag, `the material of '${step.name}' was prepared for a plain conv, the enrolled step is a folded norm`);
-        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, inputScale: step.norm.inputScale, rescale: step.norm.rescale, tag, deferTruncation: step.deferTruncation === true });
+        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, inputScale: step.norm.inputScale, rescale: step.norm.rescale, tag, deferTruncation: step.deferTruncation === true, meanInOpening: step.norm.meanInOpening === true });
         break;
       }
       case 'upsample':

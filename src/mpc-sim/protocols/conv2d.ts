@@ -1,5 +1,5 @@
 import { ProtocolError, ShapeError } from '../../errors.js';
-import { layerInputShape, maskedShape, patchMap, patchesMatmulAsync, toMasked, type ConvQueryMaskOptions, type MaskPlacement, type PatchMap } from '../dealer/conv-material.js';
+import { layerInputShape, maskedShape, patchMap, patchesMatmulAsync, toMasked, type ConvQueryMaskOptions, type MaskPlacement, type MeanMaterial, type PatchMap } from '../dealer/conv-material.js';
 import type { TruncationPair } from '../dealer/dealer.js';
 import { add, mulScalar, sub } from '../ring/elementwise.js';
 import { assertImage, type ConvGeometry } from '../ring/im2col.js';
@@ -86,6 +86,7 @@ export class Conv2dQueryMaterial {
    * @param offset - D_i = L(A_i) @ E_W + C_i [M, N]: D_0 + D_1 = L(A) @ W.
    * @param truncationPair - prefetched for `dealer` truncation.
    * @param maskSquareSum - shares of sum A^2 (one element), when prepared with `squareSum`.
+   * @param mean - the mean's material, when prepared with `meanPair` (protocol v6).
    */
   constructor(
     readonly layer: string,
@@ -93,6 +94,7 @@ export class Conv2dQueryMaterial {
     readonly offset: Share,
     readonly truncationPair: TruncationPair | undefined,
     readonly maskSquareSum?: Share,
+    readonly mean?: MeanMaterial,
   ) {}
 
   /** Whether a query has used it. */
@@ -160,16 +162,20 @@ export async function enrolConv2d(ctx: PartyContext, weights: Share, bias: Share
  *
  * Cost: 0 rounds, 0 bytes online; offline S + M N elements = 8(S + M N) bytes per party, plus
  * 24 M N with `dealer` truncation (S = h w cin for `input`, M K for `patches`), plus 8 with
- * `options.squareSum` (shares of sum A^2, for `protocols/norm-conv.ts`).
+ * `options.squareSum` (shares of sum A^2, for `protocols/norm-conv.ts`), plus 8 (7 + 3 M N) with
+ * `options.meanPair` (the mean's material, protocol v6).
  */
 export async function prepareConv2d(ctx: PartyContext, layer: EnrolledConv2d, tag = 'conv2d', options: ConvQueryMaskOptions = {}): Promise<Conv2dQueryMaterial> {
-  const { a, c, aSquareSum } = await ctx.dealer.convQueryMask(layer.layer, layer.map, tag, options.squareSum === true ? { squareSum: true } : {});
+  const { a, c, aSquareSum, mean } = await ctx.dealer.convQueryMask(layer.layer, layer.map, tag, {
+    ...(options.squareSum === true ? { squareSum: true } : {}),
+    ...(options.meanPair === undefined ? {} : { meanPair: options.meanPair }),
+  });
   const offset = add(await patchesMatmulAsync(a.ring, layer.map, layer.maskedWeights), c.ring);
   const pair =
     layer.truncation === 'dealer'
       ? await ctx.dealer.truncationPair([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: ctx.encoding.fracBits })
       : undefined;
-  return new Conv2dQueryMaterial(layer.layer, a, new Share(ctx.party, offset), pair, aSquareSum);
+  return new Conv2dQueryMaterial(layer.layer, a, new Share(ctx.party, offset), pair, aSquareSum, mean);
 }
 
 /**

@@ -8,7 +8,7 @@ import { instanceNormV2 } from './instance-norm-v2.js';
 import { normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { NORM_GRID_THRESHOLDS } from './norm-scale.js';
 import { NORM_GRID_CHUNK_BITS } from './norm-scale-v2.js';
-import { enrolGammaFold, enrolNormFold, normConv, normConvOutputBits, prepareNormConv, type NormFold } from './norm-conv.js';
+import { enrolGammaFold, enrolMeanInOpening, enrolNormFold, normConv, normConvOutputBits, prepareNormConv, type NormFold } from './norm-conv.js';
 import { TEST_DEALERS, testGaussian, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const K = 4;
@@ -192,7 +192,7 @@ describe.each(TEST_DEALERS)('v4: gamma folded into the weights, input scaled by 
     const wrong = await session.measure((ctx) => prepareNormConv(ctx, fold[ctx.party].layer, 'nc-wrong'));
     await expect(
       session.measure((ctx) => normConv(ctx, x[ctx.party], undefined, fold[ctx.party].layer, fold[ctx.party].fold, wrong.results[ctx.party], { epsilon: 1e-3, inputScale: S, rescale: false, tag: 'nc-wrong' })),
-    ).rejects.toThrow(/prepared for gammaFolded=false, inputScale=1, rescale=true; the query has gammaFolded=true, inputScale=5, rescale=false/);
+    ).rejects.toThrow(/prepared for gammaFolded=false, inputScale=1, rescale=true, meanInOpening=false; the query has gammaFolded=true, inputScale=5, rescale=false, meanInOpening=false/);
     const v4 = await session.measure((ctx) =>
       normConv(ctx, x[ctx.party], undefined, fold[ctx.party].layer, fold[ctx.party].fold, prep.results[ctx.party], { epsilon: 1e-3, inputScale: S, rescale: false, tag: 'nc' }),
     );
@@ -250,5 +250,33 @@ describe.each(TEST_DEALERS)('v4: gamma folded into the weights, input scaled by 
     expect(worstDeferred).toBeLessThanOrEqual(1);
     expect(v5.cost.rounds).toBe(8);
     expect(v5.cost.onlineBytes[0]).toBe(v4.cost.onlineBytes[0] - 8 * mn);
+
+    // v6: the mean's truncation opened in the round of the conv's opening (of the uncentred
+    // input), the mean subtracted after it; needs the fold's public P1 = L(1) @ E_W
+    const meanSettings = { ...settings, meanInOpening: true };
+    const prepMean = await session.measure((ctx) => prepareNormConv(ctx, fold[ctx.party].layer, 'nc-mean', meanSettings));
+    // the dealer's mean material: 7 scalars and 3 [M, N] tensors per party, on top of v5's
+    expect(prepMean.cost.offlineBytes[0] - prepDefer.cost.offlineBytes[0]).toBe(8 * (7 + 3 * mn));
+    const noOnes = session.measure((ctx) =>
+      normConv(ctx, x[ctx.party], undefined, fold[ctx.party].layer, fold[ctx.party].fold, prepMean.results[ctx.party], { epsilon: 1e-3, inputScale: S, rescale: false, tag: 'nc-mean', meanInOpening: true }),
+    );
+    await expect(noOnes).rejects.toThrow(/has no onesProduct: enrol it with meanInOpening/);
+    const withOnes = await Promise.all([0, 1].map((p) => enrolMeanInOpening(fold[p as 0 | 1].layer, fold[p as 0 | 1].fold)));
+    expect(withOnes[0]!.onesProduct!.data).toEqual(withOnes[1]!.onesProduct!.data); // public: the same on both servers
+    const prepMean2 = await session.measure((ctx) => prepareNormConv(ctx, fold[ctx.party].layer, 'nc-mean2', meanSettings));
+    // material prepared without the mean's is refused, naming both settings
+    await expect(
+      session.measure((ctx) => normConv(ctx, x[ctx.party], undefined, fold[ctx.party].layer, withOnes[ctx.party]!, prepDefer.results[ctx.party], { epsilon: 1e-3, inputScale: S, rescale: false, tag: 'nc-defer', meanInOpening: true })),
+    ).rejects.toThrow(/meanInOpening=false; the query has .*meanInOpening=true/);
+    const v6 = await session.measure((ctx) =>
+      normConv(ctx, x[ctx.party], undefined, fold[ctx.party].layer, withOnes[ctx.party]!, prepMean2.results[ctx.party], { epsilon: 1e-3, inputScale: S, rescale: false, tag: 'nc-mean2', deferTruncation: true, meanInOpening: true }),
+    );
+    const centredLater = decode(enc, reconstruct(v6.results)).map((v) => v / 2 ** t);
+    let worstMean = 0;
+    for (let i = 0; i < want.out.length; i++) worstMean = Math.max(worstMean, Math.abs(centredLater[i]! - want.out[i]!) / bounds[i]!);
+    expect(worstMean).toBeLessThanOrEqual(1);
+    expect(v6.cost.rounds).toBe(7);
+    // the mean's 8 bytes now travel in the conv opening's round, which becomes a merged round (a 16-byte header)
+    expect(v6.cost.onlineBytes[0]).toBe(v5.cost.onlineBytes[0] + 16);
   });
 });

@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../errors.js';
 import { layerInputShape, patchesMatmulAsync, toMasked } from '../dealer/conv-material.js';
-import { add, dotWords, mul as mulRing, mulScalar, sub } from '../ring/elementwise.js';
+import { add, dotWords, mul as mulRing, mulScalar, sub, sumWords } from '../ring/elementwise.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { addShares, reshapeShare, scaleShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
@@ -13,7 +13,8 @@ import { SCALE_FRAC_BITS } from './norm-scale.js';
 import { FOLDED_SCALE_FRAC_BITS, WIDE_MULTIPLIER_BITS, normScaleV2FinalBits, normScaleV2Tables, normScaleV2Untruncated } from './norm-scale-v2.js';
 import { reshape } from '../ring/layout.js';
 import { parallel } from './parallel.js';
-import { truncateWithDealer, truncationOpening } from './truncate.js';
+import { sumShare } from './shared-vector.js';
+import { truncate, truncateWithDealer, truncationOpening } from './truncate.js';
 
 /*
  * An InstanceNorm folded into the convolution that follows it (protocol v3, issue 18).
@@ -44,6 +45,12 @@ import { truncateWithDealer, truncationOpening } from './truncate.js';
 /** One party's fixed part of a folded norm: shares J [M, N] of beta conv(1) + b, scale 2^f. */
 export interface NormFold {
   readonly bias: Share;
+  /**
+   * P1 = L(1) @ E_W [M, N], public (the conv of an all-ones input with the masked weights the
+   * conv was enrolled with): with it and dealt shares of L(1) @ B, a query subtracts the mean
+   * after the conv (protocol v6, `NormConvSettings.meanInOpening`). Set by {@link enrolMeanInOpening}.
+   */
+  readonly onesProduct?: RingTensor;
 }
 
 /**
@@ -79,6 +86,16 @@ export async function enrolNormFold(ctx: PartyContext, layer: EnrolledConv2d, be
  * Cost: 2 rounds; online 8 (K N + 1) + 8 K N bytes per party; offline 8 (2 K N + 2) + 24 K N.
  * @throws ProtocolError if gamma is not one element or a share is not the caller's.
  */
+/**
+ * The public part of a fold that protocol v6 needs (`NormFold.onesProduct`): P1 = L(1) @ E_W for
+ * the enrolled conv `layer` (its masked weights, so with gamma folded the conv of gamma W). Local,
+ * once per model: both servers compute the same P1 from the public E_W.
+ */
+export async function enrolMeanInOpening(layer: EnrolledConv2d, fold: NormFold): Promise<NormFold> {
+  const ones = toMasked(new RingTensor(layerInputShape(layer.map), new BigUint64Array(inputSize(layer)).fill(1n)), layer.map);
+  return { ...fold, onesProduct: await patchesMatmulAsync(ones, layer.map, layer.maskedWeights) };
+}
+
 export async function enrolGammaFold(ctx: PartyContext, weights: Share, gamma: Share, tag: string): Promise<Share> {
   assertOwnShares(ctx, tag, weights, gamma);
   if (gamma.size !== 1) throw new ProtocolError(tag, 'gamma must be a scalar (one element)');
@@ -99,13 +116,23 @@ export interface NormConvSettings {
    * bytes fewer per query (protocol v4); default true.
    */
   readonly rescale?: boolean;
+  /**
+   * true: the mean's truncation is opened in the round of the conv's opening, which then opens
+   * the uncentred input; the query subtracts the mean from the sum of squares and from the conv
+   * product with dealt products (`MeanMaterial`) and the fold's `onesProduct`: 1 round fewer
+   * (protocol v6); default false.
+   */
+  readonly meanInOpening?: boolean;
 }
 
 /** The truncation widths of a folded norm with `settings`: the tensor pair's, the scalar pair's, and the product's. */
-function normConvBits(n: number, fracBits: number, settings: NormConvSettings): { readonly tensor: number; readonly scalar: number; readonly apply: number } {
+function normConvBits(n: number, fracBits: number, settings: NormConvSettings): { readonly tensor: number; readonly scalar: number; readonly apply: number; readonly mean: number } {
   const h = normTruncationBits(n, fracBits, settings.inputScale ?? 1);
-  return { tensor: fracBits - h, scalar: normScaleV2FinalBits(fracBits, settings.gammaFolded !== true), apply: normConvOutputBits(settings) };
+  return { tensor: fracBits - h, scalar: normScaleV2FinalBits(fracBits, settings.gammaFolded !== true), apply: normConvOutputBits(settings), mean: MEAN_BITS - fracBits + h };
 }
+
+/** The mean is trunc(sum(x) round(2^(MEAN_BITS - f) / n), MEAN_BITS - f) at scale 2^f (`centreForNorm`), or by h more bits at scale 2^(f - h) (v6). */
+const MEAN_BITS = 53;
 
 /**
  * The bits the last truncation of a folded norm with `settings` drops: the product k Z is at
@@ -138,9 +165,10 @@ export interface NormConvMaterial {
  */
 export async function prepareNormConv(ctx: PartyContext, layer: EnrolledConv2d, tag: string, settings: NormConvSettings = {}): Promise<NormConvMaterial> {
   const bits = normConvBits(inputSize(layer), ctx.encoding.fracBits, settings);
-  const conv = await prepareConv2d(ctx, { ...layer, truncation: 'none' }, tag, { squareSum: true });
+  const meanInOpening = settings.meanInOpening === true;
+  const conv = await prepareConv2d(ctx, { ...layer, truncation: 'none' }, tag, { squareSum: true, ...(meanInOpening ? { meanPair: bits.mean } : {}) });
   const paired = await ctx.dealer.pairedTruncation([layer.map.geometry.rows, layer.outChannels], `${tag}/truncate`, { fracBits: bits.tensor, scalarFracBits: bits.scalar });
-  return { kind: 'normConv', settings: { gammaFolded: settings.gammaFolded === true, inputScale: settings.inputScale ?? 1, rescale: settings.rescale ?? true }, conv, paired };
+  return { kind: 'normConv', settings: { gammaFolded: settings.gammaFolded === true, inputScale: settings.inputScale ?? 1, rescale: settings.rescale ?? true, meanInOpening }, conv, paired };
 }
 
 /** Options of {@link normConv}. */
@@ -159,6 +187,8 @@ export interface NormConvOptions {
    * t = {@link normConvOutputBits}, with no truncation round. Default false.
    */
   readonly deferTruncation?: boolean;
+  /** As `NormConvSettings.meanInOpening` (the fold must carry `onesProduct`); default false. */
+  readonly meanInOpening?: boolean;
 }
 
 /**
@@ -218,22 +248,20 @@ export async function normConv(ctx: PartyContext, x: Share, gamma: Share | undef
   if (!Number.isInteger(s) || s < 1 || s > 2 ** 10) throw new ProtocolError(tag, `inputScale must be an integer in [1, 1024], got ${s}`);
   const rescale = options.rescale ?? true;
   const ms = material.settings;
-  if (ms.gammaFolded !== (gamma === undefined) || ms.inputScale !== s || ms.rescale !== rescale) {
+  const meanInOpening = options.meanInOpening === true;
+  if (ms.gammaFolded !== (gamma === undefined) || ms.inputScale !== s || ms.rescale !== rescale || ms.meanInOpening !== meanInOpening) {
     throw new ProtocolError(
       tag,
-      `query material of layer '${layer.layer}' was prepared for gammaFolded=${String(ms.gammaFolded)}, inputScale=${ms.inputScale}, rescale=${String(ms.rescale)}; the query has gammaFolded=${String(gamma === undefined)}, inputScale=${s}, rescale=${String(rescale)}`,
+      `query material of layer '${layer.layer}' was prepared for gammaFolded=${String(ms.gammaFolded)}, inputScale=${ms.inputScale}, rescale=${String(ms.rescale)}, meanInOpening=${String(ms.meanInOpening)}; the query has gammaFolded=${String(gamma === undefined)}, inputScale=${s}, rescale=${String(rescale)}, meanInOpening=${String(meanInOpening)}`,
     );
   }
   if (layer.map.placement !== 'input') throw new ProtocolError(tag, `a folded norm needs the conv masked at its input, not '${layer.map.placement}'`);
   const aSq = material.conv.maskSquareSum;
   if (aSq === undefined) throw new ProtocolError(tag, `query material of layer '${layer.layer}' was not prepared for a folded norm (prepareNormConv)`);
   const f = ctx.encoding.fracBits;
-  const { n, dh, h } = await centreForNorm(ctx, x, tag, s);
+  const n = x.size;
   const bits = normConvBits(n, f, material.settings);
-
-  const e = await openConvInput(ctx, layer, material.conv, reshapeShare(dh, x.shape as Shape), tag);
-  const z2 = await convProductShare(ctx, layer, material.conv, e);
-  const q0 = new Share(ctx.party, RingTensor.fromBigInts([squareSumShare(e, material.conv.mask.ring, aSq.ring, ctx.party === 0)], [1]));
+  const { q0, z2, h } = meanInOpening ? await centreAfterOpening(ctx, x, layer, fold, material.conv, s, bits.mean, tag) : await centreBeforeOpening(ctx, x, layer, material.conv, s, tag);
 
   const r = rescale ? normRescaleBits(n, f, s) : 0;
   const g = layer.map.geometry;
@@ -256,6 +284,78 @@ export async function normConv(ctx: PartyContext, x: Share, gamma: Share | undef
       : addShares(await truncateWithDealer(ctx, product, bits.apply, `${tag}/apply/truncate`), fold.bias);
   const shape = x.shape.length === 4 ? [1, g.outHeight, g.outWidth, layer.outChannels] : [g.outHeight, g.outWidth, layer.outChannels];
   return reshapeShare(out, shape);
+}
+
+/** Shares of the sum of squares q0 = sum dh^2 and of Z2 = conv(dh) at scale 2^(2f - h), with h the truncation of the centred input. */
+interface CentredOpening {
+  readonly q0: Share;
+  readonly z2: Share;
+  readonly h: number;
+}
+
+/** Steps 1 to 3 of {@link normConv} (v3 to v5): the mean (1 round), then the conv's opening of the centred input (1 round). */
+async function centreBeforeOpening(ctx: PartyContext, x: Share, layer: EnrolledConv2d, conv: Conv2dQueryMaterial, s: number, tag: string): Promise<CentredOpening> {
+  const { dh, h } = await centreForNorm(ctx, x, tag, s);
+  const e = await openConvInput(ctx, layer, conv, reshapeShare(dh, x.shape as Shape), tag);
+  const z2 = await convProductShare(ctx, layer, conv, e);
+  const q0 = new Share(ctx.party, RingTensor.fromBigInts([squareSumShare(e, conv.mask.ring, conv.maskSquareSum!.ring, ctx.party === 0)], [1]));
+  return { q0, z2, h };
+}
+
+/**
+ * Steps 1 to 3 of {@link normConv} in ONE round (protocol v6, `meanInOpening`), with n = x.size,
+ * h = `normTruncationBits(n, f, s)`, xh = x locally truncated by h bits, t = 53 - f + h:
+ * 1. in the same round, open E = xh - A (the conv's opening, of the uncentred input) and the
+ *    mean's truncation m = trunc(sum(x) round(2^(53 - f) / n), t) in opened form
+ *    (`truncationOpening` with the dealt scalar pair): m = [i = 0] q_m - rho, rho = rHigh -
+ *    sigma rMsb, scale 2^(f - h);
+ * 2. the centred sum of squares, q0 = sum (xh - m)^2 = sum xh^2 - 2 m S + n m^2 with
+ *    S = sum xh = sum E + sum A: sum xh^2 from E and sum A^2 as in v3; m S = q_m S - rho sum E -
+ *    (rHigh sum A - sigma rMsb sum A); m^2 = q_m^2 - 2 q_m rho + rHigh^2 - 2 sigma rHigh rMsb +
+ *    sigma^2 rMsb (rMsb is a bit); the products of rHigh and rMsb are dealt (`MeanMaterial`);
+ * 3. the centred conv, Z2 = conv(xh) - m conv(1) with conv(1) = L(1) @ W = P1 + L(1) @ B (P1 the
+ *    fold's public `onesProduct`): m conv(1) = q_m conv(1) - rho P1 - (rHigh L(1)B - sigma rMsb
+ *    L(1)B), all local.
+ * Everything after the opening is exact modulo 2^64, so q0 and Z2 are right whenever their TRUE
+ * values fit (as in v3: q0 < 2^61), however large sum xh^2 or conv(xh) are. Against v3's
+ * centring, xh - m differs from trunc(x - m, h) by at most one unit of 2^(h - f).
+ * Cost: 1 round (the mean's opening rides on the conv's: 8 bytes per party more in that round);
+ * material `MeanMaterial`, 7 + 3 M N words per party.
+ */
+async function centreAfterOpening(ctx: PartyContext, x: Share, layer: EnrolledConv2d, fold: NormFold, conv: Conv2dQueryMaterial, s: number, t: number, tag: string): Promise<CentredOpening> {
+  const mean = conv.mean;
+  if (mean === undefined) throw new ProtocolError(tag, `query material of layer '${layer.layer}' has no mean material (prepareNormConv with meanInOpening)`);
+  const p1 = fold.onesProduct;
+  if (p1 === undefined) throw new ProtocolError(tag, `the fold of layer '${layer.layer}' has no onesProduct: enrol it with meanInOpening (enrolMeanInOpening)`);
+  const f = ctx.encoding.fracBits;
+  const first = ctx.party === 0;
+  const n = x.size;
+  const h = normTruncationBits(n, f, s);
+  const flat = reshapeShare(x, [n]);
+  const xh = h > 0 ? truncate(ctx, flat, h) : flat;
+  const c1 = BigInt(Math.round(2 ** (MEAN_BITS - f) / n));
+  const [e, m] = await parallel<[RingTensor, { q: RingTensor; sigma: RingTensor }]>(ctx, [
+    (c) => openConvInput(c, layer, conv, reshapeShare(xh, x.shape as Shape), tag),
+    (c) => truncationOpening(c, scaleShare(sumShare(flat), c1), { r: mean.r, rMsb: mean.rMsb, rHigh: mean.rHigh }, t, `${tag}/mean`),
+  ]);
+  const word = (v: Share): bigint => v.ring.data[0]!;
+  const qm = m.q.data[0]!;
+  const sigma = m.sigma.data[0]!;
+  const rho = word(mean.rHigh) - sigma * word(mean.rMsb); // this party's share of rho
+  const sumE = sumWords(e);
+  const sumA = sumWords(conv.mask.ring);
+  const sh = (first ? sumE : 0n) + sumA; // share of S = sum xh
+  const rhoS = rho * sumE + word(mean.highSumA) - sigma * word(mean.msbSumA); // share of rho S
+  const mS = qm * sh - rhoS;
+  const rho2 = word(mean.highHigh) - 2n * sigma * word(mean.highMsb) + sigma * sigma * word(mean.rMsb);
+  const m2 = (first ? qm * qm : 0n) - 2n * qm * rho + rho2;
+  const q0 = BigInt.asUintN(64, squareSumShare(e, conv.mask.ring, conv.maskSquareSum!.ring, first) - 2n * mS + BigInt(n) * m2);
+  // m conv(1) = q_m conv(1) - rho P1 - (rHigh L(1)B - sigma rMsb L(1)B), conv(1)_i = [i = 0] P1 + L(1)B_i
+  const convOnes = first ? add(p1, mean.ones.ring) : mean.ones.ring;
+  const rhoOnes = sub(add(mulScalar(p1, rho), mean.highOnes.ring), mulScalar(mean.msbOnes.ring, sigma));
+  const meanConv = sub(mulScalar(convOnes, qm), rhoOnes);
+  const z2 = new Share(ctx.party, sub((await convProductShare(ctx, layer, conv, e)).ring, meanConv));
+  return { q0: new Share(ctx.party, RingTensor.fromBigInts([q0], [1])), z2, h };
 }
 
 /**

@@ -22,9 +22,12 @@
  *   is 1/alpha times its output, with no truncation (the norm divides the factor out);
  * - `v5`: v4 with each conv's and folded norm's output truncation done by the opening of the
  *   activation after it (one masked opening serves the truncation and the comparison): 1 round
- *   and 8 bytes per output element per party fewer for each of the 11 convs.
+ *   and 8 bytes per output element per party fewer for each of the 11 convs;
+ * - `v6`: v5 with each folded norm's mean truncated in the round of the conv's opening (which
+ *   opens the uncentred input; the mean is subtracted after it with dealt products): 1 round
+ *   fewer per norm.
  */
-export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4' | 'v5';
+export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4' | 'v5' | 'v6';
 
 /** All versions, oldest first. */
-export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4', 'v5'];
+export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6'];

@@ -105,6 +105,8 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     expect(rounds['v4']).toBe(rounds['v3']! - 10 - 10 - 11 - 5);
     // v5: every conv's (1) and folded norm's (10) output truncation moves into the opening of the activation after it
     expect(rounds['v5']).toBe(rounds['v4']! - 11);
+    // v6: each folded norm's mean in the round of the conv's opening (10)
+    expect(rounds['v6']).toBe(rounds['v5']! - 10);
   });
 
   it('v5 defers every conv output truncation to the activation after it, and a revealed step divides its 2^t back out', async () => {
@@ -156,7 +158,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     expect(Math.max(...Array.from(out.values, (v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-3);
   });
 
-  it('privatePredict: v2, v2-d8, v3, v4 and v5 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
+  it('privatePredict: v2, v2-d8, v3, v4, v5 and v6 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
     const s = session('versions-predict');
     const userOf: ((protocol: ProtocolVersion) => EnrolledUser)[] = [];
     for (const [j, model] of models.entries()) userOf.push(await enrolForVersions(s, model, `user${j}`, `w-${j}`));
@@ -164,7 +166,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     const xr = share(encode(FIXED20, queries[0]!, [1, 32, 32, 3]), rng('q-rounds'));
     let compared = 0;
     // v1 is covered by reconstructor.test.ts; the new versions here.
-    for (const protocol of ['v2', 'v2-d8', 'v3', 'v4', 'v5'] as const satisfies readonly ProtocolVersion[]) {
+    for (const protocol of ['v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6'] as const satisfies readonly ProtocolVersion[]) {
       const users = userOf.map((of) => of(protocol));
       const { cost: one } = await s.measure((ctx) => evaluateReconstructor(ctx, users[0]![ctx.party], xr[ctx.party], { protocol }));
       for (const [q, x] of queries.entries()) {

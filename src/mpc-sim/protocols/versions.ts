@@ -36,8 +36,10 @@ export interface VersionEnrolment {
   readonly leakySlopeIntoNorm: boolean;
   /** A folded norm's scale step reads the sum of squares at full scale, with no rescaling truncation (v4). */
   readonly wideNormGrid: boolean;
-  /** The truncation of a conv's or folded norm's output happens in the opening of the activation after it (v5). */
+  /** The truncation of a conv's or folded norm's output happens in the opening of the activation after it (v5, v6). */
   readonly fuseTruncations: boolean;
+  /** A folded norm's mean is truncated in the round of the conv's opening (v6). */
+  readonly meanInOpening: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface VersionEnrolment {
  * @throws ProtocolError for an unknown version.
  */
 export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSettings {
-  const plain: VersionEnrolment = { foldNorms: false, foldGamma: false, leakySlopeIntoNorm: false, wideNormGrid: false, fuseTruncations: false };
+  const plain: VersionEnrolment = { foldNorms: false, foldGamma: false, leakySlopeIntoNorm: false, wideNormGrid: false, fuseTruncations: false, meanInOpening: false };
   const folded: VersionEnrolment = { ...plain, foldNorms: true };
   const v4: VersionEnrolment = { ...folded, foldGamma: true, leakySlopeIntoNorm: true, wideNormGrid: true };
   switch (version) {
@@ -62,6 +64,8 @@ export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSetti
       return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: v4 };
     case 'v5':
       return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: { ...v4, fuseTruncations: true } };
+    case 'v6':
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: { ...v4, fuseTruncations: true, meanInOpening: true } };
     default:
       throw new ProtocolError('protocol', `unknown protocol version '${String(version)}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
   }
