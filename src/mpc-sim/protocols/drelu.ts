@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../errors.js';
 import { comparisonLayout, type ComparisonKey, type ComparisonLayout } from '../dealer/comparison-key.js';
-import { add, mul, neg, sub } from '../ring/elementwise.js';
+import { add, mul, sub } from '../ring/elementwise.js';
 import { comparisonFinishNative, comparisonLeavesNative, type ComparisonFinishOperands } from '../ring/native-kernel.js';
 import { bitField, getBit, packedBuffer } from '../ring/packed-bits.js';
 import { RingTensor, words } from '../ring/ring-tensor.js';
@@ -125,8 +125,9 @@ export async function drelu(ctx: PartyContext, x: Share, options: CompareOptions
  * 3. y mod 2^l = (q - rHigh) mod 2^l, because q and rHigh - R differ by multiples of 2^(62 - t)
  *    and l + t <= 62; so the leaves compare q's low l bits with rHigh's, whose code the key holds,
  *    exactly as `drelu` compares c with r;
- * 4. the final AND as `drelu`, with c := q and r := R, and products R s_v = rHigh s_v - sigma
- *    rMsb s_v from the dealt rHigh s_v and rMsb s_v.
+ * 4. the final AND as `drelu`; with `product`, y b = (q - rHigh) b + sigma rMsb b: two passes of
+ *    the last local step (`finish`), one with c := q, r := rHigh and the dealt rHigh s_v, one with
+ *    c := 0, r := rMsb and the dealt rMsb s_v.
  * Against `truncateWithDealer` then `drelu`: 1 round and 8n bytes per party fewer online; the
  * material is the key's plus 2n words (rMsb, rHigh) and, with `product`, Vn more products,
  * against the truncation pair's 3n.

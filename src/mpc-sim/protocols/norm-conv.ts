@@ -319,8 +319,9 @@ async function centreBeforeOpening(ctx: PartyContext, x: Share, layer: EnrolledC
  * Everything after the opening is exact modulo 2^64, so q0 and Z2 are right whenever their TRUE
  * values fit (as in v3: q0 < 2^61), however large sum xh^2 or conv(xh) are. Against v3's
  * centring, xh - m differs from trunc(x - m, h) by at most one unit of 2^(h - f).
- * Cost: 1 round (the mean's opening rides on the conv's: 8 bytes per party more in that round);
- * material `MeanMaterial`, 7 + 3 M N words per party.
+ * Cost: 1 round (the mean's 8-byte opening rides on the conv's; the merged round's 16-byte header
+ * makes it 16 bytes per party more than v5's two rounds); material `MeanMaterial`, 7 + 3 M N
+ * words per party.
  */
 async function centreAfterOpening(ctx: PartyContext, x: Share, layer: EnrolledConv2d, fold: NormFold, conv: Conv2dQueryMaterial, s: number, t: number, tag: string): Promise<CentredOpening> {
   const mean = conv.mean;
