@@ -58,6 +58,10 @@
  *                                           bit[e] = a_e ? first - s[v n + e] : s[v n + e] and,
  *                                           if y is not empty, y[e] = a_e ? first c[e] - c[e] s
  *                                           - r[e] + rs : c[e] s - rs (s, rs at v n + e)
+ *   comparisonFinishTruncated(opened, params, s, bit, c, rs, r, y, sigma, rsm, rm)
+ *                                           the same, then y[e] -= sigma[e] (a_e ? rsm - rm[e]
+ *                                           : -rsm) (rsm at v n + e): ReLU of a comparison that
+ *                                           also truncated its input (drelu.ts, `truncate`)
  *   truncationFinish(mine, other, rMsb, rHigh, first, f, y)
  *                                           steps 4 and 5 of truncateWithDealer
  *                                           (src/mpc-sim/protocols/truncate.ts) in one pass:

@@ -66,6 +66,7 @@ NAPI_MODULE_INIT() {
       {"reduce", NULL, js_reduce, NULL, NULL, NULL, napi_enumerable, NULL},
       {"comparisonLeaves", NULL, js_comparison_leaves, NULL, NULL, NULL, napi_enumerable, NULL},
       {"comparisonFinish", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"comparisonFinishTruncated", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"truncationFinish", NULL, js_truncation_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isa", NULL, js_isa, NULL, NULL, NULL, napi_enumerable, NULL},
       {"supportedIsas", NULL, js_supported_isas, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -166,15 +166,18 @@ bad:
 }
 
 
-/* comparisonFinish(opened, params, s, bit, c, rs, r, y): see the header comment. */
+/*
+ * comparisonFinish(opened, params, s, bit, c, rs, r, y) and, exported as
+ * comparisonFinishTruncated, the same with (sigma, rsm, rm) appended: see the header comment.
+ */
 static napi_value js_comparison_finish(napi_env env, napi_callback_info info) {
-  size_t argc = 8, nopened, nparams, ns, nbit, nc, nrs, nr, ny;
-  napi_value argv[8];
+  size_t argc = 11, nopened, nparams, ns, nbit, nc, nrs, nr, ny, nsigma = 0, nrsm = 0, nrm = 0;
+  napi_value argv[11];
   uint32_t *opened, *raw;
-  uint64_t *s, *bit, *c, *rs, *r, *y;
+  uint64_t *s, *bit, *c, *rs, *r, *y, *sigma = NULL, *rsm = NULL, *rm = NULL;
   RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8) {
-    napi_throw_type_error(env, NULL, "ring_kernel: expected (opened, params, s, bit, c, rs, r, y)");
+  if (argc != 8 && argc != 11) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (opened, params, s, bit, c, rs, r, y[, sigma, rsm, rm])");
     return NULL;
   }
   if (get_u32(env, argv[0], "opened", &opened, &nopened, napi_uint32_array) ||
@@ -182,6 +185,10 @@ static napi_value js_comparison_finish(napi_env env, napi_callback_info info) {
       get_words(env, argv[2], "s", &s, &ns) || get_words(env, argv[3], "bit", &bit, &nbit) ||
       get_words(env, argv[4], "c", &c, &nc) || get_words(env, argv[5], "rs", &rs, &nrs) ||
       get_words(env, argv[6], "r", &r, &nr) || get_words(env, argv[7], "y", &y, &ny)) {
+    return NULL;
+  }
+  if (argc == 11 && (get_words(env, argv[8], "sigma", &sigma, &nsigma) || get_words(env, argv[9], "rsm", &rsm, &nrsm) ||
+                     get_words(env, argv[10], "rm", &rm, &nrm))) {
     return NULL;
   }
   const int32_t *params = (const int32_t *)raw;
@@ -193,9 +200,11 @@ static napi_value js_comparison_finish(napi_env env, napi_callback_info info) {
   if (n < 0 || (fused != 0 && fused != 1) || (first != 0 && first != 1) || q_at < 0 ||
       a_at < 0 || nbit != (size_t)n || ns < values * n || (size_t)a_at + n > bits ||
       (fused && (size_t)q_at + n > bits) ||
-      (product && (ny != (size_t)n || nc < (size_t)n || nr < (size_t)n || nrs < values * n))) {
+      (product && (ny != (size_t)n || nc < (size_t)n || nr < (size_t)n || nrs < values * n)) ||
+      (nsigma != 0 && (!product || nsigma < (size_t)n || nrsm < values * n || nrm < (size_t)n))) {
     goto bad;
   }
+  const int truncated = nsigma != 0;
   if ((product && overlaps(y, ny, bit, nbit)) || overlaps(bit, nbit, s, ns)) goto bad;
   const uint64_t one = (uint64_t)first;
 #define RK_BIT(pos) ((opened[(size_t)(pos) >> 5] >> ((size_t)(pos) & 31u)) & 1u)
@@ -208,6 +217,8 @@ static napi_value js_comparison_finish(napi_env env, napi_callback_info info) {
     if (product) {
       const uint64_t ce = c[e], cs = ce * si;
       y[e] = a ? (first ? ce : 0u) - cs - r[e] + rs[at] : cs - rs[at];
+      /* truncating comparison: minus sigma times -(rMsb b) = (0 - rm) b, the same step with c = 0 */
+      if (truncated) y[e] -= sigma[e] * (a ? rsm[at] - rm[e] : (uint64_t)0 - rsm[at]);
     }
   }
 #undef RK_BIT

@@ -125,9 +125,10 @@ export async function drelu(ctx: PartyContext, x: Share, options: CompareOptions
  * 3. y mod 2^l = (q - rHigh) mod 2^l, because q and rHigh - R differ by multiples of 2^(62 - t)
  *    and l + t <= 62; so the leaves compare q's low l bits with rHigh's, whose code the key holds,
  *    exactly as `drelu` compares c with r;
- * 4. the final AND as `drelu`; with `product`, y b = (q - rHigh) b + sigma rMsb b: two passes of
- *    the last local step (`finish`), one with c := q, r := rHigh and the dealt rHigh s_v, one with
- *    c := 0, r := rMsb and the dealt rMsb s_v.
+ * 4. the final AND as `drelu`; with `product`, y b = (q - rHigh) b + sigma rMsb b: the last
+ *    local step (`finish`) with c := q, r := rHigh and the dealt rHigh s_v, minus sigma times the
+ *    same step with c := 0, r := rMsb and the dealt rMsb s_v, in one pass (native:
+ *    `comparisonFinishTruncated`).
  * Against `truncateWithDealer` then `drelu`: 1 round and 8n bytes per party fewer online; the
  * material is the key's plus 2n words (rMsb, rHigh) and, with `product`, Vn more products,
  * against the truncation pair's 3n.
@@ -367,15 +368,13 @@ export async function finish(
     return { bit: new Share(ctx.party, bit), product: y === undefined ? undefined : new Share(ctx.party, y) };
   }
   // Truncating (`truncatingDreluParts`): y b = (q - rHigh) b + sigma rMsb b. The first term is the
-  // usual product with c := q, r := rHigh and the dealt rHigh s_v; the second, -(0 - rMsb) b, the
-  // same step with c := 0, r := rMsb and the dealt rMsb s_v; then y b = Y1 - sigma Y2.
+  // usual product with c := q, r := rHigh and the dealt rHigh s_v; the second is minus sigma times
+  // the same step with c := 0, r := rMsb and the dealt rMsb s_v, in the same pass.
   const values = layout.finalValues;
   const rs = products.ring.data;
-  run({ opened, params, s, bit: bit.data, product: { c: c.data, rs: rs.subarray(0, values * n), r: truncated.rHigh.ring.data, y: y.data } });
-  const y2 = RingTensor.uninitialized(c.shape);
-  run({ opened, params, s, bit: new BigUint64Array(n), product: { c: new BigUint64Array(n), rs: rs.subarray(values * n, 2 * values * n), r: truncated.rMsb.ring.data, y: y2.data } });
-  const sigma = new RingTensor(c.shape, truncated.sigma.data);
-  return { bit: new Share(ctx.party, bit), product: new Share(ctx.party, sub(y, mul(sigma, y2))) };
+  const truncation = { sigma: truncated.sigma.data, rsMsb: rs.subarray(values * n, 2 * values * n), rMsb: truncated.rMsb.ring.data };
+  run({ opened, params, s, bit: bit.data, product: { c: c.data, rs: rs.subarray(0, values * n), r: truncated.rHigh.ring.data, y: y.data, truncated: truncation } });
+  return { bit: new Share(ctx.party, bit), product: new Share(ctx.party, y) };
 }
 
 /** The loops of step 5 in TypeScript (the native kernel's `comparisonFinish` computes the same words). */
@@ -391,7 +390,7 @@ function finishTs(o: ComparisonFinishOperands): void {
     bits[e] = aBit(e) === 0 ? si : BigInt.asUintN(64, firstWord - si);
   }
   if (o.product === undefined) return;
-  const { c: cs, rs, r, y: ys } = o.product;
+  const { c: cs, rs, r, y: ys, truncated } = o.product;
   for (let e = 0; e < n; e++) {
     const v = variant(e);
     const ce = cs[e]!;
@@ -399,5 +398,11 @@ function finishTs(o: ComparisonFinishOperands): void {
     const rTimesS = rs[v * n + e]!;
     // x * b = (c - r)(a' + (1 - 2a') s): a' = 0 gives c s - r s; a' = 1 gives c - c s - r + r s.
     ys[e] = aBit(e) === 0 ? BigInt.asUintN(64, cTimesS - rTimesS) : BigInt.asUintN(64, (first === 1 ? ce : 0n) - cTimesS - r[e]! + rTimesS);
+    if (truncated !== undefined) {
+      // minus sigma times (0 - rMsb) b: -rMsb s (a' = 0) or rMsb s - rMsb (a' = 1)
+      const m = truncated.rsMsb[v * n + e]!;
+      const y2 = aBit(e) === 0 ? -m : m - truncated.rMsb[e]!;
+      ys[e] = BigInt.asUintN(64, ys[e]! - truncated.sigma[e]! * y2);
+    }
   }
 }

@@ -50,6 +50,20 @@ interface RingAddon {
   elementwise(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
   reduce(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
   comparisonFinish(opened: Uint32Array, params: Int32Array, s: BigUint64Array, bit: BigUint64Array, c: BigUint64Array, rs: BigUint64Array, r: BigUint64Array, y: BigUint64Array): void;
+  /** Absent from addons built before it (then TypeScript runs). */
+  comparisonFinishTruncated?(
+    opened: Uint32Array,
+    params: Int32Array,
+    s: BigUint64Array,
+    bit: BigUint64Array,
+    c: BigUint64Array,
+    rs: BigUint64Array,
+    r: BigUint64Array,
+    y: BigUint64Array,
+    sigma: BigUint64Array,
+    rsm: BigUint64Array,
+    rm: BigUint64Array,
+  ): void;
   truncationFinish(mine: BigUint64Array, other: BigUint64Array, rMsb: BigUint64Array, rHigh: BigUint64Array, first: number, f: number, y: BigUint64Array): void;
   comparisonLeaves(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void;
   isa(): RingIsa;
@@ -139,6 +153,12 @@ export interface ComparisonFinishOperands {
     readonly r: BigUint64Array;
     /** Output: this party's share of x times the bit. */
     readonly y: BigUint64Array;
+    /**
+     * A comparison that also truncated its input (`drelu.ts`, `truncate`): c, r and rs are then
+     * q, rHigh and rHigh s_v, and y gets minus sigma times (0 - rMsb) b, the same step with
+     * c = 0, r = rMsb and rs = rMsb s_v: y = (q - rHigh) b + sigma rMsb b.
+     */
+    readonly truncated?: { readonly sigma: BigUint64Array; readonly rsMsb: BigUint64Array; readonly rMsb: BigUint64Array };
   };
 }
 
@@ -152,6 +172,13 @@ export function comparisonFinishNative(o: ComparisonFinishOperands): boolean {
   if (addon === undefined) return false;
   const none = new BigUint64Array(0);
   const p = o.product;
+  const t = p?.truncated;
+  if (t !== undefined) {
+    // an addon built before this entry point existed runs the TypeScript loops instead
+    if (typeof addon.comparisonFinishTruncated !== 'function') return false;
+    addon.comparisonFinishTruncated(o.opened, o.params, o.s, o.bit, p!.c, p!.rs, p!.r, p!.y, t.sigma, t.rsMsb, t.rMsb);
+    return true;
+  }
   addon.comparisonFinish(o.opened, o.params, o.s, o.bit, p?.c ?? none, p?.rs ?? none, p?.r ?? none, p?.y ?? none);
   return true;
 }
