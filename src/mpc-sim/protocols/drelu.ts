@@ -1,12 +1,12 @@
 import { ProtocolError } from '../../errors.js';
 import { comparisonLayout, type ComparisonKey, type ComparisonLayout } from '../dealer/comparison-key.js';
-import { add, mul, sub } from '../ring/elementwise.js';
+import { add } from '../ring/elementwise.js';
 import { comparisonFinishNative, comparisonLeavesNative, type ComparisonFinishOperands } from '../ring/native-kernel.js';
 import { bitField, getBit, packedBuffer } from '../ring/packed-bits.js';
 import { RingTensor, words } from '../ring/ring-tensor.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
-import { truncationOpening } from './truncate.js';
+import { truncationOpeningWithShare } from './truncate.js';
 
 /** Options of the comparison protocols ({@link drelu}, `relu`, `lessThan`, ...). */
 export interface CompareOptions {
@@ -190,10 +190,8 @@ export async function truncatingOpening(ctx: PartyContext, tag: string, x: Share
   const n = x.size;
   const head = (s: Share): Share => new Share(ctx.party, new RingTensor(x.shape, s.ring.data.subarray(0, n)));
   const pair = { r: head(key.r), rMsb: head(key.rMsb), rHigh: head(key.rHigh) };
-  const { q, sigma } = await truncationOpening(ctx, x, pair, t, tag);
-  let input = sub(mul(sigma, pair.rMsb.ring), pair.rHigh.ring);
-  if (ctx.party === 0) input = add(input, q);
-  return { q, sigma, rMsb: pair.rMsb, rHigh: pair.rHigh, input: new Share(ctx.party, input) };
+  const { q, sigma, share } = await truncationOpeningWithShare(ctx, x, pair, t, tag);
+  return { q, sigma, rMsb: pair.rMsb, rHigh: pair.rHigh, input: new Share(ctx.party, share!) };
 }
 
 /** A group of chunks: shares of G = [c < r] and E = [c = r] over its bits, one plane each. */

@@ -100,6 +100,21 @@ export async function truncateWithDealer(ctx: PartyContext, x: Share, fracBits =
  * @param fracBits - bits to drop, in [0, 62]; must be the pair's.
  */
 export async function truncationOpening(ctx: PartyContext, x: Share, pair: TruncationPair, fracBits: number, tag: string): Promise<{ readonly q: RingTensor; readonly sigma: RingTensor }> {
+  return truncationOpeningWithShare(ctx, x, pair, fracBits, tag, false);
+}
+
+/**
+ * {@link truncationOpening}, also returning this party's share y_i = [i = 0] q - rHigh_i +
+ * sigma rMsb_i of the truncation when `withShare` (one more native pass, as `truncateWithDealer`'s).
+ */
+export async function truncationOpeningWithShare(
+  ctx: PartyContext,
+  x: Share,
+  pair: TruncationPair,
+  fracBits: number,
+  tag: string,
+  withShare = true,
+): Promise<{ readonly q: RingTensor; readonly sigma: RingTensor; readonly share?: RingTensor }> {
   assertOwnShares(ctx, tag, x, pair.r);
   const f = checkFracBits(tag, fracBits, DEALER_TRUNCATION_BOUND_BITS);
   let cMine = add(x.ring, pair.r.ring);
@@ -110,14 +125,17 @@ export async function truncationOpening(ctx: PartyContext, x: Share, pair: Trunc
   const zeros = new RingTensor(x.shape);
   const q = truncationFinishNative(cMine, cOther!, zeros, zeros, true, f);
   const sigma = q === undefined ? undefined : truncationFinishNative(cMine, cOther!, new RingTensor(x.shape, new BigUint64Array(x.size).fill(1n)), zeros, false, f);
-  if (q !== undefined && sigma !== undefined) return { q, sigma };
+  const share = withShare && sigma !== undefined ? truncationFinishNative(cMine, cOther!, pair.rMsb.ring, pair.rHigh.ring, ctx.party === 0, f) : undefined;
+  if (q !== undefined && sigma !== undefined && (share !== undefined || !withShare)) return { q, sigma, ...(share === undefined ? {} : { share }) };
   const c = add(cMine, cOther!);
   const c63 = shiftRightLogical(c, 63);
   const cLow = sub(c, mulScalar(c63, 1n << 63n));
-  return {
-    q: add(addScalar(shiftRightLogical(cLow, f), -(1n << BigInt(62 - f))), mulScalar(c63, 1n << BigInt(63 - f))),
-    sigma: mulScalar(addScalar(mulScalar(c63, -2n), 1n), 1n << BigInt(63 - f)),
-  };
+  const qTs = add(addScalar(shiftRightLogical(cLow, f), -(1n << BigInt(62 - f))), mulScalar(c63, 1n << BigInt(63 - f)));
+  const sigmaTs = mulScalar(addScalar(mulScalar(c63, -2n), 1n), 1n << BigInt(63 - f));
+  if (!withShare) return { q: qTs, sigma: sigmaTs };
+  let y = sub(mul(sigmaTs, pair.rMsb.ring), pair.rHigh.ring);
+  if (ctx.party === 0) y = add(y, qTs);
+  return { q: qTs, sigma: sigmaTs, share: y };
 }
 
 function checkFracBits(step: string, fracBits: number, max: number): number {
