@@ -2,7 +2,7 @@ import { ProtocolError, ShapeError } from '../../errors.js';
 import { geometryKey, im2colUpsampled, type ConvGeometry } from '../ring/im2col.js';
 import { matmul, matmulAsync } from '../ring/matmul.js';
 import { convMatmulAsync, convMatmulFast } from '../ring/native-kernel.js';
-import { mulScalar } from '../ring/elementwise.js';
+import { mulScalar, sumWords } from '../ring/elementwise.js';
 import { randomTensor, type RingRandom } from '../ring/random.js';
 import { truncationMaskParts } from './comparison-key.js';
 import { RingTensor, sizeOf, type Shape } from '../ring/ring-tensor.js';
@@ -196,8 +196,7 @@ function dealMeanMaterial(random: RingRandom, a: RingTensor, b: RingTensor, map:
   const { rMsb, rHigh } = truncationMaskParts(r, t);
   const high = rHigh.data[0]!;
   const msb = rMsb.data[0]!;
-  let sumA = 0n;
-  for (const v of a.data) sumA += v;
+  const sumA = sumWords(a);
   const scalar = (v: bigint): RingTensor => RingTensor.fromBigInts([BigInt.asUintN(64, v)], [1]);
   const ones = patchesMatmul(new RingTensor(a.shape, new BigUint64Array(a.size).fill(1n)), map, b);
   const values: Record<keyof MeanMaterial, RingTensor> = {
