@@ -49,7 +49,9 @@
  *                                           per-chunk leaves read from the thermometer code),
  *                                           bit for bit like its TypeScript loop; params =
  *                                           Int32Array [n, codeBits, topBit, one, w2, k,
- *                                           starts[k], widths[k], offsets[k]]; synchronous
+ *                                           starts[k], widths[k], offsets[k][, period]]
+ *                                           (element e reads the code of e mod period;
+ *                                           default n); synchronous
  *   comparisonFinish(opened, params, s, bit, c, rs, r, y)
  *                                           the last local step of drelu.ts (`finish`): with
  *                                           params = Int32Array [n, fused, first, qAt, aAt],
@@ -67,7 +69,9 @@
  *                                           (src/mpc-sim/protocols/truncate.ts) in one pass:
  *                                           c = mine + other, c63 = c >> 63, w = rMsb (1 - 2 c63)
  *                                           + first c63, y = w 2^(63 - f) - rHigh + first
- *                                           ((c mod 2^63) >> f - 2^(62 - f))
+ *                                           ((c mod 2^63) >> f - 2^(62 - f)); rMsb and rHigh
+ *                                           have c's length or length 1 (one public word for
+ *                                           every element)
  *   isa()                                   "avx512" | "avx2" | "scalar": the default path
  *   supportedIsas()                         the paths this CPU runs, fastest first
  * a, b, out are BigUint64Array (or BigInt64Array); out must not overlap a or b.

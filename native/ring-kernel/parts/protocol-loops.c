@@ -91,7 +91,9 @@ static napi_value js_reduce(napi_env env, napi_callback_info info) {
 }
 
 /* comparisonLeaves(c, code, params, g, eq, topFlip): see the header comment. For element e and
- * chunk j with value v = bits [start_j, start_j + width_j) of c[e] and at = e codeBits + offset_j:
+ * chunk j with value v = bits [start_j, start_j + width_j) of c[e] and at = (e mod p) codeBits +
+ * offset_j, p the optional period params[6 + 3k] (default n: one code per element, else the code
+ * of p elements serves every block of p, as for tanh's thresholds on one opened input):
  * greater = v = 2^width_j - 1 ? 0 : code bit at + v; below = v = 0 ? one : code bit at + v - 1;
  * bit e of plane j of g is greater, of eq is below XOR greater; bit e of topFlip is 1 XOR bit
  * topBit of c[e]. The output planes are overwritten. */
@@ -118,9 +120,14 @@ static napi_value js_comparison_leaves(napi_env env, napi_callback_info info) {
   const int32_t n = params[0], code_bits = params[1], top_bit = params[2], one = params[3],
                 w2 = params[4], k = params[5];
   if (n < 0 || code_bits < 1 || top_bit < 0 || top_bit > 63 || (one != 0 && one != 1) || w2 < 0 ||
-      k < 1 || k > 64 || nparams != 6 + 3 * (size_t)k || (size_t)n > nc ||
-      (size_t)w2 * 32 < (size_t)n || ng < (size_t)k * w2 || neq < (size_t)k * w2 ||
-      nflip < (size_t)w2 || (size_t)ncode * 32 < (size_t)n * (size_t)code_bits) {
+      k < 1 || k > 64 || (nparams != 6 + 3 * (size_t)k && nparams != 7 + 3 * (size_t)k) ||
+      (size_t)n > nc || (size_t)w2 * 32 < (size_t)n || ng < (size_t)k * w2 ||
+      neq < (size_t)k * w2 || nflip < (size_t)w2) {
+    goto bad;
+  }
+  const int32_t period = nparams == 7 + 3 * (size_t)k ? params[6 + 3 * k] : (n > 0 ? n : 1);
+  if (period < 1 || period > (n > 0 ? n : 1) ||
+      (size_t)ncode * 32 < (size_t)(n > 0 ? period : 0) * (size_t)code_bits) {
     goto bad;
   }
   const int32_t *starts = params + 6, *widths = starts + k, *offsets = widths + k;
@@ -134,17 +141,24 @@ static napi_value js_comparison_leaves(napi_env env, napi_callback_info info) {
   memset(eq, 0, (size_t)k * w2 * sizeof(uint32_t));
   memset(flip, 0, (size_t)w2 * sizeof(uint32_t));
   /* 32 elements at a time: each output word of every plane is built in registers, stored once. */
+  size_t base[32];
+  int32_t em = 0; /* e0 mod period */
   for (int32_t e0 = 0; e0 < n; e0 += 32) {
     const int32_t e1 = n - e0 < 32 ? n : e0 + 32;
     const size_t word = (size_t)e0 >> 5;
     uint32_t top = 0;
+    for (int32_t e = e0, m = em; e < e1; e++) {
+      base[e - e0] = (size_t)m * (size_t)code_bits;
+      if (++m == period) m = 0;
+    }
+    em = (int32_t)(((int64_t)em + 32) % period);
     for (int32_t j = 0; j < k; j++) {
       const uint32_t max = (1u << widths[j]) - 1u;
       const unsigned start = (unsigned)starts[j];
       uint32_t gw = 0, ew = 0;
       for (int32_t e = e0; e < e1; e++) {
         const uint32_t v = (uint32_t)(c[e] >> start) & max;
-        const size_t at = (size_t)e * (size_t)code_bits + (size_t)offsets[j] + v;
+        const size_t at = base[e - e0] + (size_t)offsets[j] + v;
         const uint32_t greater = v == max ? 0u : (code[at >> 5] >> (at & 31u)) & 1u;
         const uint32_t below = v == 0 ? (uint32_t)one : (code[(at - 1) >> 5] >> ((at - 1) & 31u)) & 1u;
         const unsigned shift = (unsigned)(e - e0);
@@ -245,20 +259,22 @@ static napi_value js_truncation_finish(napi_env env, napi_callback_info info) {
       get_words(env, argv[6], "y", &y, &ny)) {
     return NULL;
   }
-  if (no != n || nm != n || nh != n || ny != n || first > 1 || f > 62) {
+  if (no != n || (nm != n && nm != 1) || (nh != n && nh != 1) || ny != n || first > 1 || f > 62) {
     napi_throw_range_error(env, NULL, "ring_kernel: truncationFinish arguments do not fit together");
     return NULL;
   }
-  if (overlaps(y, ny, mine, n) || overlaps(y, ny, other, n) || overlaps(y, ny, msb, n) ||
-      overlaps(y, ny, high, n)) {
+  if (overlaps(y, ny, mine, n) || overlaps(y, ny, other, n) || overlaps(y, ny, msb, nm) ||
+      overlaps(y, ny, high, nh)) {
     napi_throw_range_error(env, NULL, "ring_kernel: y must not overlap the inputs");
     return NULL;
   }
   const uint64_t offset = (uint64_t)1 << (62 - f), low = ~((uint64_t)1 << 63);
+  /* rMsb and rHigh of one word are public constants for every element (a step of 0) */
+  const size_t sm = nm == 1 && n != 1 ? 0 : 1, sh = nh == 1 && n != 1 ? 0 : 1;
   for (size_t e = 0; e < n; e++) {
     const uint64_t c = mine[e] + other[e], c63 = c >> 63;
-    const uint64_t w = msb[e] * (1 - 2 * c63) + (first ? c63 : 0);
-    uint64_t out = (w << (63 - f)) - high[e];
+    const uint64_t w = msb[e * sm] * (1 - 2 * c63) + (first ? c63 : 0);
+    uint64_t out = (w << (63 - f)) - high[e * sh];
     if (first) out += ((c & low) >> f) - offset;
     y[e] = out;
   }

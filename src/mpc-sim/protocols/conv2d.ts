@@ -245,7 +245,8 @@ export async function openConvInput(ctx: PartyContext, layer: EnrolledConv2d, ma
  * (before truncation and bias), from the opened E. Local.
  */
 export async function convProductShare(ctx: PartyContext, layer: EnrolledConv2d, material: Conv2dQueryMaterial, e: RingTensor): Promise<Share> {
-  return new Share(ctx.party, add(await patchesMatmulAsync(e, layer.map, layer.right.ring), material.offset.ring));
+  const product = await patchesMatmulAsync(e, layer.map, layer.right.ring); // fresh: the sum goes into it
+  return new Share(ctx.party, add(product, material.offset.ring, product));
 }
 
 /**

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { comparisonLayout } from '../dealer/comparison-key.js';
 import { fromSigned } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
-import { drelu } from './drelu.js';
+import { loadRingKernel } from '../ring/native-kernel.js';
+import { RingTensor } from '../ring/ring-tensor.js';
+import { drelu, leaves } from './drelu.js';
 import { dreluSharedMask, tileBits } from './drelu-shared-mask.js';
 import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
@@ -16,6 +18,48 @@ describe('tileBits', () => {
         expect(((out[i >>> 5]! >>> (i & 31)) & 1) === want).toBe(true);
       }
     }
+  });
+});
+
+describe('leaves with a code period', () => {
+  // One code of p elements read by every block of p (period p) gives the bits of the code tiled
+  // K times (the copy dreluSharedMask made before), in the native kernel (from 1,024 elements)
+  // and in TypeScript; p need not divide n.
+  it.each([
+    [33, 4, 70, 21],
+    [64, 8, 130, 21],
+    [33, 8, 97, 11],
+  ] as const)('l = %i, d = %i, p = %i, K = %i: the same planes as the tiled code', (bits, chunkBits, p, K) => {
+    const random = testRandom(`leaves-period-${bits}-${p}`);
+    const n = p * K - 3;
+    const layout = comparisonLayout(n, { bits, chunkBits, product: false, fuseLastAnd: true });
+    const c = new BigUint64Array(n);
+    random.fill(c);
+    const codeWords = Math.ceil((p * layout.codeBits) / 32);
+    const code = new Uint32Array(codeWords);
+    random.fill(new BigUint64Array(code.buffer, 0, codeWords >>> 1));
+    const tiled = tileBits(code, p * layout.codeBits, K, 2 * layout.codeWords);
+    try {
+      for (const forceTs of [false, true]) {
+        loadRingKernel({ forceTs });
+        const want = leaves(0, layout, new RingTensor([n], c), tiled);
+        const got = leaves(0, layout, new RingTensor([n], c), code, p);
+        expect(got.topFlip, forceTs ? 'TypeScript' : 'native').toEqual(want.topFlip);
+        got.groups.forEach((g, j) => {
+          expect(g.g).toEqual(want.groups[j]!.g);
+          expect(g.e).toEqual(want.groups[j]!.e);
+        });
+      }
+    } finally {
+      loadRingKernel();
+    }
+  });
+
+  it('refuses a period outside [1, n]', () => {
+    const layout = comparisonLayout(8, { bits: 33, chunkBits: 4, product: false, fuseLastAnd: true });
+    const code = new Uint32Array(2 * layout.codeWords);
+    expect(() => leaves(0, layout, RingTensor.zeros([8]), code, 0)).toThrow(/codePeriod must be an integer in \[1, 8\], got 0/);
+    expect(() => leaves(0, layout, RingTensor.zeros([8]), code, 9)).toThrow(/codePeriod/);
   });
 });
 

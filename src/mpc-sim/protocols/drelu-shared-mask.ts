@@ -1,6 +1,7 @@
 import { ProtocolError } from '../../errors.js';
 import { comparisonLayout } from '../dealer/comparison-key.js';
 import { add } from '../ring/elementwise.js';
+import { elementwiseNative } from '../ring/native-kernel.js';
 import { planeWords } from '../ring/packed-bits.js';
 import { RingTensor, words } from '../ring/ring-tensor.js';
 import { BinaryShare } from '../sharing/binary-share.js';
@@ -24,7 +25,8 @@ import { DEFAULT_CHUNK_BITS, DEFAULT_COMPARE_BITS, combineLevels, finish, leaves
  *    first n elements only (`codeElements` n), used for all K blocks, and AND triples and final
  *    material for all K n;
  * 2. open c = x + r (message `${tag}/open`, n words per party); c_k = c - o_k, locally;
- * 3. to 5. as `drelu` on the K n values c_k with the code and top bit tiled K times.
+ * 3. to 5. as `drelu` on the K n values c_k, the leaves reading element e's code for every c_k
+ *    (`leaves` with period n; the code is not copied) and the finish the top bit tiled K times.
  *
  * Security: the only opening that depends on x is c, uniform since r is; the tree and final
  * openings are masked by fresh per-comparison triples and masks, as in `drelu`.
@@ -77,14 +79,14 @@ export async function dreluSharedMaskParts(ctx: PartyContext, x: Share, offsets:
     c = opened.q.data;
     input = new Share(ctx.party, new RingTensor(x.shape, opened.input.ring.data));
   }
-  const all = new RingTensor([total]);
+  const all = RingTensor.uninitialized([total]);
   for (let k = 0; k < K; k++) {
-    const o = offsets[k]!;
-    for (let e = 0; e < n; e++) all.data[k * n + e] = BigInt.asUintN(64, c[e]! - o);
+    const o = BigUint64Array.of(BigInt.asUintN(64, offsets[k]!));
+    const block = all.data.subarray(k * n, (k + 1) * n);
+    if (!elementwiseNative('sub', c, o, block)) for (let e = 0; e < n; e++) block[e] = BigInt.asUintN(64, c[e]! - o[0]!);
   }
-  const code = tileBits(words(key.code.words.data), n * layout.codeBits, K, 2 * layout.codeWords);
   const rTop = tileBits(words(key.rTop.words.data), n, K, 2 * planeWords(total));
-  const leaf = leaves(ctx.party, layout, all, code);
+  const leaf = leaves(ctx.party, layout, all, words(key.code.words.data), n);
   const groups = await combineLevels(ctx, tag, layout, leaf.groups, words(key.andTriples.words.data));
   const tiledKey = { ...key, rTop: new BinaryShare(ctx.party, new RingTensor([rTop.length / 2], new BigUint64Array(rTop.buffer))) };
   return { bit: (await finish(ctx, tag, layout, tiledKey, all, groups, leaf.topFlip)).bit, input };

@@ -200,8 +200,13 @@ export interface Group {
   readonly e: Uint32Array;
 }
 
-/** Step 3: the leaves, and the public plane 1 XOR c_t that S0 folds into a. */
-export function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, code: Uint32Array): { groups: Group[]; topFlip: Uint32Array } {
+/**
+ * Step 3: the leaves, and the public plane 1 XOR c_t that S0 folds into a. With `codePeriod` p,
+ * `code` holds the thermometer codes of p elements only and element e reads the code of e mod p
+ * (`dreluSharedMask`: one mask, so one code, serves all K offsets of an element); default: one
+ * code per element.
+ */
+export function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, code: Uint32Array, codePeriod?: number): { groups: Group[]; topFlip: Uint32Array } {
   const { size: n, codeBits, chunks } = layout;
   const w2 = 2 * layout.planeWords;
   const k = chunks.length;
@@ -210,7 +215,9 @@ export function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, co
   const topFlip = new Uint32Array(w2);
   const one = party === 0 ? 1 : 0;
   const topBit = layout.options.bits - 1;
-  const params = Int32Array.from([n, codeBits, topBit, one, w2, k, ...chunks.map((ch) => ch.start), ...chunks.map((ch) => ch.width), ...chunks.map((ch) => ch.offset)]);
+  const period = codePeriod ?? Math.max(n, 1);
+  if (!Number.isInteger(period) || period < 1 || period > Math.max(n, 1)) throw new ProtocolError('leaves', `codePeriod must be an integer in [1, ${Math.max(n, 1)}], got ${period}`);
+  const params = Int32Array.from([n, codeBits, topBit, one, w2, k, ...chunks.map((ch) => ch.start), ...chunks.map((ch) => ch.width), ...chunks.map((ch) => ch.offset), period]);
   if (!comparisonLeavesNative(c.data, code, params, g, eq, topFlip)) leavesTs(words(c.data), code, params, g, eq, topFlip);
   const groups: Group[] = [];
   for (let j = 0; j < k; j++) groups.push({ g: g.subarray(j * w2, (j + 1) * w2), e: eq.subarray(j * w2, (j + 1) * w2) });
@@ -219,7 +226,8 @@ export function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, co
 
 /**
  * Step 3 in TypeScript, with the native kernel's arguments (`comparisonLeavesNative`; it computes
- * the same bits): `params` = [n, codeBits, topBit, one, w2, k, starts[k], widths[k], offsets[k]],
+ * the same bits): `params` = [n, codeBits, topBit, one, w2, k, starts[k], widths[k], offsets[k],
+ * period] (element e reads the code of e mod period),
  * `cw` the 32-bit halves of c; the output planes `g`, `eq` and `topFlip` start at zero.
  */
 function leavesTs(cw: Uint32Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void {
@@ -228,10 +236,11 @@ function leavesTs(cw: Uint32Array, code: Uint32Array, params: Int32Array, g: Uin
   const widths = params.subarray(6 + k, 6 + 2 * k);
   const offsets = params.subarray(6 + 2 * k, 6 + 3 * k);
   const maxima = widths.map((w) => (1 << w) - 1);
-  for (let e = 0; e < n; e++) {
+  const period = params[6 + 3 * k] ?? Math.max(n, 1);
+  for (let e = 0, m = 0; e < n; e++, m = m + 1 === period ? 0 : m + 1) {
     const lo = cw[2 * e]!;
     const hi = cw[2 * e + 1]!;
-    const base = e * codeBits;
+    const base = m * codeBits;
     const word = e >>> 5;
     const shift = e & 31;
     for (let j = 0; j < k; j++) {

@@ -352,10 +352,15 @@ async function centreAfterOpening(ctx: PartyContext, x: Share, layer: EnrolledCo
   const m2 = (first ? qm * qm : 0n) - 2n * qm * rho + rho2;
   const q0 = BigInt.asUintN(64, squareSumShare(e, conv.mask.ring, conv.maskSquareSum!.ring, first) - 2n * mS + BigInt(n) * m2);
   // m conv(1) = q_m conv(1) - rho P1 - (rHigh L(1)B - sigma rMsb L(1)B), conv(1)_i = [i = 0] P1 + L(1)B_i
-  const convOnes = first ? add(p1, mean.ones.ring) : mean.ones.ring;
-  const rhoOnes = sub(add(mulScalar(p1, rho), mean.highOnes.ring), mulScalar(mean.msbOnes.ring, sigma));
-  const meanConv = sub(mulScalar(convOnes, qm), rhoOnes);
-  const z2 = new Share(ctx.party, sub((await convProductShare(ctx, layer, conv, e)).ring, meanConv));
+  const rhoOnes = mulScalar(p1, rho);
+  add(rhoOnes, mean.highOnes.ring, rhoOnes);
+  const meanConv = mulScalar(mean.msbOnes.ring, sigma);
+  sub(rhoOnes, meanConv, rhoOnes);
+  if (first) mulScalar(add(p1, mean.ones.ring, meanConv), qm, meanConv); // conv(1) = P1 + L(1)B_0
+  else mulScalar(mean.ones.ring, qm, meanConv);
+  sub(meanConv, rhoOnes, meanConv);
+  const product = (await convProductShare(ctx, layer, conv, e)).ring; // a fresh tensor
+  const z2 = new Share(ctx.party, sub(product, meanConv, product));
   return { q0: new Share(ctx.party, RingTensor.fromBigInts([q0], [1])), z2, h };
 }
 
@@ -369,11 +374,19 @@ function pairedProduct(k: { q: RingTensor; sigma: RingTensor }, z: { q: RingTens
   // u_i = s' r'Msb_i - r'High_i (this party's share of k - [i = 0] q')
   const u = BigInt.asUintN(64, ks * p.scalar.rMsb.ring.data[0]! - p.scalar.rHigh.ring.data[0]!);
   const S = z.sigma;
-  // v_i = S rMsb_i - rHigh_i; (u v)_i = hh_i - S hm_i - s' mh_i + s' S mm_i (elementwise, native when loaded)
-  const v = sub(mulRing(S, p.tensor.rMsb.ring), p.tensor.rHigh.ring);
-  const uv = add(sub(p.hh.ring, mulRing(S, p.hm.ring)), mulScalar(sub(mulRing(S, p.mm.ring), p.mh.ring), ks));
-  let out = add(add(mulScalar(v, kq), mulScalar(z.q, u)), uv);
-  if (first) out = add(out, mulScalar(z.q, kq));
+  // v_i = S rMsb_i - rHigh_i; (u v)_i = hh_i - S hm_i - s' mh_i + s' S mm_i (elementwise, native
+  // when loaded); three buffers, every other step in place
+  const out = mulRing(S, p.tensor.rMsb.ring);
+  sub(out, p.tensor.rHigh.ring, out); // v
+  mulScalar(out, kq, out); // kq v
+  const uv = mulRing(S, p.hm.ring);
+  sub(p.hh.ring, uv, uv);
+  const t = mulRing(S, p.mm.ring);
+  sub(t, p.mh.ring, t);
+  add(uv, mulScalar(t, ks, t), uv);
+  add(out, mulScalar(z.q, u, t), out);
+  add(out, uv, out);
+  if (first) add(out, mulScalar(z.q, kq, t), out);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { ProtocolError } from '../../errors.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
+import { add, addScalar, mulScalar, sub } from '../ring/elementwise.js';
 import { matmul } from '../ring/matmul.js';
 import { reshapeShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
@@ -165,29 +166,18 @@ export async function tanh(ctx: PartyContext, x0: Share, options: TanhOptions = 
     for (let j = 0; j < k; j++) weights.data[r * k + j] = BigInt.asUintN(64, v[j + 1]! - v[j]!);
   });
   const selected = matmul(weights, new RingTensor([k, n], b)).data;
-  const u = new RingTensor([n]);
-  const a = Array.from({ length: TANH_DEGREE + 1 }, () => new RingTensor([n]));
+  const row = (r: number): RingTensor => new RingTensor([n], selected.subarray(r * n, (r + 1) * n));
   const base = rows.map((v) => (ctx.party === 0 ? v[0]! : 0n));
-  for (let i = 0; i < n; i++) u.data[i] = BigInt.asUintN(64, x.ring.data[i]! - base[0]! - selected[i]!);
-  for (let p = 0; p <= TANH_DEGREE; p++) {
-    const out = a[p]!.data;
-    const from = (p + 1) * n;
-    const b0 = base[p + 1]!;
-    for (let i = 0; i < n; i++) out[i] = BigInt.asUintN(64, b0 + selected[from + i]!);
-  }
+  const u = addScalar(sub(new RingTensor([n], x.ring.data), row(0)), -base[0]!);
+  const a = Array.from({ length: TANH_DEGREE + 1 }, (_, p) => addScalar(row(p + 1), base[p + 1]!));
   const us = new Share(ctx.party, u);
   const u2 = await truncateWithDealer(ctx, await mul(ctx, us, us, `${tag}/square`), f, `${tag}/square/truncate`);
   const u34 = await truncateWithDealer(ctx, await mul(ctx, concatShares(u2, u2), concatShares(us, u2), `${tag}/powers`), f, `${tag}/powers/truncate`);
   const powers = concatShares(us, u2, u34);
   const [a0, ...rest] = a.map((t) => new Share(ctx.party, t)) as [Share, ...Share[]];
   const terms = await mul(ctx, concatShares(...rest), powers, `${tag}/terms`);
-  const sum = new RingTensor([n]);
-  const scale = 1n << BigInt(f);
-  for (let i = 0; i < n; i++) {
-    let s = a0.ring.data[i]! * scale;
-    for (let p = 0; p < TANH_DEGREE; p++) s += terms.ring.data[p * n + i]!;
-    sum.data[i] = BigInt.asUintN(64, s);
-  }
+  let sum = mulScalar(a0.ring, 1n << BigInt(f));
+  for (let p = 0; p < TANH_DEGREE; p++) sum = add(sum, new RingTensor([n], terms.ring.data.subarray(p * n, (p + 1) * n)));
   const y = await truncateWithDealer(ctx, new Share(ctx.party, sum), TANH_COEFFICIENT_BITS, `${tag}/truncate`);
   return reshapeShare(y, x.shape as Shape);
 }

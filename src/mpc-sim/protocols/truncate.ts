@@ -30,7 +30,8 @@ import { assertOwnShares, type PartyContext } from './context.js';
 export function truncate(ctx: PartyContext, x: Share, fracBits = ctx.encoding.fracBits): Share {
   assertOwnShares(ctx, 'truncate', x);
   checkFracBits('truncate', fracBits, 63);
-  const y = ctx.party === 0 ? shiftRightLogical(x.ring, fracBits) : neg(shiftRightLogical(neg(x.ring), fracBits));
+  const y = shiftRightLogical(ctx.party === 0 ? x.ring : neg(x.ring), fracBits);
+  if (ctx.party === 1) neg(y, y); // -floor(-x_1 / 2^f), in place
   return new Share(ctx.party, y);
 }
 
@@ -117,14 +118,14 @@ export async function truncationOpeningWithShare(
 ): Promise<{ readonly q: RingTensor; readonly sigma: RingTensor; readonly share?: RingTensor }> {
   assertOwnShares(ctx, tag, x, pair.r);
   const f = checkFracBits(tag, fracBits, DEALER_TRUNCATION_BOUND_BITS);
-  let cMine = add(x.ring, pair.r.ring);
-  if (ctx.party === 0) cMine = addScalar(cMine, 1n << 62n);
+  const cMine = add(x.ring, pair.r.ring);
+  if (ctx.party === 0) addScalar(cMine, 1n << 62n, cMine);
   const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
   // Natively: q is party 0's share of the truncation with a pair of zeros, sigma party 1's with
-  // rMsb = 1 and rHigh = 0 (see truncateWithDealer's step 5).
-  const zeros = new RingTensor(x.shape);
-  const q = truncationFinishNative(cMine, cOther!, zeros, zeros, true, f);
-  const sigma = q === undefined ? undefined : truncationFinishNative(cMine, cOther!, new RingTensor(x.shape, new BigUint64Array(x.size).fill(1n)), zeros, false, f);
+  // rMsb = 1 and rHigh = 0 (see truncateWithDealer's step 5), as one-word constants.
+  const zero = RingTensor.fromBigInts([0n]);
+  const q = truncationFinishNative(cMine, cOther!, zero, zero, true, f);
+  const sigma = q === undefined ? undefined : truncationFinishNative(cMine, cOther!, RingTensor.fromBigInts([1n]), zero, false, f);
   const share = withShare && sigma !== undefined ? truncationFinishNative(cMine, cOther!, pair.rMsb.ring, pair.rHigh.ring, ctx.party === 0, f) : undefined;
   if (q !== undefined && sigma !== undefined && (share !== undefined || !withShare)) return { q, sigma, ...(share === undefined ? {} : { share }) };
   const c = add(cMine, cOther!);

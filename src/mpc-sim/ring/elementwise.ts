@@ -11,10 +11,15 @@ import { RingTensor, assertSameShape, words } from './ring-tensor.js';
  * identical: both are exact modulo 2^64).
  */
 
-/** `a + b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
-export function add(a: RingTensor, b: RingTensor): RingTensor {
+/**
+ * `a + b mod 2^64`, elementwise, into a new tensor or `into`: `a` or `b` itself, or a tensor of
+ * their shape that overlaps neither (the native kernel refuses a partial overlap); then nothing
+ * is allocated.
+ * @throws ShapeError if the shapes differ.
+ */
+export function add(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor {
   assertSameShape('ring add', a.shape, b.shape);
-  const out = RingTensor.uninitialized(a.shape);
+  const out = target('ring add', a, into);
   const x = a.data;
   const y = b.data;
   const z = out.data;
@@ -23,10 +28,10 @@ export function add(a: RingTensor, b: RingTensor): RingTensor {
   return out;
 }
 
-/** `a - b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
-export function sub(a: RingTensor, b: RingTensor): RingTensor {
+/** `a - b mod 2^64`, elementwise, into a new tensor or `into` (as {@link add}). @throws ShapeError if the shapes differ. */
+export function sub(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor {
   assertSameShape('ring sub', a.shape, b.shape);
-  const out = RingTensor.uninitialized(a.shape);
+  const out = target('ring sub', a, into);
   const x = a.data;
   const y = b.data;
   const z = out.data;
@@ -35,25 +40,36 @@ export function sub(a: RingTensor, b: RingTensor): RingTensor {
   return out;
 }
 
-/** `-a mod 2^64` (`2^64 - a`, and `0` for `0`), elementwise. */
-export function neg(a: RingTensor): RingTensor {
-  const out = RingTensor.uninitialized(a.shape);
+/** The word 2^64 - 1, i.e. -1: the scalar of {@link neg}'s native product. */
+const MINUS_ONE = BigUint64Array.of(0xffffffffffffffffn);
+
+/** `-a mod 2^64` (`2^64 - a`, and `0` for `0`), elementwise, into a new tensor or `into` (as {@link add}). */
+export function neg(a: RingTensor, into?: RingTensor): RingTensor {
+  const out = target('ring neg', a, into);
   const x = a.data;
   const z = out.data;
+  if (elementwiseNative('mul', x, MINUS_ONE, z)) return out; // a (2^64 - 1) = -a mod 2^64
   for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, -x[i]!);
   return out;
 }
 
-/** `a * b mod 2^64`, elementwise. @throws ShapeError if the shapes differ. */
-export function mul(a: RingTensor, b: RingTensor): RingTensor {
+/** `a * b mod 2^64`, elementwise, into a new tensor or `into` (as {@link add}). @throws ShapeError if the shapes differ. */
+export function mul(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor {
   assertSameShape('ring mul', a.shape, b.shape);
-  const out = RingTensor.uninitialized(a.shape);
+  const out = target('ring mul', a, into);
   const x = a.data;
   const y = b.data;
   const z = out.data;
   if (elementwiseNative('mul', x, y, z)) return out;
   for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, x[i]! * y[i]!);
   return out;
+}
+
+/** The output of an elementwise step: a new uninitialized tensor of `a`'s shape, or `into` after checking its shape. */
+function target(op: string, a: RingTensor, into: RingTensor | undefined): RingTensor {
+  if (into === undefined) return RingTensor.uninitialized(a.shape);
+  assertSameShape(op, a.shape, into.shape);
+  return into;
 }
 
 /** The sum of all words of `a` modulo 2^64 (native for 1,024 words or more: no BigInt per element). */
@@ -77,10 +93,10 @@ export function dotWords(a: RingTensor, b: RingTensor): bigint {
   return BigInt.asUintN(64, s);
 }
 
-/** `s * a mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64). */
-export function mulScalar(a: RingTensor, s: bigint): RingTensor {
+/** `s * a mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64), into a new tensor or `into` (as {@link add}). */
+export function mulScalar(a: RingTensor, s: bigint, into?: RingTensor): RingTensor {
   const c = BigInt.asUintN(64, s);
-  const out = RingTensor.uninitialized(a.shape);
+  const out = target('ring mulScalar', a, into);
   const x = a.data;
   const z = out.data;
   if (elementwiseNative('mul', x, BigUint64Array.of(c), z)) return out;
@@ -88,10 +104,10 @@ export function mulScalar(a: RingTensor, s: bigint): RingTensor {
   return out;
 }
 
-/** `a + s mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64), elementwise. */
-export function addScalar(a: RingTensor, s: bigint): RingTensor {
+/** `a + s mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64), elementwise, into a new tensor or `into` (as {@link add}). */
+export function addScalar(a: RingTensor, s: bigint, into?: RingTensor): RingTensor {
   const c = BigInt.asUintN(64, s);
-  const out = RingTensor.uninitialized(a.shape);
+  const out = target('ring addScalar', a, into);
   const x = a.data;
   const z = out.data;
   if (elementwiseNative('add', x, BigUint64Array.of(c), z)) return out;

@@ -185,6 +185,10 @@ describe('native ring kernel', () => {
       expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 13])).toThrow(/do not fit/); // a chunk's code past codeBits
       expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3], 3)).toThrow(/do not fit/); // code shorter than n codeBits
       expect(() => leaves([9, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3])).toThrow(/do not fit/); // more elements than c
+      expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3, 3], 2)).not.toThrow(); // period 3: the code of 3 elements
+      expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3, 5], 2)).toThrow(/do not fit/); // code shorter than period codeBits
+      expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3, 0])).toThrow(/do not fit/); // period 0
+      expect(() => leaves([8, 15, 3, 1, 1, 2, 0, 2, 2, 2, 0, 3, 9])).toThrow(/do not fit/); // period above n
       const a = new BigUint64Array([1n, 2n, 3n]);
       expect(() => addon.elementwise(3, a, a, new BigUint64Array(3))).toThrow(/op must be 0 \(add\), 1 \(sub\) or 2 \(mul\)/);
       expect(() => addon.elementwise(0, a, new BigUint64Array(2), new BigUint64Array(3))).toThrow(/b of a's length/);
@@ -192,6 +196,23 @@ describe('native ring kernel', () => {
       expect(() => addon.elementwise(0, buffer.subarray(0, 3), a, buffer.subarray(1))).toThrow(/not overlap/);
       addon.elementwise(2, a, BigUint64Array.of(MAX), a); // in place, by the scalar -1
       expect(a).toEqual(new BigUint64Array([MAX, MAX - 1n, MAX - 2n]));
+    });
+
+    it('truncationFinish takes rMsb and rHigh of the input length or of one word (the same word for every element)', () => {
+      const addon = createRequire(import.meta.url)(join(root, RING_KERNEL_BINARY)) as {
+        truncationFinish(mine: BigUint64Array, other: BigUint64Array, rMsb: BigUint64Array, rHigh: BigUint64Array, first: number, f: number, y: BigUint64Array): void;
+      };
+      const mine = new BigUint64Array([5n << 40n, MAX - 7n, 1n << 63n]);
+      const other = new BigUint64Array([3n << 20n, 12345n << 30n, 99n]);
+      const full = new BigUint64Array(3);
+      const one = new BigUint64Array(3);
+      for (const first of [0, 1]) {
+        addon.truncationFinish(mine, other, new BigUint64Array([7n, 7n, 7n]), new BigUint64Array([MAX, MAX, MAX]), first, 16, full);
+        addon.truncationFinish(mine, other, BigUint64Array.of(7n), BigUint64Array.of(MAX), first, 16, one);
+        expect(one).toEqual(full);
+      }
+      expect(() => addon.truncationFinish(mine, other, new BigUint64Array(2), new BigUint64Array(3), 0, 16, one)).toThrow(/do not fit/);
+      expect(() => addon.truncationFinish(mine, other, new BigUint64Array(3), new BigUint64Array(2), 0, 16, one)).toThrow(/do not fit/);
     });
 
     it('sumWords and dotWords equal BigInt sums of the words and products, wrapping modulo 2^64, for every length', () => {

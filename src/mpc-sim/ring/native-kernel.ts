@@ -187,7 +187,9 @@ export function comparisonFinishNative(o: ComparisonFinishOperands): boolean {
  * Steps 4 and 5 of the dealer-assisted truncation (`protocols/truncate.ts`) in one native pass
  * over the two opened halves, if the addon is loaded and there are at least 1,024 elements;
  * returns undefined otherwise, and the caller runs its TypeScript steps, which compute the same
- * words. `first` is party 0, `f` the bits dropped (0 to 62).
+ * words. `first` is party 0, `f` the bits dropped (0 to 62); `rMsb` and `rHigh` have `mine`'s
+ * size or size 1 (one word used for every element, e.g. the constants 0 and 1 that turn the pass
+ * into the opened q and sigma of `truncationOpening`).
  */
 export function truncationFinishNative(mine: RingTensor, other: RingTensor, rMsb: RingTensor, rHigh: RingTensor, first: boolean, f: number): RingTensor | undefined {
   const addon = addonFor(mine.size);

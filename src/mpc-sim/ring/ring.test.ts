@@ -24,7 +24,7 @@ function operands(): [RingTensor, RingTensor] {
   return [RingTensor.fromBigInts(left), RingTensor.fromBigInts(right)];
 }
 
-// Both code paths: add, sub, mul and the scalar forms run natively from 1,024 words when the
+// Both code paths: add, sub, mul, neg and the scalar forms run natively from 1,024 words when the
 // addon is loaded (the operands have 1,169), and in TypeScript when it is not.
 describe.each(['native kernel if built', 'TypeScript'])('elementwise ring arithmetic modulo 2^64 (%s)', (kernel) => {
   beforeAll(() => {
