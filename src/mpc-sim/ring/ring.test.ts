@@ -57,6 +57,34 @@ describe.each(['native kernel if built', 'TypeScript'])('elementwise ring arithm
     expect(neg(t([0n, 1n << 63n])).data).toEqual(new BigUint64Array([0n, 1n << 63n]));
   });
 
+  it('writes into a given tensor (either operand itself, or a fresh one) the words it would return, and checks its shape', () => {
+    const fresh = (): RingTensor => RingTensor.zeros(a.shape);
+    const steps: [string, (into?: RingTensor) => RingTensor][] = [
+      ['add', (into) => add(a, b, into)],
+      ['sub', (into) => sub(a, b, into)],
+      ['mul', (into) => mul(a, b, into)],
+      ['neg', (into) => neg(a, into)],
+      ['mulScalar', (into) => mulScalar(a, -3n, into)],
+      ['addScalar', (into) => addScalar(a, 1n << 63n, into)],
+    ];
+    for (const [name, step] of steps) {
+      const want = step();
+      const out = fresh();
+      expect(step(out), name).toBe(out);
+      expect(out.data, name).toEqual(want.data);
+      for (const operand of name === 'add' || name === 'sub' || name === 'mul' ? [a, b] : [a]) {
+        const saved = operand.clone();
+        const alias = operand; // in place: the result replaces the operand's words
+        try {
+          expect(step(alias).data, `${name} into its operand`).toEqual(want.data);
+        } finally {
+          operand.data.set(saved.data);
+        }
+      }
+      expect(() => step(RingTensor.zeros([a.size + 1])), name).toThrow(ShapeError);
+    }
+  });
+
   it('scalar multiply and add reduce any BigInt scalar modulo 2^64', () => {
     for (const s of [0n, 1n, -1n, 3n, 1n << 63n, M + 5n, -(1n << 70n) - 7n]) {
       const p = mulScalar(a, s);
