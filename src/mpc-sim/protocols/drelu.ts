@@ -217,7 +217,7 @@ export function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, co
   const topBit = layout.options.bits - 1;
   const period = codePeriod ?? Math.max(n, 1);
   if (!Number.isInteger(period) || period < 1 || period > Math.max(n, 1)) throw new ProtocolError('leaves', `codePeriod must be an integer in [1, ${Math.max(n, 1)}], got ${period}`);
-  const params = Int32Array.from([n, codeBits, topBit, one, w2, k, ...chunks.map((ch) => ch.start), ...chunks.map((ch) => ch.width), ...chunks.map((ch) => ch.offset), period]);
+  const params = Int32Array.from([n, codeBits, topBit, one, w2, k, ...chunks.map((ch) => ch.start), ...chunks.map((ch) => ch.width), ...chunks.map((ch) => ch.offset), ...(period === Math.max(n, 1) ? [] : [period])]);
   if (!comparisonLeavesNative(c.data, code, params, g, eq, topFlip)) leavesTs(words(c.data), code, params, g, eq, topFlip);
   const groups: Group[] = [];
   for (let j = 0; j < k; j++) groups.push({ g: g.subarray(j * w2, (j + 1) * w2), e: eq.subarray(j * w2, (j + 1) * w2) });
@@ -226,8 +226,9 @@ export function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, co
 
 /**
  * Step 3 in TypeScript, with the native kernel's arguments (`comparisonLeavesNative`; it computes
- * the same bits): `params` = [n, codeBits, topBit, one, w2, k, starts[k], widths[k], offsets[k],
- * period] (element e reads the code of e mod period),
+ * the same bits): `params` = [n, codeBits, topBit, one, w2, k, starts[k], widths[k], offsets[k]
+ * (, period)] (element e reads the code of e mod period, default n; the period is passed only when
+ * it is not n, so an addon built before it still serves the default),
  * `cw` the 32-bit halves of c; the output planes `g`, `eq` and `topFlip` start at zero.
  */
 function leavesTs(cw: Uint32Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void {
