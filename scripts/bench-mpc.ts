@@ -14,7 +14,14 @@
  * process's CPU seconds during the online phase over its wall time: how many cores it kept busy
  * (in process too: the convolutions' products run on the libuv pool, beside the JavaScript thread).
  *
- *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--protocol v1,v2,v2-d8,v3,v4,v5,v6] [--fixed-point-bits 20] [--no-threads] [--out results/bench]
+ *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--protocol v1,v2,v2-d8,v3,v4,v5,v6] [--fixed-point-bits 20] [--no-threads] [--out results/bench] [--profile dir]
+ *
+ * `--profile dir` profiles each cell's online phase alone (the inspector's sampling profiler, 250 us,
+ * started after the offline phase and outside the timing): it writes
+ * `dir/online-<protocol>-gf<gf>-n<N>.cpuprofile` (open it in Chrome DevTools or speedscope) and
+ * prints, after the table, the functions with the most self time and V8's garbage collections
+ * (count and main-thread milliseconds) of the online phase. Profiling slows the JavaScript thread:
+ * compare the online times of profiled runs with each other only.
  *
  * See `measurePrivateQuery` for how offline and online work are separated. Weights are seeded
  * and untrained: costs do not depend on their values.
@@ -29,6 +36,11 @@ import { ringKernelInfo } from '../src/mpc-sim/ring/native-kernel.js';
 import { loadavg } from 'node:os';
 import { initTensorflow } from '../src/models/runtime.js';
 import { writeCsv } from '../src/report/csv.js';
+import type { OnlinePhaseHooks } from '../src/mpc-sim/private-reconstructor/private-predict.js';
+import { Session } from 'node:inspector/promises';
+import { writeFile } from 'node:fs/promises';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { selfTimes, type CpuProfile } from './lib/cpu-profile.js';
 
 function listFlag(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(name);
@@ -48,6 +60,7 @@ const fixed = Number(flag('--fixed-point-bits') ?? 20);
 if (fixed !== 16 && fixed !== 20) throw new Error('--fixed-point-bits must be 16 or 20');
 const out = flag('--out');
 const threads = !process.argv.includes('--no-threads');
+const profileDir = flag('--profile');
 const protocols = (flag('--protocol') ?? PROTOCOL_VERSIONS.join(',')).split(',') as ProtocolVersion[];
 for (const p of protocols) if (!PROTOCOL_VERSIONS.includes(p)) throw new Error(`--protocol: unknown version '${p}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
 
@@ -62,6 +75,8 @@ const MB = 1e6;
 const header = ['protocol', 'gf', 'N', 'params', 'online s', 'cores', ...(threads ? ['2 threads s', 'cores'] : []), 'offline s', 'rounds', 'online MB', 'offline MB', 'plaintext ms', 'LAN s', 'WAN s', 'agree'];
 console.log(header.join('\t'));
 const rows: QueryMeasurement[] = [];
+const profiles: { label: string; summary: () => string[] }[] = [];
+if (profileDir !== undefined) await mkdir(profileDir, { recursive: true });
 for (const gf of widths) {
   for (const users of counts) {
    for (const protocol of protocols) {
@@ -69,7 +84,9 @@ for (const gf of widths) {
     // the cells measured later in one process ran up to 1.4x slower than the same cell measured
     // first (2026-12-04: v3 6.85 s first, 8.89 s after v1), from the earlier cells' garbage.
     (globalThis as { gc?: () => void }).gc?.();
-    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol, ...(threads ? { alternative: measureThreadedQuery } : {}) });
+    const profiler = profileDir === undefined ? undefined : onlineProfiler(join(profileDir, `online-${protocol}-gf${gf}-n${users}.cpuprofile`));
+    if (profiler !== undefined) profiles.push({ label: `${protocol} gf ${gf} N ${users}`, summary: profiler.summary });
+    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol, ...(threads ? { alternative: measureThreadedQuery } : {}), ...(profiler === undefined ? {} : { onlinePhase: profiler.hooks }) });
     rows.push(m);
     const alt = m.alternative;
     if (alt !== undefined && (alt.cost.rounds !== m.rounds || alt.cost.onlineBytes[0] !== m.onlineBytes[0] || alt.cost.onlineBytes[1] !== m.onlineBytes[1])) {
@@ -146,4 +163,54 @@ if (out !== undefined) {
     rows.flatMap((r) => r.layers.map((l) => ({ protocol: r.protocol, gf: r.gf, users: r.users, layer: l.layer, rounds: l.rounds, onlineBytes: l.onlineBytes[0] + l.onlineBytes[1], offlineBytes: l.offlineBytes[0] + l.offlineBytes[1], seconds: l.seconds }))),
   );
   console.log(`wrote ${join(out, 'mpc_cost.csv')} and mpc_cost_layers.csv`);
+}
+
+if (profiles.length > 0) {
+  console.log('');
+  console.log(`online-phase profiles in ${profileDir} (self time of the JavaScript thread; native calls appear as "(anonymous)" or their N-API wrapper):`);
+  for (const p of profiles) {
+    console.log(`  ${p.label}:`);
+    for (const line of p.summary()) console.log(`    ${line}`);
+  }
+}
+
+/**
+ * Hooks that profile one online phase (inspector sampling profiler, garbage collections by a
+ * PerformanceObserver) and write the profile to `file`; `summary` lists the 12 functions with the
+ * most self time and the collections inside the phase.
+ */
+function onlineProfiler(file: string): { hooks: OnlinePhaseHooks; summary: () => string[] } {
+  const session = new Session();
+  const collections: { start: number; duration: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) collections.push({ start: e.startTime, duration: e.duration });
+  });
+  let window: [number, number] = [0, 0];
+  let top: string[] = [];
+  const hooks: OnlinePhaseHooks = {
+    start: async () => {
+      session.connect();
+      observer.observe({ entryTypes: ['gc'] });
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 250 });
+      await session.post('Profiler.start');
+      window = [performance.now(), Infinity];
+    },
+    stop: async () => {
+      window = [window[0], performance.now()];
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      await writeFile(file, JSON.stringify(profile));
+      top = selfTimes(profile as unknown as CpuProfile)
+        .slice(0, 12)
+        .map((t) => `${t.ms.toFixed(0).padStart(6)} ms  ${t.name}`);
+    },
+  };
+  const summary = (): string[] => {
+    observer.disconnect();
+    const inside = collections.filter((c) => c.start >= window[0] && c.start <= window[1]);
+    const ms = inside.reduce((sum, c) => sum + c.duration, 0);
+    return [`garbage collections: ${inside.length}, ${ms.toFixed(0)} ms of pauses`, ...top];
+  };
+  return { hooks, summary };
 }

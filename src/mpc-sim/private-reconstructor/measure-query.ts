@@ -7,7 +7,7 @@ import type { Dealer } from '../dealer/dealer.js';
 import { ReplayDealer } from '../dealer/replay-dealer.js';
 import { CryptoDealer } from '../dealer/crypto-dealer.js';
 import type { FixedPointBits, FixedPointEncoding } from '../encoding/fixed-point.js';
-import { privatePredict, type EnrolledUser } from './private-predict.js';
+import { privatePredict, type EnrolledUser, type OnlinePhaseHooks } from './private-predict.js';
 import { enrolUsers, openPrivateSession } from './private-session.js';
 import type { ProtocolVersion } from '../protocols/versions.js';
 import { SeededRandom } from '../ring/random.js';
@@ -32,6 +32,8 @@ export interface QueryMeasurementOptions {
    * returned as `alternative`.
    */
   readonly alternative?: (setup: MeasuredSetup) => Promise<AlternativeMeasurement>;
+  /** Hooks around the measured pass's online phase only (`privatePredict`'s `onlinePhase`; `bench:mpc --profile`). */
+  readonly onlinePhase?: OnlinePhaseHooks;
 }
 
 /** What an alternative measurement of {@link QueryMeasurementOptions} is given. */
@@ -117,7 +119,7 @@ export async function measurePrivateQuery(options: QueryMeasurementOptions): Pro
     await privatePredict(session, enrolled, new Float32Array(query.length), { protocol: options.protocol ?? 'v1' });
     const generation = dealer.generationSeconds;
     dealer.mode = 'replay';
-    const p = await privatePredict(session, enrolled, query, { protocol: options.protocol ?? 'v1' });
+    const p = await privatePredict(session, enrolled, query, { protocol: options.protocol ?? 'v1', ...(options.onlinePhase === undefined ? {} : { onlinePhase: options.onlinePhase }) });
 
     const plain = plaintextPrediction(models, query, options.shape);
     dealer.mode = 'generate';

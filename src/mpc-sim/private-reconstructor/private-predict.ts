@@ -52,6 +52,17 @@ export interface PrivatePredictOptions {
   readonly validate?: (user: number, step: EnrolledStep, values: Float64Array) => void;
   /** Protocol version (`protocols/versions.ts`); default `v1`. */
   readonly protocol?: ProtocolVersion;
+  /**
+   * Called right before and right after the online phase, outside its timing (e.g. to profile the
+   * online phase alone: `bench:mpc --profile`).
+   */
+  readonly onlinePhase?: OnlinePhaseHooks;
+}
+
+/** Hooks around the online phase of {@link privatePredict}. */
+export interface OnlinePhaseHooks {
+  readonly start: () => void | Promise<void>;
+  readonly stop: () => void | Promise<void>;
 }
 
 /** What one private prediction reveals, and what it cost. */
@@ -122,10 +133,12 @@ export async function privatePredict(session: InProcessSession, users: readonly 
     for (const user of users) out.push(await prepareReconstructor(ctx, user[ctx.party], lockstep ? '' : user[ctx.party].modelId));
     return out;
   })) as Materials;
-  const t1 = performance.now();
-  const cpu = process.cpuUsage();
+  const tOffline = performance.now();
   const afterOffline = session.meter.report();
   session.meter.markIdle();
+  await options.onlinePhase?.start();
+  const t1 = performance.now();
+  const cpu = process.cpuUsage();
 
   const settings = protocolSettings(options.protocol);
   const errors = await userErrors(session, users, x, imageShape, materials, lockstep, options.validate, settings.version);
@@ -136,6 +149,7 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   });
   const t2 = performance.now();
   const cpuUsed = process.cpuUsage(cpu);
+  await options.onlinePhase?.stop();
   const cost = costDiff(session.meter.report(), start);
   const [r0, r1] = results;
   if (r0.indices[0] !== r1.indices[0]) throw new ProtocolError(what, 'the parties revealed different indices');
@@ -153,7 +167,7 @@ export async function privatePredict(session: InProcessSession, users: readonly 
     offlineCost: costDiff(afterOffline, start),
     rounds: cost.rounds - debug.rounds,
     bytes: cost.onlineBytesTotal - debug.bytes,
-    offlineSeconds: (t1 - t0) / 1000,
+    offlineSeconds: (tOffline - t0) / 1000,
     onlineSeconds: (t2 - t1) / 1000,
     onlineCpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
   };
