@@ -135,8 +135,8 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   })) as Materials;
   const tOffline = performance.now();
   const afterOffline = session.meter.report();
-  session.meter.markIdle();
   await options.onlinePhase?.start();
+  session.meter.markIdle(); // after the hook: the first round's compute time does not include it
   const t1 = performance.now();
   const cpu = process.cpuUsage();
 
