@@ -109,5 +109,19 @@ describe('2PC PrivEdge reconstructor (tiny, gf = 2)', () => {
     }
     console.log(`privatePredict: ${compared} of ${queries.length} queries had margin > 1e-3 and were compared`);
     expect(compared).toBeGreaterThanOrEqual(3);
+
+    // The online-phase hooks run once each, around the online phase only: no round or byte of the
+    // query has been counted when start runs (the offline phase counts only dealer material), and
+    // all of them have when stop runs.
+    const calls: string[] = [];
+    const before = s.meter.report();
+    const hooked = await privatePredict(s, users, queries[0]!, {
+      random: rng('query-share-hooks'),
+      onlinePhase: {
+        start: () => void calls.push(`start ${s.meter.report().rounds - before.rounds}`),
+        stop: async () => void calls.push(`stop ${s.meter.report().rounds - before.rounds}`),
+      },
+    });
+    expect(calls).toEqual(['start 0', `stop ${hooked.rounds}`]);
   });
 });
