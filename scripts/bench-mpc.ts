@@ -19,9 +19,10 @@
  * `--profile dir` profiles each cell's online phase alone (the inspector's sampling profiler, 250 us,
  * started after the offline phase and outside the timing): it writes
  * `dir/online-<protocol>-gf<gf>-n<N>.cpuprofile` (open it in Chrome DevTools or speedscope) and
- * prints, after the table, the functions with the most self time and V8's garbage collections
- * (count and main-thread milliseconds) of the online phase. Profiling slows the JavaScript thread:
- * compare the online times of profiled runs with each other only.
+ * prints, after the table, the functions with the most self time of the online phase. Profiling
+ * slows the JavaScript thread: compare the online times of profiled runs with each other only.
+ * Every run prints V8's garbage collections inside each online phase (count, milliseconds of
+ * pauses; from a PerformanceObserver of V8's gc events).
  *
  * See `measurePrivateQuery` for how offline and online work are separated. Weights are seeded
  * and untrained: costs do not depend on their values.
@@ -84,9 +85,9 @@ for (const gf of widths) {
     // the cells measured later in one process ran up to 1.4x slower than the same cell measured
     // first (2026-12-04: v3 6.85 s first, 8.89 s after v1), from the earlier cells' garbage.
     (globalThis as { gc?: () => void }).gc?.();
-    const profiler = profileDir === undefined ? undefined : onlineProfiler(join(profileDir, `online-${protocol}-gf${gf}-n${users}.cpuprofile`));
-    if (profiler !== undefined) profiles.push({ label: `${protocol} gf ${gf} N ${users}`, summary: profiler.summary });
-    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol, ...(threads ? { alternative: measureThreadedQuery } : {}), ...(profiler === undefined ? {} : { onlinePhase: profiler.hooks }) });
+    const profiler = onlineProfiler(profileDir === undefined ? undefined : join(profileDir, `online-${protocol}-gf${gf}-n${users}.cpuprofile`));
+    profiles.push({ label: `${protocol} gf ${gf} N ${users}`, summary: profiler.summary });
+    const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol, ...(threads ? { alternative: measureThreadedQuery } : {}), onlinePhase: profiler.hooks });
     rows.push(m);
     const alt = m.alternative;
     if (alt !== undefined && (alt.cost.rounds !== m.rounds || alt.cost.onlineBytes[0] !== m.onlineBytes[0] || alt.cost.onlineBytes[1] !== m.onlineBytes[1])) {
@@ -165,21 +166,25 @@ if (out !== undefined) {
   console.log(`wrote ${join(out, 'mpc_cost.csv')} and mpc_cost_layers.csv`);
 }
 
-if (profiles.length > 0) {
-  console.log('');
-  console.log(`online-phase profiles in ${profileDir} (self time of the JavaScript thread; native calls appear as "(anonymous)" or their N-API wrapper):`);
-  for (const p of profiles) {
-    console.log(`  ${p.label}:`);
-    for (const line of p.summary()) console.log(`    ${line}`);
-  }
+console.log('');
+console.log(
+  profileDir === undefined
+    ? 'garbage collection in the online phase (V8 pauses of the JavaScript thread; --profile dir adds a CPU profile):'
+    : `online-phase profiles in ${profileDir} (self time of the JavaScript thread; native calls appear as "(anonymous)" or their N-API wrapper):`,
+);
+for (const p of profiles) {
+  const [gc, ...top] = p.summary();
+  console.log(`  ${p.label}: ${gc}`);
+  for (const line of top) console.log(`    ${line}`);
 }
 
 /**
- * Hooks that profile one online phase (inspector sampling profiler, garbage collections by a
- * PerformanceObserver) and write the profile to `file`; `summary` lists the 12 functions with the
- * most self time and the collections inside the phase.
+ * Hooks around one online phase: V8's garbage collections inside it (a PerformanceObserver) and,
+ * with a `file`, a CPU profile (inspector sampling profiler) written there. `summary` gives the
+ * collections (count, milliseconds of pauses), then, with a file, the 12 functions with the most
+ * self time.
  */
-function onlineProfiler(file: string): { hooks: OnlinePhaseHooks; summary: () => string[] } {
+function onlineProfiler(file: string | undefined): { hooks: OnlinePhaseHooks; summary: () => string[] } {
   const session = new Session();
   const collections: { start: number; duration: number }[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -189,15 +194,18 @@ function onlineProfiler(file: string): { hooks: OnlinePhaseHooks; summary: () =>
   let top: string[] = [];
   const hooks: OnlinePhaseHooks = {
     start: async () => {
-      session.connect();
       observer.observe({ entryTypes: ['gc'] });
-      await session.post('Profiler.enable');
-      await session.post('Profiler.setSamplingInterval', { interval: 250 });
-      await session.post('Profiler.start');
+      if (file !== undefined) {
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 250 });
+        await session.post('Profiler.start');
+      }
       window = [performance.now(), Infinity];
     },
     stop: async () => {
       window = [window[0], performance.now()];
+      if (file === undefined) return;
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       await writeFile(file, JSON.stringify(profile));
@@ -210,7 +218,7 @@ function onlineProfiler(file: string): { hooks: OnlinePhaseHooks; summary: () =>
     observer.disconnect();
     const inside = collections.filter((c) => c.start >= window[0] && c.start <= window[1]);
     const ms = inside.reduce((sum, c) => sum + c.duration, 0);
-    return [`garbage collections: ${inside.length}, ${ms.toFixed(0)} ms of pauses`, ...top];
+    return [`${inside.length} collections, ${ms.toFixed(0)} ms of pauses`, ...top];
   };
   return { hooks, summary };
 }
