@@ -40,15 +40,12 @@ export function sub(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor
   return out;
 }
 
-/** The word 2^64 - 1, i.e. -1: the scalar of {@link neg}'s native product. */
-const MINUS_ONE = BigUint64Array.of(0xffffffffffffffffn);
-
 /** `-a mod 2^64` (`2^64 - a`, and `0` for `0`), elementwise, into a new tensor or `into` (as {@link add}). */
 export function neg(a: RingTensor, into?: RingTensor): RingTensor {
   const out = target('ring neg', a, into);
   const x = a.data;
   const z = out.data;
-  if (elementwiseNative('mul', x, MINUS_ONE, z)) return out; // a (2^64 - 1) = -a mod 2^64
+  if (elementwiseNative('mul', x, BigUint64Array.of(0xffffffffffffffffn), z)) return out; // a (2^64 - 1) = -a mod 2^64
   for (let i = 0; i < z.length; i++) z[i] = BigInt.asUintN(64, -x[i]!);
   return out;
 }
