@@ -78,6 +78,12 @@ console.log(header.join('\t'));
 const rows: QueryMeasurement[] = [];
 const profiles: { label: string; summary: () => string[] }[] = [];
 if (profileDir !== undefined) await mkdir(profileDir, { recursive: true });
+// V8's garbage collections of the whole run, in one list; each cell reads those of its online phase
+const collections: Collection[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) collections.push({ start: e.startTime, duration: e.duration });
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 for (const gf of widths) {
   for (const users of counts) {
    for (const protocol of protocols) {
@@ -85,7 +91,7 @@ for (const gf of widths) {
     // the cells measured later in one process ran up to 1.4x slower than the same cell measured
     // first (2026-12-04: v3 6.85 s first, 8.89 s after v1), from the earlier cells' garbage.
     (globalThis as { gc?: () => void }).gc?.();
-    const profiler = onlineProfiler(profileDir === undefined ? undefined : join(profileDir, `online-${protocol}-gf${gf}-n${users}.cpuprofile`));
+    const profiler = onlineProfiler(collections, profileDir === undefined ? undefined : join(profileDir, `online-${protocol}-gf${gf}-n${users}.cpuprofile`));
     profiles.push({ label: `${protocol} gf ${gf} N ${users}`, summary: profiler.summary });
     const m = await measurePrivateQuery({ shape: [32, 32, 3], gf, users, fixedPointBits: fixed, seed: 7, protocol, ...(threads ? { alternative: measureThreadedQuery } : {}), onlinePhase: profiler.hooks });
     rows.push(m);
@@ -166,6 +172,8 @@ if (out !== undefined) {
   console.log(`wrote ${join(out, 'mpc_cost.csv')} and mpc_cost_layers.csv`);
 }
 
+await new Promise((resolve) => setTimeout(resolve, 0)); // the observer's entries arrive in a later task
+gcObserver.disconnect();
 console.log('');
 console.log(
   profileDir === undefined
@@ -178,23 +186,24 @@ for (const p of profiles) {
   for (const line of top) console.log(`    ${line}`);
 }
 
+/** One garbage collection V8 reported: start (performance.now() time) and pause, in ms. */
+interface Collection {
+  readonly start: number;
+  readonly duration: number;
+}
+
 /**
- * Hooks around one online phase: V8's garbage collections inside it (a PerformanceObserver) and,
- * with a `file`, a CPU profile (inspector sampling profiler) written there. `summary` gives the
- * collections (count, milliseconds of pauses), then, with a file, the 12 functions with the most
- * self time.
+ * Hooks around one online phase: they note its time window, so that `summary` gives the
+ * collections of `collections` inside it (count, milliseconds of pauses), and with a `file` they
+ * write a CPU profile (inspector sampling profiler) there; `summary` then also lists the 12
+ * functions with the most self time.
  */
-function onlineProfiler(file: string | undefined): { hooks: OnlinePhaseHooks; summary: () => string[] } {
+function onlineProfiler(collections: readonly Collection[], file: string | undefined): { hooks: OnlinePhaseHooks; summary: () => string[] } {
   const session = new Session();
-  const collections: { start: number; duration: number }[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) collections.push({ start: e.startTime, duration: e.duration });
-  });
   let window: [number, number] = [0, 0];
   let top: string[] = [];
   const hooks: OnlinePhaseHooks = {
     start: async () => {
-      observer.observe({ entryTypes: ['gc'] });
       if (file !== undefined) {
         session.connect();
         await session.post('Profiler.enable');
@@ -215,7 +224,6 @@ function onlineProfiler(file: string | undefined): { hooks: OnlinePhaseHooks; su
     },
   };
   const summary = (): string[] => {
-    observer.disconnect();
     const inside = collections.filter((c) => c.start >= window[0] && c.start <= window[1]);
     const ms = inside.reduce((sum, c) => sum + c.duration, 0);
     return [`${inside.length} collections, ${ms.toFixed(0)} ms of pauses`, ...top];
