@@ -270,7 +270,7 @@ static napi_value js_truncation_finish(napi_env env, napi_callback_info info) {
   }
   const uint64_t offset = (uint64_t)1 << (62 - f), low = ~((uint64_t)1 << 63);
   /* rMsb and rHigh of one word are public constants for every element (a step of 0) */
-  const size_t sm = nm == 1 && n != 1 ? 0 : 1, sh = nh == 1 && n != 1 ? 0 : 1;
+  const size_t sm = nm == 1 ? 0 : 1, sh = nh == 1 ? 0 : 1;
   for (size_t e = 0; e < n; e++) {
     const uint64_t c = mine[e] + other[e], c63 = c >> 63;
     const uint64_t w = msb[e * sm] * (1 - 2 * c63) + (first ? c63 : 0);

@@ -1,7 +1,6 @@
 import { ProtocolError } from '../../errors.js';
 import { comparisonLayout } from '../dealer/comparison-key.js';
-import { add } from '../ring/elementwise.js';
-import { elementwiseNative } from '../ring/native-kernel.js';
+import { add, addScalar } from '../ring/elementwise.js';
 import { planeWords } from '../ring/packed-bits.js';
 import { RingTensor, words } from '../ring/ring-tensor.js';
 import { BinaryShare } from '../sharing/binary-share.js';
@@ -80,11 +79,8 @@ export async function dreluSharedMaskParts(ctx: PartyContext, x: Share, offsets:
     input = new Share(ctx.party, new RingTensor(x.shape, opened.input.ring.data));
   }
   const all = RingTensor.uninitialized([total]);
-  for (let k = 0; k < K; k++) {
-    const o = BigUint64Array.of(BigInt.asUintN(64, offsets[k]!));
-    const block = all.data.subarray(k * n, (k + 1) * n);
-    if (!elementwiseNative('sub', c, o, block)) for (let e = 0; e < n; e++) block[e] = BigInt.asUintN(64, c[e]! - o[0]!);
-  }
+  const cTensor = new RingTensor([n], c);
+  for (let k = 0; k < K; k++) addScalar(cTensor, -offsets[k]!, new RingTensor([n], all.data.subarray(k * n, (k + 1) * n))); // c_k = c - o_k
   const rTop = tileBits(words(key.rTop.words.data), n, K, 2 * planeWords(total));
   const leaf = leaves(ctx.party, layout, all, words(key.code.words.data), n);
   const groups = await combineLevels(ctx, tag, layout, leaf.groups, words(key.andTriples.words.data));

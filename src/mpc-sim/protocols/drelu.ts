@@ -215,9 +215,10 @@ export function leaves(party: 0 | 1, layout: ComparisonLayout, c: RingTensor, co
   const topFlip = new Uint32Array(w2);
   const one = party === 0 ? 1 : 0;
   const topBit = layout.options.bits - 1;
-  const period = codePeriod ?? Math.max(n, 1);
-  if (!Number.isInteger(period) || period < 1 || period > Math.max(n, 1)) throw new ProtocolError('leaves', `codePeriod must be an integer in [1, ${Math.max(n, 1)}], got ${period}`);
-  const params = Int32Array.from([n, codeBits, topBit, one, w2, k, ...chunks.map((ch) => ch.start), ...chunks.map((ch) => ch.width), ...chunks.map((ch) => ch.offset), ...(period === Math.max(n, 1) ? [] : [period])]);
+  const perElement = Math.max(n, 1); // the default period: one code per element
+  const period = codePeriod ?? perElement;
+  if (!Number.isInteger(period) || period < 1 || period > perElement) throw new ProtocolError('leaves', `codePeriod must be an integer in [1, ${perElement}], got ${period}`);
+  const params = Int32Array.from([n, codeBits, topBit, one, w2, k, ...chunks.map((ch) => ch.start), ...chunks.map((ch) => ch.width), ...chunks.map((ch) => ch.offset), ...(period === perElement ? [] : [period])]);
   if (!comparisonLeavesNative(c.data, code, params, g, eq, topFlip)) leavesTs(words(c.data), code, params, g, eq, topFlip);
   const groups: Group[] = [];
   for (let j = 0; j < k; j++) groups.push({ g: g.subarray(j * w2, (j + 1) * w2), e: eq.subarray(j * w2, (j + 1) * w2) });

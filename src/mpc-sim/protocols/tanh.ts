@@ -168,7 +168,8 @@ export async function tanh(ctx: PartyContext, x0: Share, options: TanhOptions = 
   const selected = matmul(weights, new RingTensor([k, n], b)).data;
   const row = (r: number): RingTensor => new RingTensor([n], selected.subarray(r * n, (r + 1) * n));
   const base = rows.map((v) => (ctx.party === 0 ? v[0]! : 0n));
-  const u = addScalar(sub(new RingTensor([n], x.ring.data), row(0)), -base[0]!);
+  const u = sub(new RingTensor([n], x.ring.data), row(0));
+  addScalar(u, -base[0]!, u);
   const a = Array.from({ length: TANH_DEGREE + 1 }, (_, p) => addScalar(row(p + 1), base[p + 1]!));
   const us = new Share(ctx.party, u);
   const u2 = await truncateWithDealer(ctx, await mul(ctx, us, us, `${tag}/square`), f, `${tag}/square/truncate`);
@@ -176,8 +177,8 @@ export async function tanh(ctx: PartyContext, x0: Share, options: TanhOptions = 
   const powers = concatShares(us, u2, u34);
   const [a0, ...rest] = a.map((t) => new Share(ctx.party, t)) as [Share, ...Share[]];
   const terms = await mul(ctx, concatShares(...rest), powers, `${tag}/terms`);
-  let sum = mulScalar(a0.ring, 1n << BigInt(f));
-  for (let p = 0; p < TANH_DEGREE; p++) sum = add(sum, new RingTensor([n], terms.ring.data.subarray(p * n, (p + 1) * n)));
+  const sum = mulScalar(a0.ring, 1n << BigInt(f));
+  for (let p = 0; p < TANH_DEGREE; p++) add(sum, new RingTensor([n], terms.ring.data.subarray(p * n, (p + 1) * n)), sum);
   const y = await truncateWithDealer(ctx, new Share(ctx.party, sum), TANH_COEFFICIENT_BITS, `${tag}/truncate`);
   return reshapeShare(y, x.shape as Shape);
 }
