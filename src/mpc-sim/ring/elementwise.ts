@@ -13,13 +13,12 @@ import { RingTensor, assertSameShape, words } from './ring-tensor.js';
 
 /**
  * `a + b mod 2^64`, elementwise, into a new tensor or `into`: `a` or `b` itself, or a tensor of
- * their shape that overlaps neither (the native kernel refuses a partial overlap); then nothing
- * is allocated.
- * @throws ShapeError if the shapes differ.
+ * their shape that overlaps neither; then nothing is allocated.
+ * @throws ShapeError if the shapes differ or `into` partly overlaps an operand.
  */
 export function add(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor {
   assertSameShape('ring add', a.shape, b.shape);
-  const out = target('ring add', a, into);
+  const out = target('ring add', a, into, [a, b]);
   const x = a.data;
   const y = b.data;
   const z = out.data;
@@ -31,7 +30,7 @@ export function add(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor
 /** `a - b mod 2^64`, elementwise, into a new tensor or `into` (as {@link add}). @throws ShapeError if the shapes differ. */
 export function sub(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor {
   assertSameShape('ring sub', a.shape, b.shape);
-  const out = target('ring sub', a, into);
+  const out = target('ring sub', a, into, [a, b]);
   const x = a.data;
   const y = b.data;
   const z = out.data;
@@ -42,7 +41,7 @@ export function sub(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor
 
 /** `-a mod 2^64` (`2^64 - a`, and `0` for `0`), elementwise, into a new tensor or `into` (as {@link add}). */
 export function neg(a: RingTensor, into?: RingTensor): RingTensor {
-  const out = target('ring neg', a, into);
+  const out = target('ring neg', a, into, [a]);
   const x = a.data;
   const z = out.data;
   if (elementwiseNative('mul', x, BigUint64Array.of(0xffffffffffffffffn), z)) return out; // a (2^64 - 1) = -a mod 2^64
@@ -53,7 +52,7 @@ export function neg(a: RingTensor, into?: RingTensor): RingTensor {
 /** `a * b mod 2^64`, elementwise, into a new tensor or `into` (as {@link add}). @throws ShapeError if the shapes differ. */
 export function mul(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor {
   assertSameShape('ring mul', a.shape, b.shape);
-  const out = target('ring mul', a, into);
+  const out = target('ring mul', a, into, [a, b]);
   const x = a.data;
   const y = b.data;
   const z = out.data;
@@ -62,11 +61,25 @@ export function mul(a: RingTensor, b: RingTensor, into?: RingTensor): RingTensor
   return out;
 }
 
-/** The output of an elementwise step: a new uninitialized tensor of `a`'s shape, or `into` after checking its shape. */
-function target(op: string, a: RingTensor, into: RingTensor | undefined): RingTensor {
+/**
+ * The output of an elementwise step: a new uninitialized tensor of `a`'s shape, or `into` after
+ * checking its shape and that it is each of `operands` itself or overlaps none (as the native
+ * kernel refuses; the TypeScript loops would otherwise read words they already wrote).
+ */
+function target(op: string, a: RingTensor, into: RingTensor | undefined, operands: readonly RingTensor[]): RingTensor {
   if (into === undefined) return RingTensor.uninitialized(a.shape);
   assertSameShape(op, a.shape, into.shape);
+  for (const x of operands) {
+    if (partlyOverlaps(x.data, into.data)) throw new ShapeError(op, 'into must be an operand itself or overlap none of them');
+  }
   return into;
+}
+
+/** Whether two views share memory without being the same words. */
+function partlyOverlaps(x: BigUint64Array, y: BigUint64Array): boolean {
+  if (x.buffer !== y.buffer || x.length === 0 || y.length === 0) return false;
+  if (x.byteOffset === y.byteOffset && x.length === y.length) return false;
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
 /** The sum of all words of `a` modulo 2^64 (native for 1,024 words or more: no BigInt per element). */
@@ -93,7 +106,7 @@ export function dotWords(a: RingTensor, b: RingTensor): bigint {
 /** `s * a mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64), into a new tensor or `into` (as {@link add}). */
 export function mulScalar(a: RingTensor, s: bigint, into?: RingTensor): RingTensor {
   const c = BigInt.asUintN(64, s);
-  const out = target('ring mulScalar', a, into);
+  const out = target('ring mulScalar', a, into, [a]);
   const x = a.data;
   const z = out.data;
   if (elementwiseNative('mul', x, BigUint64Array.of(c), z)) return out;
@@ -104,7 +117,7 @@ export function mulScalar(a: RingTensor, s: bigint, into?: RingTensor): RingTens
 /** `a + s mod 2^64` for a public scalar `s` (any BigInt, reduced modulo 2^64), elementwise, into a new tensor or `into` (as {@link add}). */
 export function addScalar(a: RingTensor, s: bigint, into?: RingTensor): RingTensor {
   const c = BigInt.asUintN(64, s);
-  const out = target('ring addScalar', a, into);
+  const out = target('ring addScalar', a, into, [a]);
   const x = a.data;
   const z = out.data;
   if (elementwiseNative('add', x, BigUint64Array.of(c), z)) return out;

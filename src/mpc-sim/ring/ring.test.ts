@@ -85,6 +85,20 @@ describe.each(['native kernel if built', 'TypeScript'])('elementwise ring arithm
     }
   });
 
+  it('refuses an into that partly overlaps an operand, naming the step', () => {
+    const buffer = new BigUint64Array(a.size + 1);
+    buffer.set(a.data);
+    const x = new RingTensor(a.shape, buffer.subarray(0, a.size));
+    const shifted = new RingTensor(a.shape, buffer.subarray(1, a.size + 1)); // one word further: partial overlap
+    expect(() => add(x, b, shifted)).toThrow(/ring add.*into must be an operand itself or overlap none of them/);
+    expect(() => sub(b, x, shifted)).toThrow(/ring sub/);
+    expect(() => neg(x, shifted)).toThrow(/ring neg/);
+    expect(() => mulScalar(x, 3n, shifted)).toThrow(/ring mulScalar/);
+    // the same words through another view are the operand itself
+    const same = new RingTensor(a.shape, buffer.subarray(0, a.size));
+    expect(add(x, b, same).data).toEqual(add(a, b).data);
+  });
+
   it('scalar multiply and add reduce any BigInt scalar modulo 2^64', () => {
     for (const s of [0n, 1n, -1n, 3n, 1n << 63n, M + 5n, -(1n << 70n) - 7n]) {
       const p = mulScalar(a, s);
