@@ -5,7 +5,7 @@
  * x bytes), where compute is the same query run in process (`inProcessDeployment`, same party
  * code, dealer inline) and the processing cost is fitted to the loopback runs of this bench.
  *
- *   npm run bench:net [-- --gf 8,32] [--users 1,8,33] [--queries 2] [--protocol v1|v2|v2-d8|v3|v4|v5|v6] [--no-wan]
+ *   npm run bench:net [-- --gf 8,32] [--users 1,8,33] [--queries 2] [--protocol v1|v2|v2-d8|v3|v4|v5|v6|v7] [--no-wan]
  *
  * loopback: the three processes on 127.0.0.1. Each loopback cell is compared with the estimate
  * whose processing cost is fitted to the OTHER loopback cells (leave one out, so no cell predicts

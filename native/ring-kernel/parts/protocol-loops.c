@@ -259,24 +259,105 @@ static napi_value js_truncation_finish(napi_env env, napi_callback_info info) {
       get_words(env, argv[6], "y", &y, &ny)) {
     return NULL;
   }
-  if (no != n || (nm != n && nm != 1) || (nh != n && nh != 1) || ny != n || first > 1 || f > 62) {
+  if ((no != n && no != 1) || (nm != n && nm != 1) || (nh != n && nh != 1) || ny != n || first > 1 || f > 62) {
     napi_throw_range_error(env, NULL, "ring_kernel: truncationFinish arguments do not fit together");
     return NULL;
   }
-  if (overlaps(y, ny, mine, n) || overlaps(y, ny, other, n) || overlaps(y, ny, msb, nm) ||
+  if (overlaps(y, ny, mine, n) || overlaps(y, ny, other, no) || overlaps(y, ny, msb, nm) ||
       overlaps(y, ny, high, nh)) {
     napi_throw_range_error(env, NULL, "ring_kernel: y must not overlap the inputs");
     return NULL;
   }
   const uint64_t offset = (uint64_t)1 << (62 - f), low = ~((uint64_t)1 << 63);
   /* rMsb and rHigh of one word are public constants for every element (a step of 0) */
-  const size_t sm = nm == 1 ? 0 : 1, sh = nh == 1 ? 0 : 1;
+  const size_t sm = nm == 1 ? 0 : 1, sh = nh == 1 ? 0 : 1, so = no == 1 ? 0 : 1;
   for (size_t e = 0; e < n; e++) {
-    const uint64_t c = mine[e] + other[e], c63 = c >> 63;
+    const uint64_t c = mine[e] + other[e * so], c63 = c >> 63;
     const uint64_t w = msb[e * sm] * (1 - 2 * c63) + (first ? c63 : 0);
     uint64_t out = (w << (63 - f)) - high[e * sh];
     if (first) out += ((c & low) >> f) - offset;
     y[e] = out;
+  }
+  return NULL;
+}
+
+
+/*
+ * topBitsPack(c, t, out): the values c[e] >> t, b = 64 - t bits each, packed densely from bit 0
+ * of out[0] (element e at bits [e b, e b + b)); out has ceil(n b / 64) words. The sending half
+ * of a truncating opening that carries only the bits the receiver reads (protocol v7).
+ */
+static napi_value js_top_bits_pack(napi_env env, napi_callback_info info) {
+  size_t argc = 3, n, no, t;
+  napi_value argv[3];
+  uint64_t *c, *out;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (c, t, out)");
+    return NULL;
+  }
+  if (get_words(env, argv[0], "c", &c, &n) || get_dim(env, argv[1], "t", &t) ||
+      get_words(env, argv[2], "out", &out, &no)) {
+    return NULL;
+  }
+  if (t > 63 || no != (n * (64 - t) + 63) / 64) {
+    napi_throw_range_error(env, NULL, "ring_kernel: topBitsPack arguments do not fit together");
+    return NULL;
+  }
+  if (overlaps(out, no, c, n)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: out must not overlap c");
+    return NULL;
+  }
+  const unsigned b = 64u - (unsigned)t;
+  memset(out, 0, no * sizeof *out);
+  size_t p = 0;
+  for (size_t e = 0; e < n; e++, p += b) {
+    const uint64_t h = c[e] >> t;
+    const size_t w = p >> 6;
+    const unsigned off = (unsigned)(p & 63u);
+    out[w] |= h << off;
+    if (off + b > 64u) out[w + 1] |= h >> (64u - off);
+  }
+  return NULL;
+}
+
+/*
+ * topBitsUnpack(packed, t, out[, accumulate]): out[e] = v_e 2^t for the n = out's length values
+ * v_e of b = 64 - t bits packed by topBitsPack; packed has ceil(n b / 64) words. With accumulate
+ * 1: out[e] = (floor(out[e] / 2^t) + v_e) 2^t modulo 2^64 (the receiver's sum of both halves).
+ */
+static napi_value js_top_bits_unpack(napi_env env, napi_callback_info info) {
+  size_t argc = 4, n, np, t, accumulate = 0;
+  napi_value argv[4];
+  uint64_t *packed, *out;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (packed, t, out[, accumulate])");
+    return NULL;
+  }
+  if (get_words(env, argv[0], "packed", &packed, &np) || get_dim(env, argv[1], "t", &t) ||
+      get_words(env, argv[2], "out", &out, &n) ||
+      (argc > 3 && get_dim(env, argv[3], "accumulate", &accumulate))) {
+    return NULL;
+  }
+  if (t > 63 || accumulate > 1 || np != (n * (64 - t) + 63) / 64) {
+    napi_throw_range_error(env, NULL, "ring_kernel: topBitsUnpack arguments do not fit together");
+    return NULL;
+  }
+  if (overlaps(out, n, packed, np)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: out must not overlap packed");
+    return NULL;
+  }
+  const unsigned b = 64u - (unsigned)t;
+  const uint64_t mask = b == 64u ? ~(uint64_t)0 : (((uint64_t)1 << b) - 1u);
+  size_t p = 0;
+  for (size_t e = 0; e < n; e++, p += b) {
+    const size_t w = p >> 6;
+    const unsigned off = (unsigned)(p & 63u);
+    uint64_t h = packed[w] >> off;
+    if (off + b > 64u) h |= packed[w + 1] << (64u - off);
+    /* accumulate: the top bits of out[e] plus v_e, modulo 2^(64 - t) (as words: the sum of both times 2^t) */
+    out[e] = accumulate ? ((out[e] >> t) + (h & mask)) << t : (h & mask) << t;
   }
   return NULL;
 }

@@ -20,7 +20,9 @@ export interface Channel {
   readonly party: PartyId;
   /**
    * Sends `tensors` to the other party and resolves to the tensors it sent in the same round
-   * (copies: neither party can alias the other's memory).
+   * (copies: neither party can alias the other's memory). The tensors received are the caller's
+   * to change; the tensors sent are not, even after the round completes: a transport may still be
+   * writing their words to its socket.
    */
   exchange(label: string, tensors: readonly RingTensor[], options?: ExchangeOptions): Promise<RingTensor[]>;
 }

@@ -509,6 +509,7 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
   const bits = activationCompareBits(ctx.encoding);
   const settings = protocolSettings(options.protocol);
   const chunkBits = settings.activationChunkBits;
+  const compact = settings.compactOpenings ? { compactOpening: true } : {};
   const norm = settings.norm === 'v2' ? instanceNormV2 : instanceNorm;
   for (const step of enrolled.steps) {
     const tag = prefix === '' ? step.name : `${prefix}/${step.name}`;
@@ -520,13 +521,13 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
         break;
       }
       case 'lrelu':
-        y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag, bits: bits.relu, chunkBits, ...truncating(step) })).y;
+        y = (await leakyRelu(ctx, y, { alpha: step.alpha, tag, bits: bits.relu, chunkBits, ...truncating(step), ...compact })).y;
         break;
       case 'scaledLrelu':
-        y = (await scaledLeakyRelu(ctx, y, { scale: step.scale, tag, bits: bits.relu, chunkBits, ...truncating(step) })).y;
+        y = (await scaledLeakyRelu(ctx, y, { scale: step.scale, tag, bits: bits.relu, chunkBits, ...truncating(step), ...compact })).y;
         break;
       case 'relu':
-        y = (await relu(ctx, y, { tag, bits: bits.relu, chunkBits, ...truncating(step) })).y;
+        y = (await relu(ctx, y, { tag, bits: bits.relu, chunkBits, ...truncating(step), ...compact })).y;
         break;
       case 'norm':
         y = await norm(ctx, y, step.gamma, step.beta, { epsilon: step.epsilon, tag });
@@ -534,14 +535,14 @@ export async function evaluateReconstructor(ctx: PartyContext, enrolled: Enrolle
       case 'normConv': {
         const material = options.materials?.get(step.name) ?? (await prepareNormConv(ctx, step.layer, tag, normConvSettings(step)));
         if (material instanceof Conv2dQueryMaterial) throw new ProtocolError(tag, `the material of '${step.name}' was prepared for a plain conv, the enrolled step is a folded norm`);
-        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, inputScale: step.norm.inputScale, rescale: step.norm.rescale, tag, deferTruncation: step.deferTruncation === true, meanInOpening: step.norm.meanInOpening === true });
+        y = await normConv(ctx, y, step.norm.gamma, step.layer, step.fold, material, { epsilon: step.norm.epsilon, inputScale: step.norm.inputScale, rescale: step.norm.rescale, tag, deferTruncation: step.deferTruncation === true, meanInOpening: step.norm.meanInOpening === true, compactOpenings: settings.compactOpenings });
         break;
       }
       case 'upsample':
         y = upsample(ctx, y, step.factor);
         break;
       case 'tanh':
-        y = await tanh(ctx, y, { tag, bits: bits.tanh, chunkBits, sharedOpening: settings.tanhSharedOpening, ...truncating(step) });
+        y = await tanh(ctx, y, { tag, bits: bits.tanh, chunkBits, sharedOpening: settings.tanhSharedOpening, ...truncating(step), ...compact });
         break;
     }
     if (options.onStep !== undefined) await options.onStep(step, y);

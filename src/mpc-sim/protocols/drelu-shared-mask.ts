@@ -47,6 +47,7 @@ export async function dreluSharedMask(ctx: PartyContext, x: Share, offsets: read
  * computes (`truncatingOpening`: the key's mask is a truncation pair's for the n inputs, and
  * c_k = q - o_k with the opening's public q, whose low l bits are those of the truncated input
  * plus rHigh). Same rounds and online bytes as without `truncate`; 2n more words of material.
+ * With `truncate` and `compactOpening` (protocol v7) the opening carries 64 - t bits per element.
  */
 export async function dreluSharedMaskParts(ctx: PartyContext, x: Share, offsets: readonly bigint[], options: CompareOptions = {}): Promise<{ readonly bit: Share; readonly input: Share }> {
   const tag = options.tag ?? 'dreluSharedMask';
@@ -74,7 +75,7 @@ export async function dreluSharedMaskParts(ctx: PartyContext, x: Share, offsets:
     const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
     c = add(cMine, cOther!).data;
   } else {
-    const opened = await truncatingOpening(ctx, tag, new Share(ctx.party, new RingTensor([n], x.ring.data)), key, t);
+    const opened = await truncatingOpening(ctx, tag, new Share(ctx.party, new RingTensor([n], x.ring.data)), key, t, options.compactOpening === true);
     c = opened.q.data;
     input = new Share(ctx.party, new RingTensor(x.shape, opened.input.ring.data));
   }

@@ -35,6 +35,13 @@ export interface CompareOptions {
    * `DreluParts.input` and the comparison is of it. Needs l + t <= 62 and x in [-2^62, 2^62).
    */
   readonly truncate?: number;
+  /**
+   * With `truncate`: the opening carries only the top 64 - t bits of each masked word (protocol
+   * v7, `truncate.ts` `openTruncationMask`): 8 ceil(n (64 - t) / 64) bytes per party instead of
+   * 8n, and the truncated input floor(x / 2^t) + {-1, 0, 1, 2} instead of + {0, 1} (unbiased
+   * either way). Ignored without `truncate`.
+   */
+  readonly compactOpening?: boolean;
 }
 
 /** Default l: the whole ring. */
@@ -146,7 +153,7 @@ export async function dreluParts(ctx: PartyContext, x: Share, options: CompareOp
   };
   const layout = comparisonLayout(x.size, keyOptions);
   const key = await ctx.dealer.comparisonKey(x.shape, tag, keyOptions);
-  if (options.truncate !== undefined) return truncatingDreluParts(ctx, tag, x, layout, key, options.truncate);
+  if (options.truncate !== undefined) return truncatingDreluParts(ctx, tag, x, layout, key, options.truncate, options.compactOpening === true);
 
   const cMine = add(x.ring, key.r.ring);
   const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
@@ -158,8 +165,8 @@ export async function dreluParts(ctx: PartyContext, x: Share, options: CompareOp
 }
 
 /** {@link dreluParts} with `truncate` = t (steps 1 to 4 there), given the key. */
-async function truncatingDreluParts(ctx: PartyContext, tag: string, x: Share, layout: ComparisonLayout, key: ComparisonKey, t: number): Promise<DreluParts> {
-  const opened = await truncatingOpening(ctx, tag, x, key, t);
+async function truncatingDreluParts(ctx: PartyContext, tag: string, x: Share, layout: ComparisonLayout, key: ComparisonKey, t: number, compact: boolean): Promise<DreluParts> {
+  const opened = await truncatingOpening(ctx, tag, x, key, t, compact);
   const leaf = leaves(ctx.party, layout, opened.q, words(key.code.words.data));
   const groups = await combineLevels(ctx, tag, layout, leaf.groups, words(key.andTriples.words.data));
   const parts = await finish(ctx, tag, layout, key, opened.q, groups, leaf.topFlip, opened);
@@ -183,14 +190,15 @@ export interface TruncatingOpening {
  * Step 1 and 2 of a truncating comparison (`CompareOptions.truncate`): opens x + 2^62 + r with
  * the key's truncation pair and returns the public q and sigma (`truncationOpening`) and this
  * party's share of the truncated input, [i = 0] q - rHigh_i + sigma rMsb_i. The key's r, rMsb
- * and rHigh may cover more elements than x (their first x.size are used).
+ * and rHigh may cover more elements than x (their first x.size are used). With `compact`, only
+ * the top 64 - t bits of each masked word are sent (`CompareOptions.compactOpening`).
  */
-export async function truncatingOpening(ctx: PartyContext, tag: string, x: Share, key: ComparisonKey, t: number): Promise<TruncatingOpening> {
+export async function truncatingOpening(ctx: PartyContext, tag: string, x: Share, key: ComparisonKey, t: number, compact = false): Promise<TruncatingOpening> {
   if (key.rMsb === undefined || key.rHigh === undefined) throw new ProtocolError(tag, 'the comparison key was dealt without a truncation pair (ComparisonKeyOptions.truncation)');
   const n = x.size;
   const head = (s: Share): Share => new Share(ctx.party, new RingTensor(x.shape, s.ring.data.subarray(0, n)));
   const pair = { r: head(key.r), rMsb: head(key.rMsb), rHigh: head(key.rHigh) };
-  const { q, sigma, share } = await truncationOpeningWithShare(ctx, x, pair, t, tag);
+  const { q, sigma, share } = await truncationOpeningWithShare(ctx, x, pair, t, tag, true, compact);
   return { q, sigma, rMsb: pair.rMsb, rHigh: pair.rHigh, input: new Share(ctx.party, share!) };
 }
 

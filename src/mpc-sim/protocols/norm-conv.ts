@@ -189,6 +189,13 @@ export interface NormConvOptions {
   readonly deferTruncation?: boolean;
   /** As `NormConvSettings.meanInOpening` (the fold must carry `onesProduct`); default false. */
   readonly meanInOpening?: boolean;
+  /**
+   * Every truncating opening here (the mean's, the scale's, Z's and the last truncation's) sends
+   * only the top bits its receiver reads (protocol v7, `truncate.ts` `openTruncationMask`): Z's
+   * opening 8 ceil(M N (64 - (f - h)) / 64) bytes per party instead of 8 M N, each truncation
+   * floor + {-1, 0, 1, 2} units instead of floor + {0, 1}. Default false.
+   */
+  readonly compactOpenings?: boolean;
 }
 
 /**
@@ -236,6 +243,7 @@ export interface NormConvOptions {
  * rescaling truncation and reads q at full scale (K = 60 tables; 1 round fewer). 9 rounds.
  * Protocol v5: with `deferTruncation` the last truncation moves into the next activation's
  * opening (8 rounds, 8 M N bytes per party fewer here).
+ * Protocol v7: with `compactOpenings`, Z's opening (and the scalars') carries only the bits read.
  * @throws ShapeError if `x` is not the conv's input shape; ProtocolError if `material` was not
  *   prepared by {@link prepareNormConv} for this layer with the same settings or was used, or gamma
  *   is not a scalar.
@@ -261,7 +269,8 @@ export async function normConv(ctx: PartyContext, x: Share, gamma: Share | undef
   const f = ctx.encoding.fracBits;
   const n = x.size;
   const bits = normConvBits(n, f, material.settings);
-  const { q0, z2, h } = meanInOpening ? await centreAfterOpening(ctx, x, layer, fold, material.conv, s, bits.mean, tag) : await centreBeforeOpening(ctx, x, layer, material.conv, s, tag);
+  const compact = options.compactOpenings === true;
+  const { q0, z2, h } = meanInOpening ? await centreAfterOpening(ctx, x, layer, fold, material.conv, s, bits.mean, tag, compact) : await centreBeforeOpening(ctx, x, layer, material.conv, s, tag);
 
   const r = rescale ? normRescaleBits(n, f, s) : 0;
   const g = layer.map.geometry;
@@ -272,16 +281,16 @@ export async function normConv(ctx: PartyContext, x: Share, gamma: Share | undef
       // q = var_x n 2^(2(f-h)) / 2^r = var s^2 n 2^(2(f-h)) / 2^r for the real input's variance var
       const tables = normScaleV2Tables((s * s * n * 2 ** (2 * (f - h))) / 2 ** r, f, options.epsilon, { gain: 1 / s, ...(rescale ? {} : { multiplierBits: WIDE_MULTIPLIER_BITS }) });
       const scaled = await normScaleV2Untruncated(c, q, gamma, tables, `${tag}/scale`);
-      return truncationOpening(c, scaled, paired.scalar, bits.scalar, `${tag}/scale/truncate`);
+      return truncationOpening(c, scaled, paired.scalar, bits.scalar, `${tag}/scale/truncate`, compact);
     },
-    async (c) => truncationOpening(c, z2, paired.tensor, bits.tensor, `${tag}/truncate`),
+    async (c) => truncationOpening(c, z2, paired.tensor, bits.tensor, `${tag}/truncate`, compact),
   ]);
   const product = new Share(ctx.party, pairedProduct(kOpen, zOpen, paired, ctx.party === 0));
   // deferred: J 2^t has no bits below 2^t, so trunc(P + J 2^t, t) = trunc(P, t) + J exactly
   const out =
     options.deferTruncation === true
       ? addShares(product, scaleShare(fold.bias, 1n << BigInt(bits.apply)))
-      : addShares(await truncateWithDealer(ctx, product, bits.apply, `${tag}/apply/truncate`), fold.bias);
+      : addShares(await truncateWithDealer(ctx, product, bits.apply, `${tag}/apply/truncate`, compact), fold.bias);
   const shape = x.shape.length === 4 ? [1, g.outHeight, g.outWidth, layer.outChannels] : [g.outHeight, g.outWidth, layer.outChannels];
   return reshapeShare(out, shape);
 }
@@ -323,7 +332,7 @@ async function centreBeforeOpening(ctx: PartyContext, x: Share, layer: EnrolledC
  * makes it 16 bytes per party more than v5's two rounds); material `MeanMaterial`, 7 + 3 M N
  * words per party.
  */
-async function centreAfterOpening(ctx: PartyContext, x: Share, layer: EnrolledConv2d, fold: NormFold, conv: Conv2dQueryMaterial, s: number, t: number, tag: string): Promise<CentredOpening> {
+async function centreAfterOpening(ctx: PartyContext, x: Share, layer: EnrolledConv2d, fold: NormFold, conv: Conv2dQueryMaterial, s: number, t: number, tag: string, compact: boolean): Promise<CentredOpening> {
   const mean = conv.mean;
   if (mean === undefined) throw new ProtocolError(tag, `query material of layer '${layer.layer}' has no mean material (prepareNormConv with meanInOpening)`);
   const p1 = fold.onesProduct;
@@ -337,7 +346,7 @@ async function centreAfterOpening(ctx: PartyContext, x: Share, layer: EnrolledCo
   const c1 = BigInt(Math.round(2 ** (MEAN_BITS - f) / n));
   const [e, m] = await parallel<[RingTensor, { q: RingTensor; sigma: RingTensor }]>(ctx, [
     (c) => openConvInput(c, layer, conv, reshapeShare(xh, x.shape as Shape), tag),
-    (c) => truncationOpening(c, scaleShare(sumShare(flat), c1), { r: mean.r, rMsb: mean.rMsb, rHigh: mean.rHigh }, t, `${tag}/mean`),
+    (c) => truncationOpening(c, scaleShare(sumShare(flat), c1), { r: mean.r, rMsb: mean.rMsb, rHigh: mean.rHigh }, t, `${tag}/mean`, compact),
   ]);
   const word = (v: Share): bigint => v.ring.data[0]!;
   const qm = m.q.data[0]!;

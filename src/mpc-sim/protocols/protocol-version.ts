@@ -25,9 +25,12 @@
  *   and 8 bytes per output element per party fewer for each of the 11 convs;
  * - `v6`: v5 with each folded norm's mean truncated in the round of the conv's opening (which
  *   opens the uncentred input; the mean is subtracted after it with dealt products): 1 round
- *   fewer per norm.
+ *   fewer per norm;
+ * - `v7`: v6 with every truncating opening carrying only the bits its receiver reads (the top
+ *   64 - t of each masked word, packed): the same rounds and material, fewer online bytes, each
+ *   truncation floor + {-1, 0, 1, 2} units instead of floor + {0, 1} (unbiased either way).
  */
-export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4' | 'v5' | 'v6';
+export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4' | 'v5' | 'v6' | 'v7';
 
 /** All versions, oldest first. */
-export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6'];
+export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6', 'v7'];

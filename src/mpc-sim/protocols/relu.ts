@@ -72,7 +72,7 @@ export async function leakyRelu(ctx: PartyContext, x: Share, options: LeakyReluO
   const { y: positive, bit, input } = await relu(ctx, x, { ...options, tag: `${tag}/relu` });
   const v = scaleShare(subShares(input, positive), alpha);
   const f = ctx.encoding.fracBits;
-  const negative = (options.truncation ?? 'dealer') === 'local' ? truncate(ctx, v, f) : await truncateWithDealer(ctx, v, f, `${tag}/truncate`);
+  const negative = (options.truncation ?? 'dealer') === 'local' ? truncate(ctx, v, f) : await truncateWithDealer(ctx, v, f, `${tag}/truncate`, options.compactOpening === true);
   return { y: addShares(positive, negative), bit, input };
 }
 

@@ -127,7 +127,10 @@ export interface TanhOptions extends CompareOptions {
  * rounds (10 at l = 33).
  * With `truncate` = t (protocol v5), x is 2^t times the input: with `sharedOpening` the one
  * opening of step 1 also truncates it (`dreluSharedMaskParts`; no round more), otherwise a
- * `truncateWithDealer` runs first (1 round).
+ * `truncateWithDealer` runs first (1 round). With `compactOpening` (protocol v7) every truncating
+ * opening here (the pieces' with `truncate`, and the three of steps 3 to 5) sends only the top
+ * bits the receiver reads (`truncate.ts` `openTruncationMask`), each truncation then
+ * floor + {-1, 0, 1, 2} units instead of floor + {0, 1}.
  * @throws ProtocolError if f < 11 or f > 24, or a share is not the caller's.
  */
 export async function tanh(ctx: PartyContext, x0: Share, options: TanhOptions = {}): Promise<Share> {
@@ -141,13 +144,14 @@ export async function tanh(ctx: PartyContext, x0: Share, options: TanhOptions = 
   const n = x.size;
   const offsets = Array.from({ length: k }, (_, j) => BigInt(Math.round(pieces[j + 1]!.lo * 1024)) << BigInt(f - 10));
   const { sharedOpening, truncate, ...compareOptions } = options;
+  const compact = options.compactOpening === true;
   let b: BigUint64Array;
   if (sharedOpening === true) {
     const parts = await dreluSharedMaskParts(ctx, x0, offsets, { ...compareOptions, tag: `${tag}/pieces`, ...(truncate === undefined ? {} : { truncate }) });
     b = parts.bit.ring.data;
     x = parts.input;
   } else {
-    if (truncate !== undefined) x = await truncateWithDealer(ctx, x0, truncate, `${tag}/input/truncate`);
+    if (truncate !== undefined) x = await truncateWithDealer(ctx, x0, truncate, `${tag}/input/truncate`, compact);
     const z = new BigUint64Array(k * n);
     for (let j = 0; j < k; j++) {
       const shift = ctx.party === 0 ? offsets[j]! : 0n;
@@ -172,13 +176,13 @@ export async function tanh(ctx: PartyContext, x0: Share, options: TanhOptions = 
   addScalar(u, -base[0]!, u);
   const a = Array.from({ length: TANH_DEGREE + 1 }, (_, p) => addScalar(row(p + 1), base[p + 1]!));
   const us = new Share(ctx.party, u);
-  const u2 = await truncateWithDealer(ctx, await mul(ctx, us, us, `${tag}/square`), f, `${tag}/square/truncate`);
-  const u34 = await truncateWithDealer(ctx, await mul(ctx, concatShares(u2, u2), concatShares(us, u2), `${tag}/powers`), f, `${tag}/powers/truncate`);
+  const u2 = await truncateWithDealer(ctx, await mul(ctx, us, us, `${tag}/square`), f, `${tag}/square/truncate`, compact);
+  const u34 = await truncateWithDealer(ctx, await mul(ctx, concatShares(u2, u2), concatShares(us, u2), `${tag}/powers`), f, `${tag}/powers/truncate`, compact);
   const powers = concatShares(us, u2, u34);
   const [a0, ...rest] = a.map((t) => new Share(ctx.party, t)) as [Share, ...Share[]];
   const terms = await mul(ctx, concatShares(...rest), powers, `${tag}/terms`);
   const sum = mulScalar(a0.ring, 1n << BigInt(f));
   for (let p = 0; p < TANH_DEGREE; p++) add(sum, new RingTensor([n], terms.ring.data.subarray(p * n, (p + 1) * n)), sum);
-  const y = await truncateWithDealer(ctx, new Share(ctx.party, sum), TANH_COEFFICIENT_BITS, `${tag}/truncate`);
+  const y = await truncateWithDealer(ctx, new Share(ctx.party, sum), TANH_COEFFICIENT_BITS, `${tag}/truncate`, compact);
   return reshapeShare(y, x.shape as Shape);
 }

@@ -6,6 +6,7 @@ import { reconstruct, share } from '../sharing/share.js';
 import { mul } from './mul.js';
 import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 import { truncate, truncateWithDealer, truncationFailureBound, truncationOpening } from './truncate.js';
+import { topBitsWords } from '../ring/top-bits.js';
 
 const floorDiv = (v: bigint, f: number): bigint => v >> BigInt(f); // BigInt >> is floor division
 
@@ -128,5 +129,64 @@ describe.each(TEST_DEALERS)('truncation in opened form (%s)', (_, makeDealer) =>
     });
     expect(results[0].mine).toEqual(results[0].direct);
     expect(results[1].mine).toEqual(results[1].direct);
+  });
+});
+
+describe.each(TEST_DEALERS)('truncation with compact openings, protocol v7 (%s)', (_, makeDealer) => {
+  it('sends ceil(n (64 - f) / 64) words per party in 1 round; y - floor(x / 2^f) in {-1, 0, 1, 2} on [-2^62 + 2^f, 2^62 - 2^f), unbiased; native and TypeScript alike', async () => {
+    const { session, recording } = testSession(makeDealer);
+    const random = testRandom('trunc-compact');
+    const fracBits = [0, 16, 20, 36];
+    try {
+      for (const forceTs of [false, true]) {
+        loadRingKernel({ forceTs });
+        for (const f of fracBits) {
+          const edge = (1n << 62n) - (1n << BigInt(f)) - 1n; // the largest value allowed
+          const values: bigint[] = [...EDGES, edge, -edge, -(1n << 62n) + (1n << BigInt(f))];
+          const r = new BigInt64Array(4000);
+          random.fill(new BigUint64Array(r.buffer));
+          for (const w of r) values.push(w >> 24n); // uniform in [-2^39, 2^39)
+          const n = values.length;
+          const x = share(fromSigned(values), random);
+          const { results, cost } = await session.measure((ctx) => truncateWithDealer(ctx, x[ctx.party], f, 'truncate', true));
+          const got = toSigned(reconstruct(results));
+          const where = `f = ${f}${forceTs ? ' (TypeScript)' : ''}`;
+          const offsets = values.map((v, i) => got[i]! - floorDiv(v, f));
+          expect(offsets.filter((d) => d < -1n || d > 2n), where).toEqual([]);
+          if (f === 0) expect(offsets.every((d) => d === 0n), where).toBe(true);
+          else expect(new Set(offsets).size, where).toBe(4); // every offset occurs
+          // the error y - x / 2^f averages 0 (plain: 0 too; without S0's 2^(f - 1): -1/2)
+          const errors = values.map((v, i) => Number(got[i]! - floorDiv(v, f)) - Number(v - (floorDiv(v, f) << BigInt(f))) / 2 ** f);
+          const mean = errors.reduce((a, b) => a + b, 0) / n;
+          expect(Math.abs(mean), where).toBeLessThan(0.05); // about 5 standard errors at n = 4,014
+          const words = topBitsWords(n, f);
+          expect(words).toBe(Math.ceil((n * (64 - f)) / 64));
+          expect(cost.rounds).toBe(1);
+          expect(cost.onlineBytes).toEqual([8 * words, 8 * words]);
+          expect(cost.offlineBytes).toEqual([24 * n, 24 * n]);
+          expect(cost.byLabel).toEqual({ 'truncate/open': { rounds: 1, bytes: [8 * words, 8 * words] } });
+        }
+      }
+    } finally {
+      loadRingKernel();
+    }
+    expect(recording.report()).toMatchObject([{ tag: 'truncate', kind: 'truncationPair', requests: 2 * fracBits.length }]);
+  });
+
+  it('in opened form: [i = 0] q - rHigh_i + sigma rMsb_i are the shares the compact truncateWithDealer gives with the same pair and masks', async () => {
+    const { session } = testSession(makeDealer);
+    const n = 3000;
+    const values = Array.from({ length: n }, (_, i) => BigInt((i * 7919 + 13) % 200001) * 65536n * (i % 2 === 0 ? 1n : -1n));
+    const x = share(fromSigned(values), testRandom('opened-compact'));
+    const { results, cost } = await session.measure(async (ctx) => {
+      const pair = await ctx.dealer.truncationPair(x[ctx.party].shape, 'pair', { fracBits: 16 });
+      const opened = await truncationOpening(ctx, x[ctx.party], pair, 16, 'a', true);
+      const direct = await truncateWithDealer({ ...ctx, dealer: { ...ctx.dealer, truncationPair: async () => pair } }, x[ctx.party], 16, 'b', true);
+      const mine = Array.from(opened.q.data, (q, j) => BigInt.asUintN(64, (ctx.party === 0 ? q : 0n) - pair.rHigh.ring.data[j]! + opened.sigma.data[j]! * pair.rMsb.ring.data[j]!));
+      return { mine, direct: Array.from(direct.ring.data) };
+    });
+    expect(results[0].mine).toEqual(results[0].direct);
+    expect(results[1].mine).toEqual(results[1].direct);
+    expect(cost.byLabel['a/open']!.bytes).toEqual([8 * topBitsWords(n, 16), 8 * topBitsWords(n, 16)]);
   });
 });

@@ -2,6 +2,7 @@ import { ProtocolError } from '../../errors.js';
 import { add, addScalar, mul, mulScalar, neg, shiftRightLogical, sub } from '../ring/elementwise.js';
 import { truncationFinishNative } from '../ring/native-kernel.js';
 import { RingTensor } from '../ring/ring-tensor.js';
+import { addTopBitsInto, packTopBits, topBitsWords } from '../ring/top-bits.js';
 import type { TruncationPair } from '../dealer/dealer.js';
 import { Share } from '../sharing/share.js';
 import { assertOwnShares, type PartyContext } from './context.js';
@@ -64,20 +65,21 @@ export const DEALER_TRUNCATION_BOUND_BITS = 62;
  * Steps 4 and 5 run as one native pass when the ring kernel is loaded (`truncationFinishNative`,
  * the same words).
  *
- * Cost: 1 round; online 8n bytes sent per party (16n total); offline 3n elements = 24n bytes
- * per party (48n total).
+ * Cost: 1 round; online 8n bytes sent per party (16n total), or with `compact` 8 ceil(n (64 - f)
+ * / 64) ({@link openTruncationMask}); offline 3n elements = 24n bytes per party (48n total).
  * @param fracBits - bits to drop, in [0, 62]; defaults to the encoding's f.
+ * @param compact - open only the bits step 5 reads ({@link openTruncationMask}, protocol v7): y is
+ *   then floor(x / 2^f) + {-1, 0, 1, 2}, unbiased, for x in [-2^62 + 2^f, 2^62 - 2^f).
  */
-export async function truncateWithDealer(ctx: PartyContext, x: Share, fracBits = ctx.encoding.fracBits, tag = 'truncate'): Promise<Share> {
+export async function truncateWithDealer(ctx: PartyContext, x: Share, fracBits = ctx.encoding.fracBits, tag = 'truncate', compact = false): Promise<Share> {
   assertOwnShares(ctx, tag, x);
   const f = checkFracBits(tag, fracBits, DEALER_TRUNCATION_BOUND_BITS);
   const { r, rMsb, rHigh } = await ctx.dealer.truncationPair(x.shape, tag, { fracBits: f });
-  let cMine = add(x.ring, r.ring);
-  if (ctx.party === 0) cMine = addScalar(cMine, 1n << 62n);
-  const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
-  const fused = truncationFinishNative(cMine, cOther!, rMsb.ring, rHigh.ring, ctx.party === 0, f);
+  const masked = add(x.ring, r.ring);
+  if (ctx.party === 0) addScalar(masked, 1n << 62n, masked);
+  const c = await openTruncationMask(ctx, masked, f, tag, compact);
+  const fused = truncationFinishNative(c, RingTensor.fromBigInts([0n]), rMsb.ring, rHigh.ring, ctx.party === 0, f);
   if (fused !== undefined) return new Share(ctx.party, fused);
-  const c = add(cMine, cOther!);
   const c63 = shiftRightLogical(c, 63);
   const sign = addScalar(mulScalar(c63, -2n), 1n); // 1 - 2 c63
   let w = mul(rMsb.ring, sign);
@@ -99,9 +101,10 @@ export async function truncateWithDealer(ctx: PartyContext, x: Share, fracBits =
  * A product of two such outputs is then linear in the dealer's products of their pairs'
  * (rHigh, rMsb) (`PairedTruncation`), so it needs no further opening.
  * @param fracBits - bits to drop, in [0, 62]; must be the pair's.
+ * @param compact - open only the top 64 - f bits (`truncateWithDealer`'s `compact`).
  */
-export async function truncationOpening(ctx: PartyContext, x: Share, pair: TruncationPair, fracBits: number, tag: string): Promise<{ readonly q: RingTensor; readonly sigma: RingTensor }> {
-  return truncationOpeningWithShare(ctx, x, pair, fracBits, tag, false);
+export async function truncationOpening(ctx: PartyContext, x: Share, pair: TruncationPair, fracBits: number, tag: string, compact = false): Promise<{ readonly q: RingTensor; readonly sigma: RingTensor }> {
+  return truncationOpeningWithShare(ctx, x, pair, fracBits, tag, false, compact);
 }
 
 /**
@@ -115,20 +118,21 @@ export async function truncationOpeningWithShare(
   fracBits: number,
   tag: string,
   withShare = true,
+  compact = false,
 ): Promise<{ readonly q: RingTensor; readonly sigma: RingTensor; readonly share?: RingTensor }> {
   assertOwnShares(ctx, tag, x, pair.r);
   const f = checkFracBits(tag, fracBits, DEALER_TRUNCATION_BOUND_BITS);
-  const cMine = add(x.ring, pair.r.ring);
-  if (ctx.party === 0) addScalar(cMine, 1n << 62n, cMine);
-  const [cOther] = await ctx.channel.exchange(`${tag}/open`, [cMine]);
+  const masked = add(x.ring, pair.r.ring);
+  if (ctx.party === 0) addScalar(masked, 1n << 62n, masked);
+  const c = await openTruncationMask(ctx, masked, f, tag, compact);
   // Natively: q is party 0's share of the truncation with a pair of zeros, sigma party 1's with
-  // rMsb = 1 and rHigh = 0 (see truncateWithDealer's step 5), as one-word constants.
+  // rMsb = 1 and rHigh = 0 (see truncateWithDealer's step 5), as one-word constants; the opened c
+  // is the first operand, with a one-word zero as the other half.
   const zero = RingTensor.fromBigInts([0n]);
-  const q = truncationFinishNative(cMine, cOther!, zero, zero, true, f);
-  const sigma = q === undefined ? undefined : truncationFinishNative(cMine, cOther!, RingTensor.fromBigInts([1n]), zero, false, f);
-  const share = withShare && sigma !== undefined ? truncationFinishNative(cMine, cOther!, pair.rMsb.ring, pair.rHigh.ring, ctx.party === 0, f) : undefined;
+  const q = truncationFinishNative(c, zero, zero, zero, true, f);
+  const sigma = q === undefined ? undefined : truncationFinishNative(c, zero, RingTensor.fromBigInts([1n]), zero, false, f);
+  const share = withShare && sigma !== undefined ? truncationFinishNative(c, zero, pair.rMsb.ring, pair.rHigh.ring, ctx.party === 0, f) : undefined;
   if (q !== undefined && sigma !== undefined && (share !== undefined || !withShare)) return { q, sigma, ...(share === undefined ? {} : { share }) };
-  const c = add(cMine, cOther!);
   const c63 = shiftRightLogical(c, 63);
   const cLow = sub(c, mulScalar(c63, 1n << 63n));
   const qTs = add(addScalar(shiftRightLogical(cLow, f), -(1n << BigInt(62 - f))), mulScalar(c63, 1n << BigInt(63 - f)));
@@ -138,6 +142,39 @@ export async function truncationOpeningWithShare(
   if (ctx.party === 0) y = add(y, qTs);
   return { q: qTs, sigma: sigmaTs, share: y };
 }
+
+/**
+ * The opening of a truncation's masked value c = c_0 + c_1 (message `${tag}/open`, 1 round):
+ * returns the opened c, computed in place in the received words (plain) or in `masked` (this
+ * party's c_i, consumed; compact, where the message sent is a packed copy).
+ *
+ * Plain: each party sends its whole c_i (8n bytes). With `compact` (protocol v7) S0 first adds
+ * 2^(f - 1) to its c_0 (so that the truncation rounds, see below), then each party sends only
+ * floor(c_i / 2^f), its top 64 - f bits packed densely (`ring/top-bits.ts`: 8 ceil(n (64 - f) /
+ * 64) bytes), and the receiver adds them as (floor(c_0 / 2^f) + floor(c_1 / 2^f)) 2^f: that is
+ * c~ = c + 2^(f - 1)
+ * - k 2^f, with k = [c_0 mod 2^f + c_1 mod 2^f >= 2^f] the carry the dropped low parts would have
+ * sent into bit f; it is the same on both sides, and the truncation steps read only floor(c~ / 2^f)
+ * and its top bit, so they compute exactly what they would for the input x + 2^(f - 1) - k 2^f:
+ * - error: y - floor(x / 2^f) is -1, 0, 1 or 2 (plain: 0 or 1), so |y - x / 2^f| < 2 units, and
+ *   the truncation cannot fail for x in [-2^62 + 2^f, 2^62 - 2^f);
+ * - bias: c_0 mod 2^f is uniform (a mask share), so k is 1 with probability (2^f - 1 - (c mod
+ *   2^f)) / 2^f, 1/2 - 2^-(f + 1) on average over the uniform c: the 2^(f - 1) cancels it, and y is
+ *   unbiased within 2^-(f + 1) units like the plain truncation (without it, -1/2 unit).
+ * What a party sends is a function of what it would send in full, so it reveals nothing more.
+ */
+export async function openTruncationMask(ctx: PartyContext, masked: RingTensor, f: number, tag: string, compact: boolean): Promise<RingTensor> {
+  if (!compact) {
+    const [other] = await ctx.channel.exchange(`${tag}/open`, [masked]);
+    // into the received words: a transport may still be writing `masked` to its socket
+    return add(masked, other!, other!);
+  }
+  if (ctx.party === 0 && f > 0) addScalar(masked, 1n << BigInt(f - 1), masked);
+  const [other] = await ctx.channel.exchange(`${tag}/open`, [packTopBits(masked, f)]);
+  if (other!.size !== topBitsWords(masked.size, f)) throw new ProtocolError(tag, `the other party sent ${other!.size} words of top bits, expected ${topBitsWords(masked.size, f)} for ${masked.size} values`);
+  return addTopBitsInto(other!, f, masked);
+}
+
 
 function checkFracBits(step: string, fracBits: number, max: number): number {
   if (!Number.isInteger(fracBits) || fracBits < 0 || fracBits > max) {

@@ -9,6 +9,7 @@ import { dreluSharedMaskParts } from './drelu-shared-mask.js';
 import { leakyRelu, relu, scaledLeakyRelu } from './relu.js';
 import { tanh } from './tanh.js';
 import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
+import { topBitsWords } from '../ring/top-bits.js';
 
 /** floor(z / 2^t) for a signed z. */
 const floorShift = (z: bigint, t: number): bigint => z >> BigInt(t);
@@ -188,5 +189,76 @@ describe.each(TEST_DEALERS)('activations that truncate their input in their open
     values.forEach((v, i) => expect(Math.abs(sepValues[i]! - Math.tanh(v))).toBeLessThan(5e-7 + 4 * 2 ** -enc.fracBits + 1e-6));
     expect(separate.byLabel['tanh/input/truncate/open']).toBeDefined();
     expect(separate.rounds).toBe(plain.rounds + 1);
+  });
+});
+
+describe.each(TEST_DEALERS)('truncating comparisons with compact openings, protocol v7 (%s)', (_, makeDealer) => {
+  /** Per-party online bytes of a compact opening of n words dropping t bits, against the plain one. */
+  const saved = (n: number, t: number): number => 8 * (n - topBitsWords(n, t));
+
+  for (const t of [20, 24]) {
+    it(`relu, t = ${t}: the input is floor(z / 2^t) + {-1, 0, 1, 2}, ReLU and the bit exact on it; relu's rounds, its online bytes less ${64 - t}/64 of the opening; native and TypeScript alike`, async () => {
+      const zs = untruncated(`compact-relu-${t}`, 2000, t);
+      const x = share(fromSigned(zs), testRandom('compact-relu-share'));
+      const options = { bits: 32, chunkBits: 8, truncate: t, tag: 'relu' };
+      try {
+        for (const forceTs of [false, true]) {
+          loadRingKernel({ forceTs });
+          const { session } = testSession(makeDealer, FIXED20);
+          const { results, cost } = await session.measure((ctx) => relu(ctx, x[ctx.party], { ...options, compactOpening: true }));
+          const input = toSigned(reconstruct([results[0].input, results[1].input]));
+          const y = toSigned(reconstruct([results[0].y, results[1].y]));
+          const bit = reconstruct([results[0].bit, results[1].bit]).data;
+          const offsets = zs.map((z, i) => input[i]! - floorShift(z, t));
+          expect(offsets.filter((d) => d < -1n || d > 2n)).toEqual([]);
+          expect(new Set(offsets).size).toBe(4);
+          zs.forEach((_z, i) => {
+            expect(bit[i]).toBe(input[i]! >= 0n ? 1n : 0n);
+            expect(y[i]).toBe(input[i]! >= 0n ? input[i] : 0n);
+          });
+          const { session: plainSession } = testSession(makeDealer, FIXED20);
+          const { cost: plain } = await plainSession.measure((ctx) => relu(ctx, x[ctx.party], options));
+          expect(cost.rounds).toBe(plain.rounds);
+          expect(cost.offlineBytes).toEqual(plain.offlineBytes);
+          const less = saved(zs.length, t);
+          expect(cost.onlineBytes).toEqual([plain.onlineBytes[0] - less, plain.onlineBytes[1] - less]);
+          expect(cost.byLabel['relu/open']!.bytes).toEqual([8 * topBitsWords(zs.length, t), 8 * topBitsWords(zs.length, t)]);
+        }
+      } finally {
+        loadRingKernel();
+      }
+    });
+  }
+
+  it('compactOpening without truncate changes nothing (the comparison opens c = x + r whole)', async () => {
+    const zs = untruncated('compact-none', 200, 0).map((z) => z >> 1n);
+    const x = share(fromSigned(zs), testRandom('compact-none-share'));
+    const { session } = testSession(makeDealer, FIXED20);
+    const { cost } = await session.measure((ctx) => relu(ctx, x[ctx.party], { bits: 32, chunkBits: 8, compactOpening: true }));
+    const { session: plainSession } = testSession(makeDealer, FIXED20);
+    const { cost: plain } = await plainSession.measure((ctx) => relu(ctx, x[ctx.party], { bits: 32, chunkBits: 8 }));
+    expect(cost.onlineBytes).toEqual(plain.onlineBytes);
+  });
+
+  it('tanh with truncation, shared opening and compact openings: within its bound of tanh(z / 2^(f + t)), the same rounds, every truncating opening compact', async () => {
+    const enc = FIXED20;
+    const n = 64;
+    const values = Array.from({ length: n }, (_, i) => -9 + (18 * i) / 63);
+    const zs = values.map((v) => BigInt(Math.round(v * 2 ** 44)));
+    const x = share(fromSigned(zs), testRandom('compact-tanh'));
+    const options = { bits: 33, chunkBits: 8, sharedOpening: true, truncate: 24, tag: 'tanh' };
+    const { session } = testSession(makeDealer, enc);
+    const { results, cost } = await session.measure((ctx) => tanh(ctx, x[ctx.party], { ...options, compactOpening: true }));
+    const got = Array.from(toSigned(reconstruct(results)), (v) => Number(v) / 2 ** enc.fracBits);
+    // 2 units more per truncation than the plain bound (4 units)
+    values.forEach((v, i) => expect(Math.abs(got[i]! - Math.tanh(v))).toBeLessThan(5e-7 + 8 * 2 ** -enc.fracBits + 1e-6));
+    const { session: plainSession } = testSession(makeDealer, enc);
+    const { cost: plain } = await plainSession.measure((ctx) => tanh(ctx, x[ctx.party], options));
+    expect(cost.rounds).toBe(plain.rounds);
+    expect(cost.offlineBytes).toEqual(plain.offlineBytes);
+    // the pieces' opening drops 24 bits, u^2 and [u^3, u^4] 20, the sum 36 (TANH_COEFFICIENT_BITS)
+    const less = saved(n, 24) + saved(n, 20) + saved(2 * n, 20) + saved(n, 36);
+    expect(cost.onlineBytes).toEqual([plain.onlineBytes[0] - less, plain.onlineBytes[1] - less]);
+    for (const label of ['tanh/pieces/open', 'tanh/square/truncate/open', 'tanh/powers/truncate/open', 'tanh/truncate/open']) expect(cost.byLabel[label]!.bytes[0], label).toBeLessThan(plain.byLabel[label]!.bytes[0]);
   });
 });

@@ -88,6 +88,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     const x = await letter(FILES[0]!);
     const want = predict(models[0]!, x);
     const rounds: Record<string, number> = {};
+    const byLabel: Record<string, Record<string, { rounds: number; bytes: readonly [number, number] }>> = {};
     for (const protocol of PROTOCOL_VERSIONS) {
       const xs = share(encode(FIXED20, x, [1, 32, 32, 3]), rng(`q-${protocol}`));
       const user = userOf(protocol);
@@ -97,6 +98,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
       for (let i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs(got[i]! - want[i]!));
       expect(maxErr).toBeLessThan(1e-3);
       rounds[protocol] = cost.rounds;
+      byLabel[protocol] = cost.byLabel;
     }
     expect(rounds['v2']).toBe(rounds['v1']! - 40);
     expect(rounds['v2-d8']).toBe(rounds['v2']! - 11);
@@ -107,6 +109,25 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     expect(rounds['v5']).toBe(rounds['v4']! - 11);
     // v6: each folded norm's mean in the round of the conv's opening (10)
     expect(rounds['v6']).toBe(rounds['v5']! - 10);
+    // v7: the same rounds and messages; every truncating opening carries 64 - t of 64 bits per
+    // element: the 11 activations' (tanh's pieces included), the 10 norms' means, scales and Z
+    // (each pair merged into one round with another opening) and tanh's 3 truncations
+    expect(rounds['v7']).toBe(rounds['v6']);
+    const v6 = byLabel['v6']!;
+    const v7 = byLabel['v7']!;
+    expect(Object.keys(v7).sort()).toEqual(Object.keys(v6).sort());
+    const shrunk = Object.keys(v6).filter((label) => v7[label]!.bytes[0] !== v6[label]!.bytes[0]);
+    for (const label of shrunk) {
+      expect(v7[label]!.bytes[0], label).toBeLessThan(v6[label]!.bytes[0]);
+      expect(v7[label]!.bytes[1], label).toBe(v7[label]!.bytes[0]);
+    }
+    const openings = (labels: string[], pattern: RegExp): number => labels.filter((l) => pattern.test(l)).length;
+    expect(openings(shrunk, /(lrelu|relu|pieces)\/open$/)).toBe(11);
+    expect(openings(shrunk, /tanh\/(square|powers)?\/?truncate\/open$/)).toBe(3);
+    expect(openings(shrunk, /scale\/t\/open & [^ ]*\/truncate\/open$/)).toBe(10); // the norms' scale and Z, merged
+    expect(shrunk.length).toBe(24);
+    // the conv's input openings and the comparison trees are unchanged
+    expect(Object.keys(v6).filter((l) => /\/(and|final)/.test(l)).every((l) => v7[l]!.bytes[0] === v6[l]!.bytes[0])).toBe(true);
   });
 
   it('v5 defers every conv output truncation to the activation after it, and a revealed step divides its 2^t back out', async () => {
@@ -158,7 +179,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     expect(Math.max(...Array.from(out.values, (v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-3);
   });
 
-  it('privatePredict: v2, v2-d8, v3, v4, v5 and v6 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
+  it('privatePredict: v2, v2-d8, v3, v4, v5, v6 and v7 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
     const s = session('versions-predict');
     const userOf: ((protocol: ProtocolVersion) => EnrolledUser)[] = [];
     for (const [j, model] of models.entries()) userOf.push(await enrolForVersions(s, model, `user${j}`, `w-${j}`));
@@ -166,7 +187,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     const xr = share(encode(FIXED20, queries[0]!, [1, 32, 32, 3]), rng('q-rounds'));
     let compared = 0;
     // v1 is covered by reconstructor.test.ts; the new versions here.
-    for (const protocol of ['v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6'] as const satisfies readonly ProtocolVersion[]) {
+    for (const protocol of ['v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6', 'v7'] as const satisfies readonly ProtocolVersion[]) {
       const users = userOf.map((of) => of(protocol));
       const { cost: one } = await s.measure((ctx) => evaluateReconstructor(ctx, users[0]![ctx.party], xr[ctx.party], { protocol }));
       for (const [q, x] of queries.entries()) {

@@ -22,6 +22,8 @@ export interface ProtocolSettings {
   readonly activationChunkBits: number;
   /** tanh opens its input once for its 21 thresholds (`dreluSharedMask`). */
   readonly tanhSharedOpening: boolean;
+  /** Truncating openings send only the top bits their receiver reads (`truncate.ts` `openTruncationMask`; v7). */
+  readonly compactOpenings: boolean;
   /** How users are enrolled for this version (`enrolReconstructor`'s options). */
   readonly enrolment: VersionEnrolment;
 }
@@ -36,9 +38,9 @@ export interface VersionEnrolment {
   readonly leakySlopeIntoNorm: boolean;
   /** A folded norm's scale step reads the sum of squares at full scale, with no rescaling truncation (v4). */
   readonly wideNormGrid: boolean;
-  /** The truncation of a conv's or folded norm's output happens in the opening of the activation after it (v5, v6). */
+  /** The truncation of a conv's or folded norm's output happens in the opening of the activation after it (v5 to v7). */
   readonly fuseTruncations: boolean;
-  /** A folded norm's mean is truncated in the round of the conv's opening (v6). */
+  /** A folded norm's mean is truncated in the round of the conv's opening (v6, v7). */
   readonly meanInOpening: boolean;
 }
 
@@ -53,19 +55,21 @@ export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSetti
   const v4: VersionEnrolment = { ...folded, foldGamma: true, leakySlopeIntoNorm: true, wideNormGrid: true };
   switch (version) {
     case 'v1':
-      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false, enrolment: plain };
+      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false, compactOpenings: false, enrolment: plain };
     case 'v2':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, enrolment: plain };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, compactOpenings: false, enrolment: plain };
     case 'v2-d8':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: plain };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, enrolment: plain };
     case 'v3':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, enrolment: folded };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, compactOpenings: false, enrolment: folded };
     case 'v4':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: v4 };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, enrolment: v4 };
     case 'v5':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: { ...v4, fuseTruncations: true } };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, enrolment: { ...v4, fuseTruncations: true } };
     case 'v6':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, enrolment: { ...v4, fuseTruncations: true, meanInOpening: true } };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, enrolment: { ...v4, fuseTruncations: true, meanInOpening: true } };
+    case 'v7':
+      return { ...protocolSettings('v6'), version, compactOpenings: true };
     default:
       throw new ProtocolError('protocol', `unknown protocol version '${String(version)}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
   }

@@ -1,8 +1,8 @@
 /**
  * The native Z_2^64 kernel (`native/ring-kernel/`, built by `scripts/build-ring-kernel.mjs`) with
  * TypeScript as fallback: matrix products (also convolutions lowered to them without storing the
- * patch matrix), elementwise add / sub / mul, sums and dot products, the two local loops of the comparison protocol and
- * the last two steps of the dealer-assisted truncation.
+ * patch matrix), elementwise add / sub / mul, sums and dot products, the two local loops of the comparison protocol,
+ * the last two steps of the dealer-assisted truncation and the packing of a compact opening's top bits.
  * Every native path computes the same words as its TypeScript counterpart (all exact), and the
  * tests compare them.
  *
@@ -65,6 +65,9 @@ interface RingAddon {
     rm: BigUint64Array,
   ): void;
   truncationFinish(mine: BigUint64Array, other: BigUint64Array, rMsb: BigUint64Array, rHigh: BigUint64Array, first: number, f: number, y: BigUint64Array): void;
+  /** Absent from addons built before them (then TypeScript runs). */
+  topBitsPack?(c: BigUint64Array, t: number, out: BigUint64Array): void;
+  topBitsUnpack?(packed: BigUint64Array, t: number, out: BigUint64Array, accumulate?: number): void;
   comparisonLeaves(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void;
   isa(): RingIsa;
   supportedIsas(): RingIsa[];
@@ -187,16 +190,37 @@ export function comparisonFinishNative(o: ComparisonFinishOperands): boolean {
  * Steps 4 and 5 of the dealer-assisted truncation (`protocols/truncate.ts`) in one native pass
  * over the two opened halves, if the addon is loaded and there are at least 1,024 elements;
  * returns undefined otherwise, and the caller runs its TypeScript steps, which compute the same
- * words. `first` is party 0, `f` the bits dropped (0 to 62); `rMsb` and `rHigh` have `mine`'s
+ * words. `first` is party 0, `f` the bits dropped (0 to 62); `other`, `rMsb` and `rHigh` have `mine`'s
  * size or size 1 (one word used for every element, e.g. the constants 0 and 1 that turn the pass
  * into the opened q and sigma of `truncationOpening`).
  */
 export function truncationFinishNative(mine: RingTensor, other: RingTensor, rMsb: RingTensor, rHigh: RingTensor, first: boolean, f: number): RingTensor | undefined {
   const addon = addonFor(mine.size);
   if (addon === undefined) return undefined;
+  // a one-word other came with the top-bits entry points (an older addon runs TypeScript)
+  if (other.size === 1 && mine.size !== 1 && typeof addon.topBitsPack !== 'function') return undefined;
   const y = RingTensor.uninitialized(mine.shape); // the kernel writes every word
   addon.truncationFinish(mine.data, other.data, rMsb.data, rHigh.data, first ? 1 : 0, f, y.data);
   return y;
+}
+
+/**
+ * `topBitsPack` / `topBitsUnpack` of the addon (`ring/top-bits.ts` says what they compute; unpack
+ * with `accumulate` adds into `out`'s top bits) if it is loaded, has them and there are at least
+ * 1,024 elements; returns false (and writes nothing) otherwise, and the caller runs its TypeScript
+ * loop, which computes the same words. Lengths are the caller's to check.
+ */
+export function topBitsNative(direction: 'pack' | 'unpack', from: BigUint64Array, t: number, out: BigUint64Array, elements: number, accumulate = false): boolean {
+  const addon = addonFor(elements);
+  if (addon === undefined) return false;
+  if (direction === 'pack') {
+    if (typeof addon.topBitsPack !== 'function') return false;
+    addon.topBitsPack(from, t, out);
+  } else {
+    if (typeof addon.topBitsUnpack !== 'function') return false;
+    addon.topBitsUnpack(from, t, out, accumulate ? 1 : 0);
+  }
+  return true;
 }
 
 let loaded: { addon: RingAddon | undefined; info: RingKernelInfo } | undefined;
