@@ -202,14 +202,16 @@ describe('private prediction across three processes over TLS', { timeout: 240_00
     await start('s1');
   });
 
+  /** Stops both servers and starts them again on the given state folders and arguments. */
+  const restart = async (state: Record<'s0' | 's1', string>, protocols: Record<'s0' | 's1', string[]>): Promise<void> => {
+    for (const role of ['s0', 's1'] as const) {
+      running[role]!.child.kill('SIGTERM');
+      await running[role]!.exited;
+    }
+    await Promise.all([start('s1', state.s1, protocols.s1), start('s0', state.s0, protocols.s0)]);
+  };
+
   it('with --protocol v3 on both servers: folded enrolment, the in-process v3 reference exactly, fewer rounds; a v1 peer is refused', async () => {
-    const restart = async (state: Record<'s0' | 's1', string>, protocols: Record<'s0' | 's1', string[]>): Promise<void> => {
-      for (const role of ['s0', 's1'] as const) {
-        running[role]!.child.kill('SIGTERM');
-        await running[role]!.exited;
-      }
-      await Promise.all([start('s1', state.s1, protocols.s1), start('s0', state.s0, protocols.s0)]);
-    };
     const v3 = ['--protocol', 'v3'];
     await restart({ s0: join(dir, 's0-v3'), s1: join(dir, 's1-v3') }, { s0: v3, s1: v3 });
     expect(running.s0!.lines.some((l) => /^s0: 0 users enrolled .*protocol v3$/.test(l))).toBe(true);
@@ -244,6 +246,30 @@ describe('private prediction across three processes over TLS', { timeout: 240_00
       expect(error).toBe('s0: query mixed-1: refused: S0 and S1 run different protocol versions (s0: v3; s1: v1); start both with the same --protocol');
     } finally {
       mixed.close();
+    }
+    await restart({ s0: join(dir, 's0'), s1: join(dir, 's1') }, { s0: [], s1: [] });
+  });
+
+  it('with --protocol v7 on both servers: the packed top-bits openings cross TLS and give the in-process v7 reference exactly, in 119 rounds', async () => {
+    const v7 = ['--protocol', 'v7'];
+    await restart({ s0: join(dir, 's0-v7'), s1: join(dir, 's1-v7') }, { s0: v7, s1: v7 });
+    const servers = await connectServers(client, FIXED20);
+    const x = image('q7');
+    try {
+      for (const u of users) await servers.enrol(u.description, `${u.id}-v7`, rng(`share-${u.id}`));
+      const networked = await servers.query(x, [32, 32, 3], { random: rng('query-7'), revealDissimilarities: true, job: 'v7-1' });
+      const local = inProcessDeployment(FIXED20, { seed: SEED, insecureDeterministic: true }, 'v7');
+      for (const u of users) await local.enrol(u.description, `${u.id}-v7`, rng(`share-${u.id}`));
+      const reference = await local.query(x, 'reference-v7', { random: rng('query-7'), revealDissimilarities: true });
+      expect(networked.index).toBe(reference.index);
+      expect(networked.dissimilarities).toEqual(reference.dissimilarities);
+      expect(networked.user).toBe(`${plainUser(x)}-v7`);
+      const plain = plainMse(x);
+      for (const [j, d] of networked.dissimilarities!.entries()) expect(Math.abs(d - plain[j]!)).toBeLessThan(1e-3);
+      expect(networked.rounds).toBe(120); // v6's 119 and 1 for the debug reveal
+      expect(networked.onlineBytes[0]).toBe(networked.onlineBytes[1]);
+    } finally {
+      servers.close();
     }
     await restart({ s0: join(dir, 's0'), s1: join(dir, 's1') }, { s0: [], s1: [] });
   });
