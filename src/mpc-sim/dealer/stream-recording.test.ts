@@ -37,6 +37,8 @@ describe('StreamRecorder and replayStreams', () => {
     for (let i = 0; i < 3; i++) expect(c[i]).toBe(BigInt.asUintN(64, a[i]! * b[i]!));
     // Nothing more was recorded.
     await expect(replay0('q1/u0', 'any').mulTriple([3], 'mul')).rejects.toThrow(/stream 'q1\/u0': request 2 \('mulTriple mul \[3\]'\) was not recorded \(2 recorded\)/);
+    // Each answer is replayed once, then let go (the replaying side holds no second copy).
+    for (const party of [0, 1] as const) expect([...recorder.recorded(party).values()].flat().map((e) => e.value)).toEqual([undefined, undefined, undefined]);
   });
 
   it('refuses a request that differs from the recorded one, naming the stream and both requests', async () => {

@@ -104,6 +104,7 @@ export function replayStreams(party: PartyId, recorded: RecordedStreams): Stream
       if (entry === undefined) throw new ProtocolError('replayStreams', `stream '${stream}': request ${k} ('${key}') was not recorded (${list.length} recorded)`);
       if (entry.key !== key) throw new ProtocolError('replayStreams', `stream '${stream}': request ${k} is '${key}' but '${entry.key}' was recorded: the replay lost step`);
       next.set(stream, k + 1);
+      list[k] = { key: entry.key, value: undefined }; // each answer is replayed once: let it go
       return entry.value;
     });
 }

@@ -25,8 +25,10 @@ export interface QueryThreadInit {
   readonly encoding: FixedPointEncoding;
   readonly protocol: ProtocolVersion;
   readonly queryId: string;
-  /** `{ users: EnrolledReconstructor[], x: Share, streams: [stream, RecordedAnswer[]][] }`, packed. */
+  /** `{ users: EnrolledReconstructor[], x: Share }`, packed. */
   readonly state: PackedTree;
+  /** The recorded dealer streams, `[stream, RecordedAnswer[]][]`, packed. */
+  readonly streams: PackedTree;
   readonly port: MessagePort;
 }
 
@@ -43,10 +45,11 @@ parent.once('message', (init: QueryThreadInit) => {
   const reply = (message: QueryThreadReply): void => parent.postMessage(message);
   const fail = (error: unknown): void => reply({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   const run = async (): Promise<void> => {
-    const state = unpackTree(init.state) as { users: EnrolledReconstructor[]; x: Share; streams: [string, RecordedAnswer[]][] };
+    const state = unpackTree(init.state) as { users: EnrolledReconstructor[]; x: Share };
+    const streams = unpackTree(init.streams) as [string, RecordedAnswer[]][];
     const meter = new CostMeter();
     const channel = new PortChannel(init.party, init.port, meter);
-    const env: PartyEnv = { party: init.party, channel, encoding: init.encoding, rng: new CryptoRandom(), dealer: replayStreams(init.party, new Map(state.streams)) };
+    const env: PartyEnv = { party: init.party, channel, encoding: init.encoding, rng: new CryptoRandom(), dealer: replayStreams(init.party, new Map(streams)) };
     try {
       const t0 = performance.now();
       const prepared = await prepareQueryParty(env, state.users, init.queryId);

@@ -37,9 +37,10 @@ export interface ThreadedQueryResult extends AlternativeMeasurement {
  * 1. a recording pass in this thread (both servers, in-process channels, a zero image) through
  *    the deployment's party code (`queryParty`), each dealer stream recorded per party
  *    ({@link StreamRecorder}): the material of the query, generated once;
- * 2. the image shared with node:crypto; each thread gets its server's enrolled users, its share of
- *    the image and its recorded streams (copied into the thread before any timing), and the two
- *    ends of a `MessageChannel` link the servers ({@link PortChannel});
+ * 2. the image shared with node:crypto; each thread gets its server's enrolled users and its share of
+ *    the image (copied into the thread before any timing), its recorded streams (moved, not copied:
+ *    the recording is dropped here), and the two ends of a `MessageChannel` link the servers
+ *    ({@link PortChannel});
  * 3. each thread prepares its conv material (offline), then on a common start signal runs the
  *    online phase (`evaluateQueryParty`, the version's argmin) with its replayed streams.
  * Rounds and bytes equal the in-process query's (same party code, same protocol); the online time
@@ -69,10 +70,13 @@ export async function measureThreadedQuery(setup: ThreadedQuerySetup): Promise<T
       return replyQueue(worker, party);
     });
     for (const party of PARTIES) {
-      const { packed, transfer } = packTree({ users: users[party], x: x[party], streams: [...recorder.recorded(party)] });
+      // the users are the caller's (copied); the recorded material is this pass's own (moved)
+      const state = packTree({ users: users[party], x: x[party] });
+      const streams = packTree([...recorder.recorded(party)], { move: true });
+      recorder.recorded(party).clear();
       const port = party === 0 ? link.port1 : link.port2;
-      const init: QueryThreadInit = { type: 'init', party, encoding: setup.encoding, protocol: setup.protocol, queryId, state: packed, port };
-      workers[party]!.postMessage(init, [...transfer, port]);
+      const init: QueryThreadInit = { type: 'init', party, encoding: setup.encoding, protocol: setup.protocol, queryId, state: state.packed, streams: streams.packed, port };
+      workers[party]!.postMessage(init, [...state.transfer, ...streams.transfer, port]);
     }
     const prepared = await Promise.all(replies.map((r) => r.next('prepared')));
     const t = performance.now();

@@ -83,11 +83,23 @@ export interface PackedTree {
  * Packs `value` (see {@link encodeTree}) for another thread: every tensor's words are copied into
  * a buffer of their own, listed in `transfer` so that `postMessage` moves instead of copying them
  * again (and never clones a larger buffer a tensor is a view of).
+ *
+ * With `move`, a tensor that is its buffer's only view (it spans the whole buffer) is not copied:
+ * its own buffer is listed in `transfer`, and `postMessage` detaches it, so the caller must not
+ * use `value` afterwards (tensors that are views of a larger buffer are still copied). For values
+ * made once to be sent, such as recorded dealer material, this halves the peak memory.
  */
-export function packTree(value: unknown): { packed: PackedTree; transfer: ArrayBuffer[] } {
+export function packTree(value: unknown, options: { readonly move?: boolean } = {}): { packed: PackedTree; transfer: ArrayBuffer[] } {
   const { skeleton, tensors } = encodeTree(value);
-  const copies = tensors.map((t) => ({ shape: [...t.shape], data: t.data.slice() }));
-  return { packed: { skeleton, tensors: copies }, transfer: copies.map((c) => c.data.buffer as ArrayBuffer) };
+  const seen = new Set<ArrayBufferLike>();
+  const packed = tensors.map((t) => {
+    const whole = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength && !(t.data.buffer instanceof SharedArrayBuffer);
+    // a buffer listed twice in a transfer list makes postMessage throw: move it once, copy the rest
+    const move = options.move === true && whole && !seen.has(t.data.buffer);
+    if (move) seen.add(t.data.buffer);
+    return { shape: [...t.shape], data: move ? t.data : t.data.slice() };
+  });
+  return { packed: { skeleton, tensors: packed }, transfer: packed.map((c) => c.data.buffer as ArrayBuffer) };
 }
 
 /** Rebuilds a value packed by {@link packTree} (the received buffers become the tensors' memory). */
