@@ -151,11 +151,11 @@ export async function truncationOpeningWithShare(
  * Plain: each party sends its whole c_i (8n bytes). With `compact` (protocol v7) S0 first adds
  * 2^(f - 1) to its c_0 (so that the truncation rounds, see below), then each party sends only
  * floor(c_i / 2^f), its top 64 - f bits packed densely (`ring/top-bits.ts`: 8 ceil(n (64 - f) /
- * 64) bytes), and the receiver adds them as (floor(c_0 / 2^f) + floor(c_1 / 2^f)) 2^f: that is
- * c~ = c + 2^(f - 1)
- * - k 2^f, with k = [c_0 mod 2^f + c_1 mod 2^f >= 2^f] the carry the dropped low parts would have
- * sent into bit f; it is the same on both sides, and the truncation steps read only floor(c~ / 2^f)
- * and its top bit, so they compute exactly what they would for the input x + 2^(f - 1) - k 2^f:
+ * 64) bytes), and the receiver adds them as (floor(c_0 / 2^f) + floor(c_1 / 2^f)) 2^f, which is
+ * c~ = c + 2^(f - 1) - k 2^f with k = [c_0 mod 2^f + c_1 mod 2^f >= 2^f] the carry the dropped
+ * low parts would have sent into bit f. It is the same on both sides, and the truncation steps
+ * read only floor(c~ / 2^f) and its top bit, so they compute exactly what they would for the input
+ * x + 2^(f - 1) - k 2^f:
  * - error: y - floor(x / 2^f) is -1, 0, 1 or 2 (plain: 0 or 1), so |y - x / 2^f| < 2 units, and
  *   the truncation cannot fail for x in [-2^62 + 2^f, 2^62 - 2^f);
  * - bias: c_0 mod 2^f is uniform (a mask share), so k is 1 with probability (2^f - 1 - (c mod
@@ -174,7 +174,6 @@ export async function openTruncationMask(ctx: PartyContext, masked: RingTensor, 
   if (other!.size !== topBitsWords(masked.size, f)) throw new ProtocolError(tag, `the other party sent ${other!.size} words of top bits, expected ${topBitsWords(masked.size, f)} for ${masked.size} values`);
   return addTopBitsInto(other!, f, masked);
 }
-
 
 function checkFracBits(step: string, fracBits: number, max: number): number {
   if (!Number.isInteger(fracBits) || fracBits < 0 || fracBits > max) {
