@@ -75,10 +75,9 @@
  *   topBitsPack(c, t, out)                  out = the words c[e] >> t, 64 - t bits each,
  *                                           packed densely (element e at bits [e b, e b + b)
  *                                           of out, b = 64 - t); out has ceil(n b / 64) words
- *   topBitsUnpack(packed, t, out[, acc])    out[e] = (value e of packed) 2^t: the inverse of
- *                                           topBitsPack up to the low t bits; with acc 1,
- *                                           out[e] = (floor(out[e] / 2^t) + value e) 2^t;
- *                                           synchronous
+ *   topBitsAdd(packed, t, out)              out[e] = (floor(out[e] / 2^t) + value e of packed)
+ *                                           2^t: a party's own half plus the other's packed
+ *                                           one; synchronous
  *   isa()                                   "avx512" | "avx2" | "scalar": the default path
  *   supportedIsas()                         the paths this CPU runs, fastest first
  * a, b, out are BigUint64Array (or BigInt64Array); out must not overlap a or b.

@@ -69,7 +69,7 @@ NAPI_MODULE_INIT() {
       {"comparisonFinishTruncated", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"truncationFinish", NULL, js_truncation_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"topBitsPack", NULL, js_top_bits_pack, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"topBitsUnpack", NULL, js_top_bits_unpack, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"topBitsAdd", NULL, js_top_bits_add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isa", NULL, js_isa, NULL, NULL, NULL, napi_enumerable, NULL},
       {"supportedIsas", NULL, js_supported_isas, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -281,11 +281,15 @@ static napi_value js_truncation_finish(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Words that hold n values of 64 - t bits, packed densely: ceil(n (64 - t) / 64). */
+static size_t top_bits_words(size_t n, size_t t) {
+  return (n * (64 - t) + 63) / 64;
+}
 
 /*
  * topBitsPack(c, t, out): the values c[e] >> t, b = 64 - t bits each, packed densely from bit 0
- * of out[0] (element e at bits [e b, e b + b)); out has ceil(n b / 64) words. The sending half
- * of a truncating opening that carries only the bits the receiver reads (protocol v7).
+ * of out[0] (element e at bits [e b, e b + b)); out has top_bits_words(n, t) words. The sending
+ * half of a truncating opening that carries only the bits the receiver reads (protocol v7).
  */
 static napi_value js_top_bits_pack(napi_env env, napi_callback_info info) {
   size_t argc = 3, n, no, t;
@@ -300,7 +304,7 @@ static napi_value js_top_bits_pack(napi_env env, napi_callback_info info) {
       get_words(env, argv[2], "out", &out, &no)) {
     return NULL;
   }
-  if (t > 63 || no != (n * (64 - t) + 63) / 64) {
+  if (t > 63 || no != top_bits_words(n, t)) {
     napi_throw_range_error(env, NULL, "ring_kernel: topBitsPack arguments do not fit together");
     return NULL;
   }
@@ -322,26 +326,25 @@ static napi_value js_top_bits_pack(napi_env env, napi_callback_info info) {
 }
 
 /*
- * topBitsUnpack(packed, t, out[, accumulate]): out[e] = v_e 2^t for the n = out's length values
- * v_e of b = 64 - t bits packed by topBitsPack; packed has ceil(n b / 64) words. With accumulate
- * 1: out[e] = (floor(out[e] / 2^t) + v_e) 2^t modulo 2^64 (the receiver's sum of both halves).
+ * topBitsAdd(packed, t, out): out[e] = (floor(out[e] / 2^t) + v_e) 2^t modulo 2^64 for the n =
+ * out's length values v_e of b = 64 - t bits packed by topBitsPack (top_bits_words(n, t) words):
+ * the receiver's sum of its own half and the other's.
  */
-static napi_value js_top_bits_unpack(napi_env env, napi_callback_info info) {
-  size_t argc = 4, n, np, t, accumulate = 0;
-  napi_value argv[4];
+static napi_value js_top_bits_add(napi_env env, napi_callback_info info) {
+  size_t argc = 3, n, np, t;
+  napi_value argv[3];
   uint64_t *packed, *out;
   RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
-    napi_throw_type_error(env, NULL, "ring_kernel: expected (packed, t, out[, accumulate])");
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (packed, t, out)");
     return NULL;
   }
   if (get_words(env, argv[0], "packed", &packed, &np) || get_dim(env, argv[1], "t", &t) ||
-      get_words(env, argv[2], "out", &out, &n) ||
-      (argc > 3 && get_dim(env, argv[3], "accumulate", &accumulate))) {
+      get_words(env, argv[2], "out", &out, &n)) {
     return NULL;
   }
-  if (t > 63 || accumulate > 1 || np != (n * (64 - t) + 63) / 64) {
-    napi_throw_range_error(env, NULL, "ring_kernel: topBitsUnpack arguments do not fit together");
+  if (t > 63 || np != top_bits_words(n, t)) {
+    napi_throw_range_error(env, NULL, "ring_kernel: topBitsAdd arguments do not fit together");
     return NULL;
   }
   if (overlaps(out, n, packed, np)) {
@@ -356,8 +359,7 @@ static napi_value js_top_bits_unpack(napi_env env, napi_callback_info info) {
     const unsigned off = (unsigned)(p & 63u);
     uint64_t h = packed[w] >> off;
     if (off + b > 64u) h |= packed[w + 1] << (64u - off);
-    /* accumulate: the top bits of out[e] plus v_e, modulo 2^(64 - t) (as words: the sum of both times 2^t) */
-    out[e] = accumulate ? ((out[e] >> t) + (h & mask)) << t : (h & mask) << t;
+    out[e] = ((out[e] >> t) + (h & mask)) << t;
   }
   return NULL;
 }

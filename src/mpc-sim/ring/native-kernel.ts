@@ -67,7 +67,7 @@ interface RingAddon {
   truncationFinish(mine: BigUint64Array, other: BigUint64Array, rMsb: BigUint64Array, rHigh: BigUint64Array, first: number, f: number, y: BigUint64Array): void;
   /** Absent from addons built before them (then TypeScript runs). */
   topBitsPack?(c: BigUint64Array, t: number, out: BigUint64Array): void;
-  topBitsUnpack?(packed: BigUint64Array, t: number, out: BigUint64Array, accumulate?: number): void;
+  topBitsAdd?(packed: BigUint64Array, t: number, out: BigUint64Array): void;
   comparisonLeaves(c: BigUint64Array, code: Uint32Array, params: Int32Array, g: Uint32Array, eq: Uint32Array, topFlip: Uint32Array): void;
   isa(): RingIsa;
   supportedIsas(): RingIsa[];
@@ -205,21 +205,16 @@ export function truncationFinishNative(mine: RingTensor, other: RingTensor, rMsb
 }
 
 /**
- * `topBitsPack` / `topBitsUnpack` of the addon (`ring/top-bits.ts` says what they compute; unpack
- * with `accumulate` adds into `out`'s top bits) if it is loaded, has them and there are at least
- * 1,024 elements; returns false (and writes nothing) otherwise, and the caller runs its TypeScript
- * loop, which computes the same words. Lengths are the caller's to check.
+ * `topBitsPack` / `topBitsAdd` of the addon (`ring/top-bits.ts` says what they compute) if it is
+ * loaded, has them and there are at least 1,024 elements; returns false (and writes nothing)
+ * otherwise, and the caller runs its TypeScript loop, which computes the same words. Lengths are
+ * the caller's to check.
  */
-export function topBitsNative(direction: 'pack' | 'unpack', from: BigUint64Array, t: number, out: BigUint64Array, elements: number, accumulate = false): boolean {
+export function topBitsNative(op: 'pack' | 'add', from: BigUint64Array, t: number, out: BigUint64Array, elements: number): boolean {
   const addon = addonFor(elements);
-  if (addon === undefined) return false;
-  if (direction === 'pack') {
-    if (typeof addon.topBitsPack !== 'function') return false;
-    addon.topBitsPack(from, t, out);
-  } else {
-    if (typeof addon.topBitsUnpack !== 'function') return false;
-    addon.topBitsUnpack(from, t, out, accumulate ? 1 : 0);
-  }
+  const run = op === 'pack' ? addon?.topBitsPack : addon?.topBitsAdd;
+  if (addon === undefined || run === undefined) return false;
+  run.call(addon, from, t, out);
   return true;
 }
 

@@ -3,7 +3,7 @@ import { ShapeError } from '../../errors.js';
 import { testRandom } from '../../testing/protocol-support.js';
 import { loadRingKernel, ringKernelInfo } from './native-kernel.js';
 import { RingTensor } from './ring-tensor.js';
-import { addTopBitsInto, packTopBits, topBitsWords, unpackTopBits } from './top-bits.js';
+import { addTopBitsInto, packTopBits, topBitsWords } from './top-bits.js';
 
 /** The packed buffer as one little-endian bit string, built with BigInt from its definition. */
 function referencePacked(c: BigUint64Array, t: number): bigint {
@@ -51,7 +51,7 @@ describe('top bits of ring words, packed (the wire format of v7 truncating openi
             const where = `n = ${n}, ${forceTs ? 'TypeScript' : ringKernelInfo().kind}`;
             expect(packed.size, where).toBe(Math.ceil((n * (64 - t)) / 64));
             expect(asBitString(packed), where).toBe(referencePacked(c.data, t));
-            const back = unpackTopBits(packed, [n], t);
+            const back = addTopBitsInto(packed, t, new RingTensor([n])); // into zeros: unpacked
             expect(Array.from(back.data), where).toEqual(Array.from(c.data, (w) => (w >> BigInt(t)) << BigInt(t)));
             // the receiver's sum: (floor(a / 2^t) + floor(c / 2^t)) 2^t modulo 2^64, in place in a
             const a = randomWords(`top-bits-acc-${t}-${n}`, n);
@@ -68,8 +68,8 @@ describe('top bits of ring words, packed (the wire format of v7 truncating openi
 
   it('keeps the given shape and refuses a buffer that does not hold the values', () => {
     const c = randomWords('top-bits-shape', 12);
-    const back = unpackTopBits(packTopBits(c, 20), [3, 4], 20);
+    const back = addTopBitsInto(packTopBits(c, 20), 20, new RingTensor([3, 4]));
     expect(back.shape).toEqual([3, 4]);
-    expect(() => unpackTopBits(new RingTensor([8]), [12], 20)).toThrow(/8 words do not hold 12 values of 44 bits \(9 words\)/);
+    expect(() => addTopBitsInto(new RingTensor([8]), 20, new RingTensor([12]))).toThrow(/8 words do not hold 12 values of 44 bits \(9 words\)/);
   });
 });

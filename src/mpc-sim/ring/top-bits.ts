@@ -23,32 +23,18 @@ export function packTopBits(c: RingTensor, t: number): RingTensor {
 }
 
 /**
- * The `n` values packed by {@link packTopBits}, each multiplied back by 2^t (its low t bits
- * zero), with the given shape.
- * @throws ShapeError if `packed` does not hold n values of 64 - t bits.
- */
-export function unpackTopBits(packed: RingTensor, shape: readonly number[], t: number): RingTensor {
-  const out = RingTensor.uninitialized(shape); // both loops write every word
-  unpackInto(packed, t, out, false);
-  return out;
-}
-
-/**
  * Adds the values packed by {@link packTopBits} into the top bits of `into`, in place:
  * into[e] = (floor(into[e] / 2^t) + v_e) 2^t modulo 2^64. With `into` a party's own masked words,
- * this is the sum of both parties' packed halves, as the receiver of a compact opening reads it.
+ * this is the sum of both parties' packed halves, as the receiver of a compact opening reads it
+ * (into zeros, it unpacks: v_e 2^t).
  * @throws ShapeError if `packed` does not hold into.size values of 64 - t bits.
  */
 export function addTopBitsInto(packed: RingTensor, t: number, into: RingTensor): RingTensor {
-  unpackInto(packed, t, into, true);
-  return into;
-}
-
-function unpackInto(packed: RingTensor, t: number, out: RingTensor, accumulate: boolean): void {
-  if (packed.size !== topBitsWords(out.size, t)) {
-    throw new ShapeError('packed top bits', `${packed.size} words do not hold ${out.size} values of ${64 - t} bits (${topBitsWords(out.size, t)} words)`);
+  if (packed.size !== topBitsWords(into.size, t)) {
+    throw new ShapeError('packed top bits', `${packed.size} words do not hold ${into.size} values of ${64 - t} bits (${topBitsWords(into.size, t)} words)`);
   }
-  if (!topBitsNative('unpack', packed.data, t, out.data, out.size, accumulate)) unpackTs(packed.data, t, out.data, accumulate);
+  if (!topBitsNative('add', packed.data, t, into.data, into.size)) addTs(packed.data, t, into.data);
+  return into;
 }
 
 function checkT(t: number): void {
@@ -68,8 +54,8 @@ function packTs(c: BigUint64Array, t: number, out: BigUint64Array): void {
   }
 }
 
-/** The native `topBitsUnpack` in TypeScript (the same words). */
-function unpackTs(packed: BigUint64Array, t: number, out: BigUint64Array, accumulate: boolean): void {
+/** The native `topBitsAdd` in TypeScript (the same words). */
+function addTs(packed: BigUint64Array, t: number, out: BigUint64Array): void {
   const b = 64 - t;
   const shift = BigInt(t);
   const mask = (1n << BigInt(b)) - 1n;
@@ -78,7 +64,6 @@ function unpackTs(packed: BigUint64Array, t: number, out: BigUint64Array, accumu
     const off = p % 64;
     let h = packed[w]! >> BigInt(off);
     if (off + b > 64) h |= packed[w + 1]! << BigInt(64 - off);
-    const v = h & mask;
-    out[e] = BigInt.asUintN(64, ((accumulate ? out[e]! >> shift : 0n) + v) << shift);
+    out[e] = BigInt.asUintN(64, ((out[e]! >> shift) + (h & mask)) << shift);
   }
 }
