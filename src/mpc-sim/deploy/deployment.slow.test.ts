@@ -8,8 +8,9 @@ import { FIXED20 } from '../encoding/fixed-point.js';
 import { readReconstructorWeights, type ReconstructorDescription } from '../private-reconstructor/reconstructor.js';
 import { SeededRandom } from '../ring/random.js';
 import { generateKeys } from '../transport/keys.js';
-import { connectServers, type ClientOptions } from './client.js';
-import { inProcessDeployment } from './in-process-deployment.js';
+import type { ProtocolVersion } from '../protocols/protocol-version.js';
+import { connectServers, type ClientOptions, type QueryResult } from './client.js';
+import { inProcessDeployment, type InProcessDeployment } from './in-process-deployment.js';
 import { modelSetHash } from './party-query.js';
 import { queryAndRecord } from './record-query.js';
 import { ServerState } from './server-state.js';
@@ -211,32 +212,43 @@ describe('private prediction across three processes over TLS', { timeout: 240_00
     await Promise.all([start('s1', state.s1, protocols.s1), start('s0', state.s0, protocols.s0)]);
   };
 
-  it('with --protocol v3 on both servers: folded enrolment, the in-process v3 reference exactly, fewer rounds; a v1 peer is refused', async () => {
-    const v3 = ['--protocol', 'v3'];
-    await restart({ s0: join(dir, 's0-v3'), s1: join(dir, 's1-v3') }, { s0: v3, s1: v3 });
-    expect(running.s0!.lines.some((l) => /^s0: 0 users enrolled .*protocol v3$/.test(l))).toBe(true);
+  /**
+   * Restarts both servers with `--protocol protocol` on fresh state folders, enrols every user
+   * (new ids: the dealer keeps one weight mask per enrolled layer and never reuses it), queries
+   * image `name` over TLS and in an in-process deployment of the same version, dealer seed and
+   * shares, and checks that they agree exactly, on the plaintext user, with dissimilarities within
+   * 1e-3 of TF.js. Leaves the servers running on that version.
+   */
+  const networkedAgainstInProcess = async (protocol: ProtocolVersion, name: string): Promise<{ networked: QueryResult; local: InProcessDeployment; x: Float32Array }> => {
+    const args = ['--protocol', protocol];
+    await restart({ s0: join(dir, `s0-${protocol}`), s1: join(dir, `s1-${protocol}`) }, { s0: args, s1: args });
+    expect(running.s0!.lines.some((l) => new RegExp(`^s0: 0 users enrolled .*protocol ${protocol}$`).test(l))).toBe(true);
     const servers = await connectServers(client, FIXED20);
-    const x = image('q5');
+    const x = image(name);
     try {
-      // New ids: the dealer keeps one weight mask per enrolled layer and never reuses it.
-      for (const u of users) await servers.enrol(u.description, `${u.id}-v3`, rng(`share-${u.id}`));
-      const networked = await servers.query(x, [32, 32, 3], { random: rng('query-5'), revealDissimilarities: true, job: 'v3-1' });
-      const local = inProcessDeployment(FIXED20, { seed: SEED, insecureDeterministic: true }, 'v3');
-      for (const u of users) await local.enrol(u.description, `${u.id}-v3`, rng(`share-${u.id}`));
-      const reference = await local.query(x, 'reference-v3', { random: rng('query-5'), revealDissimilarities: true });
-      expect(local.users[0][0]!.steps.filter((st) => st.kind === 'normConv')).toHaveLength(10);
+      for (const u of users) await servers.enrol(u.description, `${u.id}-${protocol}`, rng(`share-${u.id}`));
+      const networked = await servers.query(x, [32, 32, 3], { random: rng(`query-${name}`), revealDissimilarities: true, job: `${protocol}-1` });
+      const local = inProcessDeployment(FIXED20, { seed: SEED, insecureDeterministic: true }, protocol);
+      for (const u of users) await local.enrol(u.description, `${u.id}-${protocol}`, rng(`share-${u.id}`));
+      const reference = await local.query(x, `reference-${protocol}`, { random: rng(`query-${name}`), revealDissimilarities: true });
       expect(networked.index).toBe(reference.index);
       expect(networked.dissimilarities).toEqual(reference.dissimilarities);
-      expect(networked.user).toBe(`${plainUser(x)}-v3`);
+      expect(networked.user).toBe(`${plainUser(x)}-${protocol}`);
       const plain = plainMse(x);
       for (const [j, d] of networked.dissimilarities!.entries()) expect(Math.abs(d - plain[j]!)).toBeLessThan(1e-3);
-      // v3: 176 rounds (any N >= 2) and 1 for the debug reveal; v1 needs more than 240.
-      expect(networked.rounds).toBe(177);
+      return { networked, local, x };
     } finally {
       servers.close();
     }
+  };
+
+  it('with --protocol v3 on both servers: folded enrolment, the in-process v3 reference exactly, fewer rounds; a v1 peer is refused', async () => {
+    const { networked, local, x } = await networkedAgainstInProcess('v3', 'q5');
+    expect(local.users[0][0]!.steps.filter((st) => st.kind === 'normConv')).toHaveLength(10);
+    // v3: 176 rounds (any N >= 2) and 1 for the debug reveal; v1 needs more than 240.
+    expect(networked.rounds).toBe(177);
     // S1 back on v1 over the same v3 state: the job is refused before any share moves.
-    await restart({ s0: join(dir, 's0-v3'), s1: join(dir, 's1-v3') }, { s0: v3, s1: [] });
+    await restart({ s0: join(dir, 's0-v3'), s1: join(dir, 's1-v3') }, { s0: ['--protocol', 'v3'], s1: [] });
     const mixed = await connectServers(client, FIXED20);
     try {
       const error = await mixed.query(x, [32, 32, 3], { job: 'mixed-1' }).then(
@@ -251,26 +263,9 @@ describe('private prediction across three processes over TLS', { timeout: 240_00
   });
 
   it('with --protocol v7 on both servers: the packed top-bits openings cross TLS and give the in-process v7 reference exactly, in 119 rounds', async () => {
-    const v7 = ['--protocol', 'v7'];
-    await restart({ s0: join(dir, 's0-v7'), s1: join(dir, 's1-v7') }, { s0: v7, s1: v7 });
-    const servers = await connectServers(client, FIXED20);
-    const x = image('q7');
-    try {
-      for (const u of users) await servers.enrol(u.description, `${u.id}-v7`, rng(`share-${u.id}`));
-      const networked = await servers.query(x, [32, 32, 3], { random: rng('query-7'), revealDissimilarities: true, job: 'v7-1' });
-      const local = inProcessDeployment(FIXED20, { seed: SEED, insecureDeterministic: true }, 'v7');
-      for (const u of users) await local.enrol(u.description, `${u.id}-v7`, rng(`share-${u.id}`));
-      const reference = await local.query(x, 'reference-v7', { random: rng('query-7'), revealDissimilarities: true });
-      expect(networked.index).toBe(reference.index);
-      expect(networked.dissimilarities).toEqual(reference.dissimilarities);
-      expect(networked.user).toBe(`${plainUser(x)}-v7`);
-      const plain = plainMse(x);
-      for (const [j, d] of networked.dissimilarities!.entries()) expect(Math.abs(d - plain[j]!)).toBeLessThan(1e-3);
-      expect(networked.rounds).toBe(120); // v6's 119 and 1 for the debug reveal
-      expect(networked.onlineBytes[0]).toBe(networked.onlineBytes[1]);
-    } finally {
-      servers.close();
-    }
+    const { networked } = await networkedAgainstInProcess('v7', 'q7');
+    expect(networked.rounds).toBe(120); // v6's 119 and 1 for the debug reveal
+    expect(networked.onlineBytes[0]).toBe(networked.onlineBytes[1]);
     await restart({ s0: join(dir, 's0'), s1: join(dir, 's1') }, { s0: [], s1: [] });
   });
 
