@@ -3,11 +3,10 @@ import { ProtocolError } from '../../errors.js';
 import type { Channel } from '../channel/channel.js';
 import { LockstepChannel } from '../channel/lockstep.js';
 import type { PartyDealer } from '../dealer/dealer.js';
-import { decode, type FixedPointEncoding } from '../encoding/fixed-point.js';
+import type { FixedPointEncoding } from '../encoding/fixed-point.js';
 import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, type EnrolReconstructorOptions, type EnrolledReconstructor, type QueryMaterial, type SharedReconstructor } from '../private-reconstructor/reconstructor.js';
 import type { PartyId } from '../party.js';
-import { mse } from '../protocols/argmin.js';
-import { versionArgmin, type ProtocolVersion } from '../protocols/versions.js';
+import { decodeDissimilarities, dissimilarityThreshold, versionArgmin, versionDissimilarity, type ProtocolVersion } from '../protocols/versions.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
 import { concatShares } from '../protocols/shared-vector.js';
@@ -107,7 +106,7 @@ export async function evaluateQueryParty(env: PartyEnv, users: readonly Enrolled
       const ctx = context(env, lockstep.lane(j), prepared.dealers[j]!);
       try {
         const rec = reshapeShare(await evaluateReconstructor(ctx, u, x, { tagPrefix: '', materials: prepared.materials[j]!, protocol }), x.shape);
-        return await mse(ctx, x, rec, 'mse');
+        return await versionDissimilarity(ctx, x, rec, protocol, 'mse');
       } catch (error) {
         lockstep.fail(error);
         throw error;
@@ -118,8 +117,9 @@ export async function evaluateQueryParty(env: PartyEnv, users: readonly Enrolled
   );
   const ctx = context(env, env.channel, env.dealer(`q${prepared.queryId}/main`, 'main'));
   const values = reshapeShare(concatShares(...errors), [1, users.length]);
-  const dissimilarities = options.revealDissimilarities === true ? Array.from(decode(env.encoding, await reveal(ctx, values, 'debug/dissimilarities'))) : undefined;
-  const result = await versionArgmin(ctx, values, protocol, options.threshold);
+  const dissimilarities = options.revealDissimilarities === true ? decodeDissimilarities(protocol, env.encoding, x.size, await reveal(ctx, values, 'debug/dissimilarities')) : undefined;
+  const threshold = options.threshold === undefined ? undefined : dissimilarityThreshold(protocol, x.size, options.threshold);
+  const result = await versionArgmin(ctx, values, protocol, threshold);
   return { index: result.indices[0]!, belowThreshold: result.belowThreshold?.[0], dissimilarities };
 }
 

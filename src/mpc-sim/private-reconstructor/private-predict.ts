@@ -3,10 +3,9 @@ import { costDiff, type CostReport } from '../channel/cost-meter.js';
 import { decode, encode, encodeScalar } from '../encoding/fixed-point.js';
 import type { InProcessSession } from '../parties/in-process.js';
 import { runLockstep } from '../parties/lockstep.js';
-import { mse } from '../protocols/argmin.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
-import { protocolSettings, versionArgmin, type ProtocolVersion } from '../protocols/versions.js';
+import { decodeDissimilarities, dissimilarityThreshold, protocolSettings, versionArgmin, versionDissimilarity, type ProtocolVersion } from '../protocols/versions.js';
 import { concatShares } from '../protocols/shared-vector.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';
 import { reshapeShare } from '../sharing/linear.js';
@@ -120,6 +119,10 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   for (const [u] of users) {
     if (u.inputShape.some((d, i) => d !== shape[i])) throw new ProtocolError(what, `user '${u.modelId}' has input [${u.inputShape.join(', ')}], expected [${shape.join(', ')}]`);
   }
+  const settings = protocolSettings(options.protocol);
+  if (settings.dissimilarity === 'fine-mse' && query.some((v) => !(Math.abs(v) <= 1))) {
+    throw new ProtocolError(what, `protocol ${settings.version} compares fine MSEs, whose range condition needs the query's values in [-1, 1] (as the reconstructors' tanh outputs)`);
+  }
   const encoding = session.contexts[0].encoding;
   const imageShape = [1, ...shape];
   const x = share(encode(encoding, query, imageShape), options.random ?? new CryptoRandom());
@@ -140,12 +143,12 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   const t1 = performance.now();
   const cpu = process.cpuUsage();
 
-  const settings = protocolSettings(options.protocol);
   const errors = await userErrors(session, users, x, imageShape, materials, lockstep, options.validate, settings.version);
   const results = await session.run(async (ctx) => {
     const values = reshapeShare(concatShares(...errors[ctx.party]), [1, users.length]);
-    const revealed = options.revealDissimilarities === true ? decode(encoding, await reveal(ctx, values, 'debug/dissimilarities')) : undefined;
-    return { ...(await versionArgmin(ctx, values, settings.version, threshold)), revealed };
+    const revealed = options.revealDissimilarities === true ? decodeDissimilarities(settings.version, encoding, x[0].size, await reveal(ctx, values, 'debug/dissimilarities')) : undefined;
+    const scaledThreshold = threshold === undefined ? undefined : dissimilarityThreshold(settings.version, x[0].size, threshold);
+    return { ...(await versionArgmin(ctx, values, settings.version, scaledThreshold)), revealed };
   });
   const t2 = performance.now();
   const cpuUsed = process.cpuUsage(cpu);
@@ -203,7 +206,7 @@ async function userErrors(
       await evaluateReconstructor(ctx, users[user]![ctx.party], xi, { tagPrefix, materials: materials[ctx.party][user], protocol, ...(onStep === undefined ? {} : { onStep }) }),
       imageShape,
     );
-    return mse(ctx, xi, rec, tagPrefix === '' ? 'mse' : `${tagPrefix}/mse`);
+    return versionDissimilarity(ctx, xi, rec, protocol, tagPrefix === '' ? 'mse' : `${tagPrefix}/mse`);
   };
   if (lockstep) return runLockstep(session, users.length, (ctx, lane) => evaluateUser(ctx, lane, ''));
   const [e0, e1] = await session.run(async (ctx) => {

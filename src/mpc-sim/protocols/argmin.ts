@@ -21,9 +21,7 @@ export const MSE_SCALE_BITS = 22;
  * shape, n elements, f = `ctx.encoding.fracBits`), as a shared fixed-point scalar of shape [1].
  *
  * Steps (s = ceil(log2 n), G = 8 guard bits, T = 22 bits):
- * 1. d = x - r locally;
- * 2. q = d . d (scale 2^2f), a Beaver square summed inside one [1,n] x [n,1] `matmul`;
- * 3. v1 = trunc(q, s + f - G) (dealer truncation; scale 2^(f+G), divided by 2^s);
+ * 1. to 3. v1 = {@link fineMse}: the sum of squares at scale 2^(f+G), divided by 2^s;
  * 4. m = trunc(v1 * round(2^(T+s)/n), T + G) (dealer truncation): scale 2^f.
  *
  * Precision: with M the exact mean of the encoded d^2, |m - M| <= 2^-f (the last truncation) +
@@ -35,6 +33,32 @@ export const MSE_SCALE_BITS = 22;
  * @throws ShapeError if the shapes differ; ProtocolError if a share is not the caller's.
  */
 export async function mse(ctx: PartyContext, x: Share, reconstruction: Share, tag = 'mse'): Promise<Share> {
+  const n = x.size;
+  const s = Math.ceil(Math.log2(n));
+  const v1 = await fineMse(ctx, x, reconstruction, tag);
+  const c = BigInt(Math.round(2 ** (MSE_SCALE_BITS + s) / n));
+  return truncateWithDealer(ctx, scaleShare(v1, c), MSE_SCALE_BITS + MSE_GUARD_BITS, `${tag}/mean`);
+}
+
+/**
+ * The mean squared error of `x` and `reconstruction` (as {@link mse}) at 2^G = 256 times its
+ * resolution, times the public factor n / 2^s (s = ceil(log2 n)), as a shared scalar of shape [1]:
+ * D = trunc(d . d, s + f - G) with d = x - r, so that D ~ M (n / 2^s) 2^(f+G) for the exact mean M.
+ * The factor is the same for every reconstruction of one query, so D orders users as M does
+ * (an argmin needs no division by n); {@link fineMseUnit} converts D to M.
+ *
+ * Steps: 1. d = x - r locally; 2. q = d . d (scale 2^2f), a Beaver square summed inside one
+ * [1,n] x [n,1] `matmul`; 3. D = trunc(q, s + f - G) (dealer truncation).
+ *
+ * Precision: |D - M (n / 2^s) 2^(f+G)| <= 1 unit, that is 2^(s-f-G) / n < 2^(1-f-G) in M:
+ * 7.5e-9 at FIXED20 (an `mse` unit is 9.5e-7). Range: n M 2^2f < 2^62 (q itself); D < 2^31
+ * (so that a comparison at l = 33 orders two of them, or one and a threshold) when
+ * M < 2^(31-f-G): FIXED20 M < 8, which holds for x and r in [-1, 1] (M <= 4).
+ *
+ * Cost: 2 rounds; online 16n + 8 bytes per party; offline 8(2n + 1) + 24 bytes per party.
+ * @throws ShapeError if the shapes differ; ProtocolError if a share is not the caller's.
+ */
+export async function fineMse(ctx: PartyContext, x: Share, reconstruction: Share, tag = 'mse'): Promise<Share> {
   assertOwnShares(ctx, tag, x, reconstruction);
   assertSameShape(tag, x.shape, reconstruction.shape);
   const n = x.size;
@@ -42,9 +66,12 @@ export async function mse(ctx: PartyContext, x: Share, reconstruction: Share, ta
   const f = ctx.encoding.fracBits;
   const s = Math.ceil(Math.log2(n));
   const q = await matmul(ctx, reshapeShare(d, [1, n]), reshapeShare(d, [n, 1]), `${tag}/square`);
-  const v1 = await truncateWithDealer(ctx, reshapeShare(q, [1]), s + f - MSE_GUARD_BITS, `${tag}/sum`);
-  const c = BigInt(Math.round(2 ** (MSE_SCALE_BITS + s) / n));
-  return truncateWithDealer(ctx, scaleShare(v1, c), MSE_SCALE_BITS + MSE_GUARD_BITS, `${tag}/mean`);
+  return truncateWithDealer(ctx, reshapeShare(q, [1]), s + f - MSE_GUARD_BITS, `${tag}/sum`);
+}
+
+/** The mean squared error per unit of {@link fineMse} over n elements at f fractional bits: 2^(s-f-G) / n. */
+export function fineMseUnit(fracBits: number, n: number): number {
+  return 2 ** (Math.ceil(Math.log2(n)) - fracBits - MSE_GUARD_BITS) / n;
 }
 
 /** Options of {@link argmin}. */

@@ -28,9 +28,13 @@
  *   fewer per norm;
  * - `v7`: v6 with every truncating opening carrying only the bits its receiver reads (the top
  *   64 - t of each masked word, packed): the same rounds and material, fewer online bytes, each
- *   truncation floor + {-1, 0, 1, 2} units instead of floor + {0, 1} (unbiased either way).
+ *   truncation floor + {-1, 0, 1, 2} units instead of floor + {0, 1} (unbiased either way);
+ * - `v8`: v7 with the argmin over each user's MSE at 256 times its resolution, times a factor
+ *   common to all users (`fineMse`: the sum of squares, never divided by n): 1 round fewer, and
+ *   two dissimilarities closer than one unit of the encoding no longer tie (ties go to the lower
+ *   index).
  */
-export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4' | 'v5' | 'v6' | 'v7';
+export type ProtocolVersion = 'v1' | 'v2' | 'v2-d8' | 'v3' | 'v4' | 'v5' | 'v6' | 'v7' | 'v8';
 
 /** All versions, oldest first. */
-export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6', 'v7'];
+export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = ['v1', 'v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'];

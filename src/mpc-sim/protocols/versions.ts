@@ -1,6 +1,8 @@
 import { ProtocolError } from '../../errors.js';
 import type { Share } from '../sharing/share.js';
-import { argmin, type ArgminResult } from './argmin.js';
+import { decode, type FixedPointEncoding } from '../encoding/fixed-point.js';
+import type { RingTensor } from '../ring/ring-tensor.js';
+import { argmin, fineMse, fineMseUnit, mse, MSE_GUARD_BITS, type ArgminResult } from './argmin.js';
 import { argminPairwise } from './argmin-pairwise.js';
 import type { PartyContext } from './context.js';
 import { DEFAULT_CHUNK_BITS } from './drelu.js';
@@ -24,6 +26,11 @@ export interface ProtocolSettings {
   readonly tanhSharedOpening: boolean;
   /** Truncating openings send only the top bits their receiver reads (`truncate.ts` `openTruncationMask`; v7). */
   readonly compactOpenings: boolean;
+  /**
+   * What the argmin compares: `mse` (`mse`, at the encoding's f) or `fine-mse` (`fineMse`: 2^8
+   * times finer, times n / 2^s, one round fewer; v8).
+   */
+  readonly dissimilarity: 'mse' | 'fine-mse';
   /** How users are enrolled for this version (`enrolReconstructor`'s options). */
   readonly enrolment: VersionEnrolment;
 }
@@ -55,21 +62,23 @@ export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSetti
   const v4: VersionEnrolment = { ...folded, foldGamma: true, leakySlopeIntoNorm: true, wideNormGrid: true };
   switch (version) {
     case 'v1':
-      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false, compactOpenings: false, enrolment: plain };
+      return { version, argmin: 'tree', argminBits: undefined, argminChunkBits: undefined, norm: 'v1', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: false, compactOpenings: false, dissimilarity: 'mse', enrolment: plain };
     case 'v2':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, compactOpenings: false, enrolment: plain };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, compactOpenings: false, dissimilarity: 'mse', enrolment: plain };
     case 'v2-d8':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, enrolment: plain };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, dissimilarity: 'mse', enrolment: plain };
     case 'v3':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, compactOpenings: false, enrolment: folded };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: DEFAULT_CHUNK_BITS, tanhSharedOpening: true, compactOpenings: false, dissimilarity: 'mse', enrolment: folded };
     case 'v4':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, enrolment: v4 };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, dissimilarity: 'mse', enrolment: v4 };
     case 'v5':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, enrolment: { ...v4, fuseTruncations: true } };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, dissimilarity: 'mse', enrolment: { ...v4, fuseTruncations: true } };
     case 'v6':
-      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, enrolment: { ...v4, fuseTruncations: true, meanInOpening: true } };
+      return { version, argmin: 'pairwise', argminBits: 33, argminChunkBits: 8, norm: 'v2', activationChunkBits: 8, tanhSharedOpening: true, compactOpenings: false, dissimilarity: 'mse', enrolment: { ...v4, fuseTruncations: true, meanInOpening: true } };
     case 'v7':
       return { ...protocolSettings('v6'), version, compactOpenings: true };
+    case 'v8':
+      return { ...protocolSettings('v7'), version, dissimilarity: 'fine-mse' };
     default:
       throw new ProtocolError('protocol', `unknown protocol version '${String(version)}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
   }
@@ -88,4 +97,51 @@ export function versionArgmin(ctx: PartyContext, values: Share, version: Protoco
     ...(settings.argminChunkBits === undefined ? {} : { chunkBits: settings.argminChunkBits }),
   };
   return settings.argmin === 'pairwise' ? argminPairwise(ctx, values, options) : argmin(ctx, values, options);
+}
+
+/**
+ * The dissimilarity of `version` between the shared query `x` and one shared reconstruction, as a
+ * shared scalar [1] the argmin compares: `mse` (3 rounds, at the encoding's f) or, for v8,
+ * `fineMse` (2 rounds, 2^8 times finer, times n / 2^s). {@link decodeDissimilarities} and
+ * {@link dissimilarityThreshold} read and compare it as an MSE.
+ * @throws ProtocolError if `fine-mse` is asked at more than 21 fractional bits (its range
+ *   condition for a comparison at l = 33).
+ */
+export function versionDissimilarity(ctx: PartyContext, x: Share, reconstruction: Share, version: ProtocolVersion = 'v1', tag = 'mse'): Promise<Share> {
+  if (protocolSettings(version).dissimilarity === 'mse') return mse(ctx, x, reconstruction, tag);
+  assertFineMseFits(ctx.encoding.fracBits, version);
+  return fineMse(ctx, x, reconstruction, tag);
+}
+
+/** Largest f at which `fineMse` values (below 2^(f + G + 2) for MSEs up to 4) fit the argmin's l = 33. */
+const FINE_MSE_MAX_FRAC_BITS = 29 - MSE_GUARD_BITS;
+
+function assertFineMseFits(fracBits: number, version: ProtocolVersion): void {
+  if (fracBits > FINE_MSE_MAX_FRAC_BITS) {
+    throw new ProtocolError('protocol', `${version} compares MSEs at f + ${MSE_GUARD_BITS} fractional bits within 33-bit comparisons, so it needs f <= ${FINE_MSE_MAX_FRAC_BITS} (the encoding has f = ${fracBits}); use v7`);
+  }
+}
+
+/**
+ * The revealed dissimilarities `values` of `version` (one per user, each over an image of n
+ * elements) as mean squared errors: `mse` values are decoded at the encoding's f, `fineMse`
+ * values multiplied by `fineMseUnit`.
+ */
+export function decodeDissimilarities(version: ProtocolVersion, encoding: FixedPointEncoding, n: number, values: RingTensor): number[] {
+  const decoded = Array.from(decode(encoding, values));
+  if (protocolSettings(version).dissimilarity === 'mse') return decoded;
+  const unit = fineMseUnit(encoding.fracBits, n) * 2 ** encoding.fracBits;
+  return decoded.map((v) => v * unit);
+}
+
+/**
+ * A threshold on the MSE, encoded at f (as clients send it), on the scale of `version`'s
+ * dissimilarity over n elements: unchanged for `mse`; round(t 2^G n / 2^s) for `fineMse`
+ * (exact but for that rounding, a relative 2^-(f+G) of the threshold's unit).
+ */
+export function dissimilarityThreshold(version: ProtocolVersion, n: number, encodedThreshold: bigint): bigint {
+  if (protocolSettings(version).dissimilarity === 'mse') return encodedThreshold;
+  const s = BigInt(Math.ceil(Math.log2(n)));
+  const scaled = encodedThreshold * BigInt(n) << BigInt(MSE_GUARD_BITS);
+  return s === 0n ? scaled : (scaled + (1n << (s - 1n))) >> s;
 }
