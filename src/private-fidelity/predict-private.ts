@@ -10,15 +10,18 @@ import type { ProtocolVersion } from '../mpc-sim/protocols/versions.js';
 import { noInterrupts, type Interrupts } from '../runner/signals.js';
 import { FIDELITY_COLUMNS, LAYER_COLUMNS, fidelityRow, layerRows, plaintextMargin, runPrivateFidelity, type FidelityQuery, type FidelityResult } from '../mpc-sim/private-reconstructor/fidelity.js';
 import { fidelitySummaryLines, summarizeFidelityRows, type FidelityRow } from '../mpc-sim/private-reconstructor/fidelity-rows.js';
+import { mseFloat64 } from '../mpc-sim/private-reconstructor/float64-reference.js';
+import { readReconstructorWeights } from '../mpc-sim/private-reconstructor/reconstructor.js';
 import { ringKernelInfo } from '../mpc-sim/ring/native-kernel.js';
 import { loadUserModel, type Shard } from '../models/rec-adv/train-users.js';
 import { initTensorflow } from '../models/runtime.js';
 import type { Reporter } from '../progress/reporter.js';
-import { appendCsvRow, readCsv, readGrowingCsv, writeCsv } from '../report/csv.js';
+import { appendCsvRow, readCsv, readCsvIfPresent, readGrowingCsv, writeCsv } from '../report/csv.js';
 import { readManifest } from '../runner/run-folder.js';
 import { Rng } from '../util/rng.js';
 import { plaintextDissimilarities, plaintextLabels, protocolSuffix, resumableRows, selectQueries } from './queries.js';
 import type { QueryOrder } from './query-order.js';
+import { FLOAT64_COLUMNS, FLOAT64_DISSIMILARITY_FILE, compareWithFloat64, float64Labels, float64Rows, float64SummaryLines, mergeFloat64Rows } from './float64-reference.js';
 import { mergeShardFiles, readFinishedQueries, readImageList } from './shard-files.js';
 
 /** Options of {@link predictPrivate} (the `predict-private` command's, parsed). */
@@ -61,6 +64,7 @@ export async function mergePrivatePredictions(run: string, partial: boolean, io:
   const rows = partial ? await readFinishedQueries(dir, tag) : await mergeShardFiles(dir, tag);
   if (partial) io.print('so far (finished shards and the partial files of running or interrupted ones; nothing written):');
   for (const line of fidelitySummaryLines(summarizeFidelityRows(rows))) io.print(line);
+  for (const line of await float64Lines(dir, rows)) io.print(line);
 }
 
 /** The trained models folder of a completed identification run (from its run.json). */
@@ -187,9 +191,59 @@ async function writeOutputs(dir: string, q: Queries, results: FidelityResult | u
   await writeCsv(join(dir, `private_predictions${q.suffix}.csv`), rows, FIDELITY_COLUMNS);
   await writeCsv(join(dir, `private_cost_layers${q.suffix}.csv`), results === undefined ? [] : layerRows(results), LAYER_COLUMNS);
   for (const line of fidelitySummaryLines(summarizeFidelityRows(rows))) io.print(line);
+  for (const line of await float64Lines(dir, rows)) io.print(line);
   if (results?.validation !== undefined) {
     await writeCsv(join(dir, `private_validation${q.suffix}.csv`), results.validation.map((v) => ({ ...v })), VALIDATION_COLUMNS);
     io.print('per-layer max |private - plaintext| (over users and queries):');
     for (const v of results.validation) io.print(`  ${v.step.padEnd(24)} ${v.maxAbsError.toExponential(2)}  (max |value| ${v.maxAbsValue.toFixed(3)})`);
+  }
+}
+
+/** The float64 comparison lines of `rows` when the run has a {@link FLOAT64_DISSIMILARITY_FILE}; none otherwise. */
+async function float64Lines(dir: string, rows: readonly FidelityRow[]): Promise<string[]> {
+  const path = join(dir, FLOAT64_DISSIMILARITY_FILE);
+  const reference = await readCsvIfPresent(path);
+  return reference === null ? [] : float64SummaryLines(compareWithFloat64(rows, float64Labels(reference, path)));
+}
+
+/**
+ * `--float64-reference`: evaluates the picked test images (the same selection options as a
+ * fidelity run) with every user's model in float64 (`mseFloat64`, no 2PC) and writes their
+ * dissimilarities, beside the run's float32 ones, into {@link FLOAT64_DISSIMILARITY_FILE} (images
+ * already there are replaced, others kept); prints how many float32 labels the float64 model
+ * changes and the largest float32 error. Later fidelity summaries of the run compare with it.
+ */
+export async function float64Reference(options: PredictPrivateOptions, io: FidelityIo): Promise<void> {
+  const dir = resolve(options.run);
+  const modelsDir = await identificationModels(dir);
+  const { config } = await loadConfig(join(dir, 'config.resolved.yaml'), { experiments: io.experiments });
+  const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: io.reporter });
+  const q = await selectRunQueries(dir, data, options);
+  await initTensorflow(config.backend);
+  const { width, height, channels } = data.config.image;
+  const size = width * height * channels;
+  const images = toFloatImages(data.images, q.picked.map((p) => q.testIndices[p]!)).data;
+  const float64 = q.ids.map(() => new Array<number>(q.users.length));
+  const task = io.reporter.task(`float64 reference: ${q.ids.length} test images x ${q.users.length} users`, q.users.length);
+  for (const [j, user] of q.users.entries()) {
+    const model = await loadUserModel(modelsDir, user);
+    const description = readReconstructorWeights(model);
+    model.dispose();
+    for (let k = 0; k < q.ids.length; k++) float64[k]![j] = mseFloat64(description, images.subarray(k * size, (k + 1) * size));
+    task.tick();
+  }
+  task.done();
+  const path = join(dir, FLOAT64_DISSIMILARITY_FILE);
+  const rows = mergeFloat64Rows((await readCsvIfPresent(path)) ?? [], float64Rows(q.ids, q.trueLabels, q.users, float64, q.dissimilarities));
+  await writeCsv(path, rows, FLOAT64_COLUMNS);
+  const labels = float64Labels(rows, path);
+  const changed = q.ids.filter((id, k) => labels.get(id)!.label !== q.plaintext[k]);
+  const worst = Math.max(...q.ids.map((id) => labels.get(id)!.float32Error));
+  io.print(`float64 reference of ${q.ids.length} test images written to ${path} (${labels.size} images in all)`);
+  io.print(`the float64 label differs from the run's float32 label on ${changed.length} of ${q.ids.length}; largest |float32 - float64| dissimilarity ${worst.toExponential(2)}`);
+  for (const id of changed) {
+    const k = q.ids.indexOf(id);
+    const ref = labels.get(id)!;
+    io.print(`  ${id}: float32 ${q.plaintext[k]!} (margin ${(plaintextMargin(q.dissimilarities[k]!) ?? NaN).toExponential(2)}), float64 ${ref.label} (margin ${ref.margin?.toExponential(2) ?? 'n/a'})`);
   }
 }

@@ -72,6 +72,21 @@ export async function readCsv(path: string): Promise<Record<string, Cell>[]> {
   return parseCsvText(text, path);
 }
 
+/**
+ * {@link readCsv} of an optional file: null if it does not exist.
+ * @throws RunError naming the file if it exists but cannot be read or is not valid CSV.
+ */
+export async function readCsvIfPresent(path: string): Promise<Record<string, Cell>[] | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new RunError(path, `cannot read: ${(error as Error).message}`);
+  }
+  return parseCsvText(text, path);
+}
+
 /** Parses results CSV text (see {@link readCsv}). */
 export function parseCsvText(text: string, path = 'csv'): Record<string, Cell>[] {
   try {

@@ -20,6 +20,7 @@ interface PredictPrivateArgs {
   merge: boolean;
   partial: boolean;
   resume: boolean;
+  float64Reference: boolean;
 }
 
 /**
@@ -34,6 +35,9 @@ interface PredictPrivateArgs {
  * into the unsuffixed files, printing the same summary (no 2PC is run). Each finished query is
  * appended to `private_predictions[suffix].partial.csv` as it completes; `--resume` keeps those
  * and runs only the rest (per-layer costs then cover the queries of the resumed process).
+ * `--float64-reference` runs no 2PC: it evaluates the picked images with every user's model in
+ * float64 into `dissimilarity.float64.csv`, which every later summary of the run compares with
+ * (TF.js's float32 rounding can order two users closer than about 1e-6).
  * The work is `predictPrivate` / `mergePrivatePredictions` (src/private-fidelity/), loaded on use.
  */
 export function predictPrivateCommand(ctx: CliContext): CommandModule<object, PredictPrivateArgs> {
@@ -69,20 +73,31 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           default: false,
           describe: 'With --merge: only print the summary over every query finished so far (final and .partial.csv files of all shards), writing nothing',
         })
+        .option('float64-reference', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'No 2PC: evaluate the picked test images (--queries/--all/--images, --order) with every user\'s model in float64 and write dissimilarity.float64.csv into the run; every later summary (of any --protocol, also --merge) then also compares the private labels with the float64 ones',
+        })
         .option('validate', {
           type: 'boolean',
           default: false,
           describe: 'Debug: reveal every intermediate layer of every user and print its error against the plaintext layer',
         })
-        .option('protocol', { choices: PROTOCOL_VERSIONS, default: 'v1' as ProtocolVersion, describe: 'Private-prediction protocol version (v1: the original; v2, v2-d8: fewer rounds; v3: v2 with InstanceNorms folded into the next conv; v4: v3 with four more folds; v5: v4 with each conv output truncated in the next activation opening; v6: v5 with each norm mean truncated in the conv opening round; v7: v6 with every truncating opening carrying only the bits read; see docs/private-prediction-v2.md); outputs of a version other than v1 are named private_predictions.<version>[...].csv, so they never overwrite the run\'s own; give --merge the same --protocol' }) as unknown as Argv<PredictPrivateArgs>,
+        .option('protocol', { choices: PROTOCOL_VERSIONS, default: 'v1' as ProtocolVersion, describe: 'Private-prediction protocol version (v1: the original; v2, v2-d8: fewer rounds; v3: v2 with InstanceNorms folded into the next conv; v4: v3 with four more folds; v5: v4 with each conv output truncated in the next activation opening; v6: v5 with each norm mean truncated in the conv opening round; v7: v6 with every truncating opening carrying only the bits read; v8: v7 with the argmin over MSEs at 256 times their resolution; see docs/private-prediction-v2.md); outputs of a version other than v1 are named private_predictions.<version>[...].csv, so they never overwrite the run\'s own; give --merge the same --protocol' }) as unknown as Argv<PredictPrivateArgs>,
     handler: async (args) => {
       const print = (line: string): void => void ctx.stdout.write(`${line}\n`);
       if (args.partial && !args.merge) throw new UsageError('--partial only goes with --merge');
+      if (args.float64Reference && args.merge) throw new UsageError('--float64-reference does not go with --merge (a merge prints the float64 comparison by itself)');
       const shard = args.shard === undefined ? undefined : parseShard(args.shard);
       if (!args.merge && !args.all && (!Number.isInteger(args.queries) || args.queries < 1)) throw new UsageError(`--queries must be a positive integer, got ${args.queries}`);
       const fidelity = await import('../../private-fidelity/predict-private.js');
       if (args.merge) return fidelity.mergePrivatePredictions(args.run, args.partial, { print }, args.protocol);
-      await fidelity.predictPrivate(
+      if (args.float64Reference) {
+        const clash = (['shard', 'resume', 'validate'] as const).find((o) => (o === 'shard' ? args.shard !== undefined : args[o]));
+        if (clash !== undefined) throw new UsageError(`--float64-reference runs no 2PC and writes one file: it does not go with --${clash}`);
+      }
+      await (args.float64Reference ? fidelity.float64Reference : fidelity.predictPrivate)(
         {
           run: args.run,
           queries: args.queries,
