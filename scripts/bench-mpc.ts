@@ -5,7 +5,7 @@
  * the plaintext (TF.js) time of the same prediction, LAN / WAN estimates (compute + rounds x RTT +
  * bytes / bandwidth) and, for the largest N of each width, the per-layer breakdown.
  * Targets (issue 18; gf = 32, N = 33, 2 cores): online <= 1.5 s, online bytes <= 150 MB, <= 120 rounds.
- * Every protocol version in `--protocol` (default all of them: v1, v2, v2-d8, v3, v4, v5, v6, v7; see `protocols/versions.ts`)
+ * Every protocol version in `--protocol` (default all of them: v1, v2, v2-d8, v3, v4, v5, v6, v7, v8; see `protocols/versions.ts`)
  * runs on the same models and query, so old and new print side by side, with the ratios.
  *
  * Each query is also run with the two servers in two worker threads (`measureThreadedQuery`: same
@@ -14,7 +14,7 @@
  * process's CPU seconds during the online phase over its wall time: how many cores it kept busy
  * (in process too: the convolutions' products run on the libuv pool, beside the JavaScript thread).
  *
- *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--protocol v1,v2,v2-d8,v3,v4,v5,v6,v7] [--fixed-point-bits 20] [--no-threads] [--out results/bench] [--profile dir]
+ *   npm run bench:mpc [-- --gf 32,8] [--users 1,8,33] [--protocol v1,v2,v2-d8,v3,v4,v5,v6,v7,v8] [--fixed-point-bits 20] [--no-threads] [--out results/bench] [--profile dir]
  *
  * `--profile dir` profiles each cell's online phase alone (the inspector's sampling profiler, 250 us,
  * started after the offline phase and outside the timing): it writes

@@ -23,10 +23,15 @@ describe('usage errors exit 2 and name the option', () => {
     }
   });
 
-  it('predict-private: --partial without --merge, --queries below 1', async () => {
+  it('predict-private: --partial without --merge, --queries below 1, --float64-reference with a 2PC option', async () => {
     expect((await cli(['predict-private', '--run', '/nonexistent/run', '--partial', '--quiet'])).err).toContain('--partial only goes with --merge');
     const r = await cli(['predict-private', '--run', '/nonexistent/run', '--queries', '0', '--quiet']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--queries must be a positive integer, got 0');
+    for (const other of [['--merge'], ['--shard', '0/2'], ['--resume'], ['--validate']]) {
+      const c = await cli(['predict-private', '--run', '/nonexistent/run', '--float64-reference', ...other, '--quiet']);
+      expect(c.code, other[0]).toBe(2);
+      expect(c.err).toContain(`--float64-reference (float64 dissimilarities of the picked images into one file, no 2PC) does not go with ${other[0]}`);
+    }
   });
 });

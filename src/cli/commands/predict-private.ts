@@ -88,15 +88,14 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
     handler: async (args) => {
       const print = (line: string): void => void ctx.stdout.write(`${line}\n`);
       if (args.partial && !args.merge) throw new UsageError('--partial only goes with --merge');
-      if (args.float64Reference && args.merge) throw new UsageError('--float64-reference does not go with --merge (a merge prints the float64 comparison by itself)');
+      if (args.float64Reference) {
+        const clash = args.merge ? 'merge' : args.shard !== undefined ? 'shard' : args.resume ? 'resume' : args.validate ? 'validate' : undefined;
+        if (clash !== undefined) throw new UsageError(`--float64-reference (float64 dissimilarities of the picked images into one file, no 2PC) does not go with --${clash}`);
+      }
       const shard = args.shard === undefined ? undefined : parseShard(args.shard);
       if (!args.merge && !args.all && (!Number.isInteger(args.queries) || args.queries < 1)) throw new UsageError(`--queries must be a positive integer, got ${args.queries}`);
       const fidelity = await import('../../private-fidelity/predict-private.js');
       if (args.merge) return fidelity.mergePrivatePredictions(args.run, args.partial, { print }, args.protocol);
-      if (args.float64Reference) {
-        const clash = (['shard', 'resume', 'validate'] as const).find((o) => (o === 'shard' ? args.shard !== undefined : args[o]));
-        if (clash !== undefined) throw new UsageError(`--float64-reference runs no 2PC and writes one file: it does not go with --${clash}`);
-      }
       await (args.float64Reference ? fidelity.float64Reference : fidelity.predictPrivate)(
         {
           run: args.run,

@@ -262,10 +262,20 @@ describe('private prediction across three processes over TLS', { timeout: 240_00
     await restart({ s0: join(dir, 's0'), s1: join(dir, 's1') }, { s0: [], s1: [] });
   });
 
-  it('with --protocol v7 on both servers: the packed top-bits openings cross TLS and give the in-process v7 reference exactly, in 119 rounds', async () => {
-    const { networked } = await networkedAgainstInProcess('v7', 'q7');
-    expect(networked.rounds).toBe(120); // v6's 119 and 1 for the debug reveal
+  it('with --protocol v8 on both servers: v7\'s packed top-bits openings and the fine MSEs cross TLS and give the in-process v8 reference exactly, in 118 rounds; the threshold bit is scaled as the fine MSEs', async () => {
+    const { networked, x } = await networkedAgainstInProcess('v8', 'q7');
+    expect(networked.rounds).toBe(119); // v7's 119 less the MSE's mean truncation, and 1 for the debug reveal
     expect(networked.onlineBytes[0]).toBe(networked.onlineBytes[1]);
+    const smallest = Math.min(...plainMse(x));
+    const servers = await connectServers(client, FIXED20);
+    try {
+      const below = await servers.query(x, [32, 32, 3], { threshold: smallest + 1e-4, job: 'v8-above' });
+      const above = await servers.query(x, [32, 32, 3], { threshold: smallest - 1e-4, job: 'v8-below' });
+      expect([below.belowThreshold, above.belowThreshold]).toEqual([true, false]);
+      expect(below.rounds).toBe(118);
+    } finally {
+      servers.close();
+    }
     await restart({ s0: join(dir, 's0'), s1: join(dir, 's1') }, { s0: [], s1: [] });
   });
 

@@ -30,7 +30,8 @@ describe('measureThreadedQuery (S0 and S1 in two worker threads)', () => {
     models = [11, 12, 13].map((seed) => buildReconstructor(SHAPE, seed));
   });
 
-  for (const protocol of ['v1', 'v3', 'v4', 'v5', 'v6', 'v7'] as ProtocolVersion[]) {
+  // v8 is v7 with its fine MSE: every code path of v7 runs in it
+  for (const protocol of ['v1', 'v3', 'v4', 'v5', 'v6', 'v8'] as ProtocolVersion[]) {
     it(`${protocol}: the index of the in-process query and of TF.js, with the same rounds and bytes per label`, async () => {
       const dealer = new CryptoDealer();
       const session = createInProcessSession({ encoding: FIXED20, dealer });

@@ -106,11 +106,12 @@ type Materials = [Map<string, QueryMaterial>[], Map<string, QueryMaterial>[]];
  * (with the optional threshold bit). Only the index (and the bit) is revealed, unless a debug
  * option asks for more.
  *
- * Cost: in lockstep, the rounds of ONE reconstructor evaluation and one `mse` (3 rounds) plus
- * argmin (6 ceil(log2 N) + 1 rounds, + 5 with a threshold; protocol v2: `argminPairwise`, 6 rounds
- * with or without), the bytes of all N; measured on the
- * session's meter.
- * @throws ProtocolError if no user is enrolled or the users' input shapes differ from the query.
+ * Cost: in lockstep, the rounds of ONE reconstructor evaluation and one dissimilarity (`mse`,
+ * 3 rounds; v8 `fineMse`, 2 rounds) plus argmin (6 ceil(log2 N) + 1 rounds, + 5 with a
+ * threshold; protocol v2 and later: `argminPairwise`, 6 rounds with or without), the bytes of
+ * all N; measured on the session's meter.
+ * @throws ProtocolError if no user is enrolled, the users' input shapes differ from the query, or
+ *   (v8) a query value is outside [-1, 1].
  */
 export async function privatePredict(session: InProcessSession, users: readonly EnrolledUser[], query: Float32Array, options: PrivatePredictOptions = {}): Promise<PrivatePrediction> {
   const what = 'privatePredict';

@@ -3,7 +3,8 @@ import { comparisonLayout } from '../dealer/comparison-key.js';
 import { FIXED16, FIXED20, decode, encode, encodeScalar } from '../encoding/fixed-point.js';
 import { RingTensor, fromSigned, toSigned } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
-import { argmin, argminLevels, mse } from './argmin.js';
+import { argmin, argminLevels, fineMse, fineMseUnit, mse } from './argmin.js';
+import { decodeDissimilarities, dissimilarityThreshold, versionDissimilarity } from './versions.js';
 import { TEST_DEALERS, testRandom, testSession } from '../../testing/protocol-support.js';
 
 /** Online bytes per party of one comparison (l = 64, d = 4, no product) of k elements. */
@@ -121,6 +122,72 @@ describe.each(TEST_DEALERS)('argmin and mse (%s)', (_, makeDealer) => {
       }
     });
   }
+
+  for (const [encName, enc] of [
+    ['FIXED16', FIXED16],
+    ['FIXED20', FIXED20],
+  ] as const) {
+    it(`fineMse (${encName}) is within one of its units (2^(s-f-8) / n) of the exact mean, 256 times finer than mse, at 2 rounds and 16n + 8 bytes`, async () => {
+      const { session } = testSession(makeDealer, enc);
+      for (const n of [1, 7, 64, 784, 1000]) {
+        const random = testRandom(`fine-mse-${n}`);
+        const w = new BigUint64Array(2 * n);
+        random.fill(w);
+        const u = Array.from(w, (x) => Number(x >> 11n) / 2 ** 52 - 1); // in [-1, 1)
+        const a = encode(enc, u.slice(0, n), [n]);
+        const b = encode(enc, u.slice(n), [n]);
+        const x = share(a, testRandom('fine-a'));
+        const r = share(b, testRandom('fine-b'));
+        const { results, cost } = await session.measure((ctx) => fineMse(ctx, x[ctx.party], r[ctx.party]));
+        const da = decode(enc, a);
+        const db = decode(enc, b);
+        let exact = 0;
+        for (let i = 0; i < n; i++) exact += (da[i]! - db[i]!) ** 2;
+        exact /= n;
+        const unit = fineMseUnit(enc.fracBits, n);
+        expect(unit).toBe(2 ** (Math.ceil(Math.log2(n)) - enc.fracBits - 8) / n);
+        expect(unit).toBeLessThan(2 ** (1 - enc.fracBits - 8));
+        const raw = toSigned(reconstruct([results[0], results[1]]))[0]!;
+        expect(Math.abs(Number(raw) * unit - exact)).toBeLessThanOrEqual(unit);
+        expect(raw).toBeLessThan(2n ** 31n); // the range condition of the l = 33 argmin for values in [-1, 1]
+        expect(cost.rounds).toBe(2);
+        expect(cost.onlineBytes).toEqual([16 * n + 8, 16 * n + 8]);
+        expect(cost.offlineBytes).toEqual([8 * (2 * n + 1) + 24, 8 * (2 * n + 1) + 24]);
+        // the versions' view: v8's dissimilarity is fineMse, decoded as an MSE; v7's is mse
+        const revealed = reconstruct([results[0], results[1]]);
+        expect(decodeDissimilarities('v8', enc, n, revealed)[0]).toBe(Number(raw) * unit);
+        expect(decodeDissimilarities('v7', enc, n, revealed)[0]).toBe(Number(raw) / 2 ** enc.fracBits);
+      }
+    });
+  }
+
+  it('versionDissimilarity: v8 tells apart two MSEs 0.3 units of mse apart (below the resolution of mse) by at least 60 of its units', async () => {
+    const { session } = testSession(makeDealer, FIXED20);
+    const n = 4;
+    // x = 0; r0 = 2^-10 everywhere (M = 2^-20, one unit) and r1 with M = 1.3 units
+    const r0 = encode(FIXED20, [2 ** -10, 2 ** -10, 2 ** -10, 2 ** -10], [n]);
+    const r1 = encode(FIXED20, [2 ** -10, 2 ** -10, 2 ** -10, Math.sqrt(2.2) * 2 ** -10], [n]);
+    const x = share(encode(FIXED20, [0, 0, 0, 0], [n]), testRandom('order-x'));
+    const run = async (version: 'v7' | 'v8', r: RingTensor): Promise<bigint> => {
+      const rs = share(r, testRandom(`order-${version}`));
+      const { results } = await session.measure((ctx) => versionDissimilarity(ctx, x[ctx.party], rs[ctx.party], version));
+      return toSigned(reconstruct([results[0], results[1]]))[0]!;
+    };
+    const [f0, f1] = [await run('v8', r0), await run('v8', r1)];
+    expect(f1 - f0).toBeGreaterThanOrEqual(60n); // 0.3 x 256 units apart, each within 1
+    expect(Number(f0) * fineMseUnit(20, n)).toBeCloseTo(2 ** -20, 8);
+  });
+
+  it('dissimilarityThreshold scales an MSE threshold encoded at f to the fine MSE of n elements (t 2^8 n / 2^s, rounded); v1 to v7 keep it', () => {
+    const t = encodeScalar(FIXED20, 0.0123);
+    for (const n of [1, 3, 784, 3072]) {
+      const s = Math.ceil(Math.log2(n));
+      const scaled = dissimilarityThreshold('v8', n, t);
+      expect(Math.abs(Number(scaled) - (Number(t) * 256 * n) / 2 ** s)).toBeLessThanOrEqual(0.5);
+      expect(Math.abs(Number(scaled) * fineMseUnit(20, n) - 0.0123)).toBeLessThan(2 ** -20);
+      for (const version of ['v1', 'v2', 'v7'] as const) expect(dissimilarityThreshold(version, n, t)).toBe(t);
+    }
+  });
 
   it('mse of a [2, 3] pair keeps working for any shape (identical inputs give 0)', async () => {
     const { session } = testSession(makeDealer);

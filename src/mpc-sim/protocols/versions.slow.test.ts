@@ -128,6 +128,9 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     expect(shrunk.length).toBe(24);
     // the conv's input openings and the comparison trees are unchanged
     expect(Object.keys(v6).filter((l) => /\/(and|final)/.test(l)).every((l) => v7[l]!.bytes[0] === v6[l]!.bytes[0])).toBe(true);
+    // v8 changes only the dissimilarity after the reconstructor
+    expect(rounds['v8']).toBe(rounds['v7']);
+    expect(byLabel['v8']).toEqual(v7);
   });
 
   it('v5 defers every conv output truncation to the activation after it, and a revealed step divides its 2^t back out', async () => {
@@ -179,7 +182,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     expect(Math.max(...Array.from(out.values, (v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-3);
   });
 
-  it('privatePredict: v2, v2-d8, v3, v4, v5, v6 and v7 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
+  it('privatePredict: v2, v2-d8, v3, v4, v5, v6, v7 and v8 reveal the plaintext argmin and threshold bit on real letters (margin > 1e-3), dissimilarities within 1e-4 of TF.js; v2 argmin in 6 rounds', async () => {
     const s = session('versions-predict');
     const userOf: ((protocol: ProtocolVersion) => EnrolledUser)[] = [];
     for (const [j, model] of models.entries()) userOf.push(await enrolForVersions(s, model, `user${j}`, `w-${j}`));
@@ -187,7 +190,7 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
     const xr = share(encode(FIXED20, queries[0]!, [1, 32, 32, 3]), rng('q-rounds'));
     let compared = 0;
     // v1 is covered by reconstructor.test.ts; the new versions here.
-    for (const protocol of ['v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6', 'v7'] as const satisfies readonly ProtocolVersion[]) {
+    for (const protocol of ['v2', 'v2-d8', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'] as const satisfies readonly ProtocolVersion[]) {
       const users = userOf.map((of) => of(protocol));
       const { cost: one } = await s.measure((ctx) => evaluateReconstructor(ctx, users[0]![ctx.party], xr[ctx.party], { protocol }));
       for (const [q, x] of queries.entries()) {
@@ -198,11 +201,21 @@ describe('protocol versions end to end (tiny reconstructors, real letters)', () 
         const worst = Math.max(...p.dissimilarities!.map((d, j) => Math.abs(d - errs[j]!)));
         expect(worst).toBeLessThan(1e-4);
         const argminRounds = protocolSettings(protocol).argmin === 'pairwise' ? 6 : 6 * argminLevels(users.length) + 1 + 5;
-        expect(p.rounds).toBe(one.rounds + 3 + argminRounds);
+        const dissimilarityRounds = protocolSettings(protocol).dissimilarity === 'fine-mse' ? 2 : 3;
+        expect(p.rounds).toBe(one.rounds + dissimilarityRounds + argminRounds);
         if (errs[order[1]!]! - errs[order[0]!]! > 1e-3) {
           compared++;
           expect(p.index).toBe(order[0]);
           expect(p.belowThreshold).toBe(true);
+        }
+        if (protocol === 'v8') {
+          // the threshold is scaled as the fine MSEs are: just below the smallest MSE, the bit is 0
+          const below = await privatePredict(s, users, x, { threshold: errs[order[0]!]! - 1e-4, protocol, random: rng(`share-below-${q}`) });
+          expect(below.belowThreshold).toBe(false);
+          expect(below.dissimilarities).toBeUndefined();
+          // its range condition needs the query in [-1, 1]
+          const loud = Float32Array.from(x, (v, i) => (i === 7 ? 1.5 : v));
+          await expect(privatePredict(s, users, loud, { protocol })).rejects.toThrow(/v8 compares fine MSEs, whose range condition needs the query's values in \[-1, 1\]/);
         }
       }
     }
