@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { FidelityRow } from '../mpc-sim/private-reconstructor/fidelity-rows.js';
 import { parseCsvText } from '../report/csv.js';
+import { fidelityRow } from '../testing/fidelity-rows.js';
 import { compareWithFloat64, float64Labels, float64Rows, float64SummaryLines, mergeFloat64Rows } from './float64-reference.js';
 
 const USERS = ['a', 'b', 'c'];
 
-/** A fidelity row as read back from private_predictions*.csv (only the columns the comparison reads matter). */
-function row(image: string, plaintext: string, privateLabel: string, margin: number): FidelityRow {
-  return {
-    image,
-    trueUser: plaintext,
-    plaintextPredicted: plaintext,
-    privatePredicted: privateLabel,
-    agree: plaintext === privateLabel,
-    plaintextMargin: margin,
-    maxDissimilarityError: 1e-6,
-    rounds: 118,
-    onlineBytes: 1,
-    onlineSeconds: 1,
-    offlineSeconds: 1,
-  };
-}
+/** A fidelity row with these labels and plaintext margin (only the columns the comparison reads matter). */
+const row = (image: string, plaintext: string, privateLabel: string, margin: number): FidelityRow => fidelityRow(image, { labels: [plaintext, privateLabel], margin });
 
 describe('float64 reference of a fidelity run', () => {
   // img1: float32 says a by 1e-7, float64 says b by 2e-7; img2: both say c; img3: both say b.

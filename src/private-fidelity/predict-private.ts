@@ -78,6 +78,15 @@ async function identificationModels(dir: string): Promise<string> {
   return resolve(models.dir);
 }
 
+/** A completed identification run opened for a fidelity pass: its folder, models, config, data and picked queries. */
+async function openRun(options: PredictPrivateOptions, io: FidelityIo) {
+  const dir = resolve(options.run);
+  const modelsDir = await identificationModels(dir);
+  const { config } = await loadConfig(join(dir, 'config.resolved.yaml'), { experiments: io.experiments });
+  const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: io.reporter });
+  return { dir, modelsDir, config, data, q: await selectRunQueries(dir, data, options) };
+}
+
 /** The queries of a run: test positions, ids, true and plaintext labels, plaintext dissimilarities. */
 interface Queries {
   readonly users: readonly string[];
@@ -125,11 +134,7 @@ async function selectRunQueries(dir: string, data: PreparedDataset, options: Pre
  * rest run.
  */
 export async function predictPrivate(options: PredictPrivateOptions, io: FidelityIo): Promise<void> {
-  const dir = resolve(options.run);
-  const modelsDir = await identificationModels(dir);
-  const { config } = await loadConfig(join(dir, 'config.resolved.yaml'), { experiments: io.experiments });
-  const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: io.reporter });
-  const q = await selectRunQueries(dir, data, options);
+  const { dir, modelsDir, config, data, q } = await openRun(options, io);
 
   // Rows of an interrupted run with the same options (--resume), else a fresh partial file.
   const partialPath = join(dir, `private_predictions${q.suffix}.partial.csv`);
@@ -214,11 +219,7 @@ async function float64Lines(dir: string, rows: readonly FidelityRow[]): Promise<
  * changes and the largest float32 error. Later fidelity summaries of the run compare with it.
  */
 export async function float64Reference(options: PredictPrivateOptions, io: FidelityIo): Promise<void> {
-  const dir = resolve(options.run);
-  const modelsDir = await identificationModels(dir);
-  const { config } = await loadConfig(join(dir, 'config.resolved.yaml'), { experiments: io.experiments });
-  const data = await prepareDataset(config.dataset, Rng.fromSeed(config.seed).child('data'), { reporter: io.reporter });
-  const q = await selectRunQueries(dir, data, options);
+  const { dir, modelsDir, config, data, q } = await openRun(options, io);
   await initTensorflow(config.backend);
   const { width, height, channels } = data.config.image;
   const size = width * height * channels;
