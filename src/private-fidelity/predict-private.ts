@@ -18,6 +18,7 @@ import { initTensorflow } from '../models/runtime.js';
 import type { Reporter } from '../progress/reporter.js';
 import { appendCsvRow, readCsv, readCsvIfPresent, readGrowingCsv, writeCsv } from '../report/csv.js';
 import { readManifest } from '../runner/run-folder.js';
+import { withFileLock } from '../util/file-lock.js';
 import { Rng } from '../util/rng.js';
 import { plaintextDissimilarities, plaintextLabels, protocolSuffix, resumableRows, selectQueries } from './queries.js';
 import type { QueryOrder } from './query-order.js';
@@ -215,8 +216,9 @@ async function float64Lines(dir: string, rows: readonly FidelityRow[]): Promise<
  * `--float64-reference`: evaluates the picked test images (the same selection options as a
  * fidelity run) with every user's model in float64 (`mseFloat64`, no 2PC) and writes their
  * dissimilarities, beside the run's float32 ones, into {@link FLOAT64_DISSIMILARITY_FILE} (images
- * already there are replaced, others kept); prints how many float32 labels the float64 model
- * changes and the largest float32 error. Later fidelity summaries of the run compare with it.
+ * already there are replaced, others kept; `--shard i/n` processes merge into it in turn, under
+ * `withFileLock`); prints how many float32 labels the float64 model changes and the largest
+ * float32 error. Later fidelity summaries of the run compare with it.
  */
 export async function float64Reference(options: PredictPrivateOptions, io: FidelityIo): Promise<void> {
   const { dir, modelsDir, config, data, q } = await openRun(options, io);
@@ -235,8 +237,12 @@ export async function float64Reference(options: PredictPrivateOptions, io: Fidel
   }
   task.done();
   const path = join(dir, FLOAT64_DISSIMILARITY_FILE);
-  const rows = mergeFloat64Rows((await readCsvIfPresent(path)) ?? [], float64Rows(q.ids, q.trueLabels, q.users, float64, q.dissimilarities));
-  await writeCsv(path, rows, FLOAT64_COLUMNS);
+  // Shards of this pass merge into the one file in turn.
+  const rows = await withFileLock(path, async () => {
+    const merged = mergeFloat64Rows((await readCsvIfPresent(path)) ?? [], float64Rows(q.ids, q.trueLabels, q.users, float64, q.dissimilarities));
+    await writeCsv(path, merged, FLOAT64_COLUMNS);
+    return merged;
+  });
   const labels = float64Labels(rows, path);
   const changed = q.ids.filter((id, k) => labels.get(id)!.label !== q.plaintext[k]);
   const worst = Math.max(...q.ids.map((id) => labels.get(id)!.float32Error));

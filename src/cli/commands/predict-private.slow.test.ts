@@ -177,5 +177,28 @@ describe('privedge predict-private', () => {
     rows.forEach((r, q) => expect(Number(r['plaintextMargin'])).toBeCloseTo(expected[q]!.margin, 12));
     expect(stdout.text()).toMatch(/queries at risk \(plaintext margin below 2 x the largest sound error, [0-9.e+-]+\): [0-3], of which [0-3] agree/);
   });
+
+  it('--float64-reference: two shards at once merge float64 dissimilarities into one file (no 2PC), and the next summary compares with them', async () => {
+    const reference = (shard: string, stdout = capture()) =>
+      runCli(['predict-private', '--run', runDir, '--float64-reference', '--queries', '4', '--order', 'first', '--shard', shard, '--quiet'], { stdout, stderr: capture() });
+    const out0 = capture();
+    expect(await Promise.all([reference('0/2', out0), reference('1/2')])).toEqual([0, 0]);
+    expect(out0.text()).toMatch(/float64 reference of 2 test images written to .*dissimilarity\.float64\.csv/);
+    const rows = parseCsvText(await readFile(join(runDir, 'dissimilarity.float64.csv'), 'utf8'));
+    const float32 = new Map(parseCsvText(await readFile(join(runDir, 'dissimilarity.csv'), 'utf8')).map((r) => [`${String(r['image'])}|${String(r['user'])}`, Number(r['mse'])]));
+    const predictions = parseCsvText(await readFile(join(runDir, 'predictions.csv'), 'utf8')).filter((r) => r['system'] === 'privedge');
+    expect(new Set(rows.map((r) => r['image']))).toEqual(new Set(predictions.slice(0, 4).map((p) => p['image'])));
+    const users = new Set([...float32.keys()].map((k) => k.split('|')[1])).size;
+    expect(rows).toHaveLength(4 * users);
+    for (const r of rows) {
+      const f32 = float32.get(`${String(r['image'])}|${String(r['user'])}`)!;
+      expect(r['float32Mse']).toBe(f32);
+      expect(Math.abs(Number(r['mse']) - f32)).toBeLessThan(1e-5); // a tiny gf 2 model: float32 is close
+    }
+    const stdout = capture();
+    expect(await runCli(['predict-private', '--run', runDir, '--queries', '2', '--order', 'first', '--quiet'], { stdout, stderr: capture() })).toBe(0);
+    expect(stdout.text()).toMatch(/against the float64 model \(dissimilarity\.float64\.csv, 2 of 2 queries\): private labels equal the float64 labels for [0-2] of 2; the run's float32 \(TF\.js\) labels equal them for [0-2] of 2/);
+    expect(stdout.text()).toMatch(/private labels equal the reference labels \(float64 where computed, float32 elsewhere\) for [0-2] of 2 queries/);
+  });
   // A folder that is not an identification run: predict-private.test.ts (synthetic run.json).
 });

@@ -77,7 +77,7 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
           type: 'boolean',
           default: false,
           describe:
-            'No 2PC: evaluate the picked test images (--queries/--all/--images, --order) with every user\'s model in float64 and write dissimilarity.float64.csv into the run; every later summary (of any --protocol, also --merge) then also compares the private labels with the float64 ones',
+            'No 2PC: evaluate the picked test images (--queries/--all/--images, --order; --shard i/n splits them over processes) with every user\'s model in float64 and merge them into dissimilarity.float64.csv in the run; every later summary (of any --protocol, also --merge) then also compares the private labels with the float64 ones',
         })
         .option('validate', {
           type: 'boolean',
@@ -89,8 +89,8 @@ export function predictPrivateCommand(ctx: CliContext): CommandModule<object, Pr
       const print = (line: string): void => void ctx.stdout.write(`${line}\n`);
       if (args.partial && !args.merge) throw new UsageError('--partial only goes with --merge');
       if (args.float64Reference) {
-        const clash = args.merge ? 'merge' : args.shard !== undefined ? 'shard' : args.resume ? 'resume' : args.validate ? 'validate' : undefined;
-        if (clash !== undefined) throw new UsageError(`--float64-reference (float64 dissimilarities of the picked images into one file, no 2PC) does not go with --${clash}`);
+        const clash = args.merge ? 'merge' : args.resume ? 'resume' : args.validate ? 'validate' : undefined;
+        if (clash !== undefined) throw new UsageError(`--float64-reference (float64 dissimilarities of the picked images, no 2PC) does not go with --${clash}`);
       }
       const shard = args.shard === undefined ? undefined : parseShard(args.shard);
       if (!args.merge && !args.all && (!Number.isInteger(args.queries) || args.queries < 1)) throw new UsageError(`--queries must be a positive integer, got ${args.queries}`);
