@@ -1,6 +1,7 @@
 import { RunError } from '../errors.js';
 import { agreementPercent, type FidelityRow } from '../mpc-sim/private-reconstructor/fidelity-rows.js';
 import { plaintextMargin } from '../mpc-sim/private-reconstructor/fidelity.js';
+import { argminRows } from '../models/rec-adv/argmin.js';
 import type { Row } from '../report/csv.js';
 
 /*
@@ -68,8 +69,7 @@ export function float64Labels(rows: readonly Row[], path: string): Map<string, F
     }
     const values = users.map((u) => m.get(u)!);
     const f64 = values.map((v) => v[0]);
-    let best = 0;
-    for (let j = 1; j < f64.length; j++) if (f64[j]! < f64[best]!) best = j;
+    const best = argminRows(Float64Array.from(f64), 1, f64.length)[0]!; // the identification experiment's rule: ties to the first user
     labels.set(image, { label: users[best]!, margin: plaintextMargin(f64), float32Error: Math.max(...values.map(([a, b]) => Math.abs(a - b))) });
   }
   return labels;

@@ -244,13 +244,13 @@ export async function float64Reference(options: PredictPrivateOptions, io: Fidel
     return merged;
   });
   const labels = float64Labels(rows, path);
-  const changed = q.ids.filter((id, k) => labels.get(id)!.label !== q.plaintext[k]);
-  const worst = Math.max(...q.ids.map((id) => labels.get(id)!.float32Error));
+  const picked = q.ids.map((id) => labels.get(id)!);
+  const changed = q.ids.flatMap((_, k) => (picked[k]!.label === q.plaintext[k] ? [] : [k]));
+  const worst = Math.max(...picked.map((ref) => ref.float32Error));
   io.print(`float64 reference of ${q.ids.length} test images written to ${path} (${labels.size} images in all)`);
   io.print(`the float64 label differs from the run's float32 label on ${changed.length} of ${q.ids.length}; largest |float32 - float64| dissimilarity ${worst.toExponential(2)}`);
-  for (const id of changed) {
-    const k = q.ids.indexOf(id);
-    const ref = labels.get(id)!;
-    io.print(`  ${id}: float32 ${q.plaintext[k]!} (margin ${(plaintextMargin(q.dissimilarities[k]!) ?? NaN).toExponential(2)}), float64 ${ref.label} (margin ${ref.margin?.toExponential(2) ?? 'n/a'})`);
+  for (const k of changed) {
+    const ref = picked[k]!;
+    io.print(`  ${q.ids[k]!}: float32 ${q.plaintext[k]!} (margin ${(plaintextMargin(q.dissimilarities[k]!) ?? NaN).toExponential(2)}), float64 ${ref.label} (margin ${ref.margin?.toExponential(2) ?? 'n/a'})`);
   }
 }

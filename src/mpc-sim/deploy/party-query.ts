@@ -6,7 +6,7 @@ import type { PartyDealer } from '../dealer/dealer.js';
 import type { FixedPointEncoding } from '../encoding/fixed-point.js';
 import { enrolReconstructor, evaluateReconstructor, prepareReconstructor, reconstructorSignature, type EnrolReconstructorOptions, type EnrolledReconstructor, type QueryMaterial, type SharedReconstructor } from '../private-reconstructor/reconstructor.js';
 import type { PartyId } from '../party.js';
-import { decodeDissimilarities, dissimilarityThreshold, versionArgmin, versionDissimilarity, type ProtocolVersion } from '../protocols/versions.js';
+import { decodeDissimilarities, versionArgmin, versionDissimilarity, type ProtocolVersion } from '../protocols/versions.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
 import { concatShares } from '../protocols/shared-vector.js';
@@ -118,8 +118,7 @@ export async function evaluateQueryParty(env: PartyEnv, users: readonly Enrolled
   const ctx = context(env, env.channel, env.dealer(`q${prepared.queryId}/main`, 'main'));
   const values = reshapeShare(concatShares(...errors), [1, users.length]);
   const dissimilarities = options.revealDissimilarities === true ? decodeDissimilarities(protocol, env.encoding, x.size, await reveal(ctx, values, 'debug/dissimilarities')) : undefined;
-  const threshold = options.threshold === undefined ? undefined : dissimilarityThreshold(protocol, x.size, options.threshold);
-  const result = await versionArgmin(ctx, values, protocol, threshold);
+  const result = await versionArgmin(ctx, values, protocol, x.size, options.threshold);
   return { index: result.indices[0]!, belowThreshold: result.belowThreshold?.[0], dissimilarities };
 }
 

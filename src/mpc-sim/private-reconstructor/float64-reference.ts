@@ -1,4 +1,5 @@
 import { ShapeError } from '../../errors.js';
+import { axisPadding } from '../ring/im2col.js';
 import type { ReconstructorDescription, ReconstructorStep } from './reconstructor.js';
 
 /*
@@ -58,19 +59,12 @@ export function mseFloat64(description: ReconstructorDescription, image: ArrayLi
   return sum / r.length;
 }
 
-/** TensorFlow's padding: output size and the padding before (top or left) for one axis. */
-function padAxis(size: number, kernel: number, stride: number, padding: Conv['padding']): [number, number] {
-  if (padding === 'valid') return [Math.floor((size - kernel) / stride) + 1, 0];
-  const out = Math.ceil(size / stride);
-  return [out, Math.floor(Math.max((out - 1) * stride + kernel - size, 0) / 2)];
-}
-
 function conv2d(x: Float64Array, [h, w, c]: Hwc, step: Conv): [Float64Array, Hwc] {
   const [kh, kw, cin, cout] = step.shape;
   if (cin !== c) throw new ShapeError(step.name, `kernel expects ${cin} input channels, the input has ${c}`);
   const s = step.stride;
-  const [oh, top] = padAxis(h, kh, s, step.padding);
-  const [ow, left] = padAxis(w, kw, s, step.padding);
+  const { out: oh, before: top } = axisPadding(h, kh, s, step.padding);
+  const { out: ow, before: left } = axisPadding(w, kw, s, step.padding);
   const weights = Float64Array.from(step.weights);
   const y = new Float64Array(oh * ow * cout);
   const acc = new Float64Array(cout);

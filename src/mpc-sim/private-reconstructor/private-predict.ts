@@ -5,7 +5,7 @@ import type { InProcessSession } from '../parties/in-process.js';
 import { runLockstep } from '../parties/lockstep.js';
 import type { PartyContext } from '../protocols/context.js';
 import { reveal } from '../protocols/reveal.js';
-import { decodeDissimilarities, dissimilarityThreshold, protocolSettings, versionArgmin, versionDissimilarity, type ProtocolVersion } from '../protocols/versions.js';
+import { decodeDissimilarities, protocolSettings, versionArgmin, versionDissimilarity, type ProtocolVersion } from '../protocols/versions.js';
 import { concatShares } from '../protocols/shared-vector.js';
 import { CryptoRandom, type RingRandom } from '../ring/random.js';
 import { reshapeShare } from '../sharing/linear.js';
@@ -148,8 +148,7 @@ export async function privatePredict(session: InProcessSession, users: readonly 
   const results = await session.run(async (ctx) => {
     const values = reshapeShare(concatShares(...errors[ctx.party]), [1, users.length]);
     const revealed = options.revealDissimilarities === true ? decodeDissimilarities(settings.version, encoding, x[0].size, await reveal(ctx, values, 'debug/dissimilarities')) : undefined;
-    const scaledThreshold = threshold === undefined ? undefined : dissimilarityThreshold(settings.version, x[0].size, threshold);
-    return { ...(await versionArgmin(ctx, values, settings.version, scaledThreshold)), revealed };
+    return { ...(await versionArgmin(ctx, values, settings.version, x[0].size, threshold)), revealed };
   });
   const t2 = performance.now();
   const cpuUsed = process.cpuUsage(cpu);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { comparisonLayout } from '../dealer/comparison-key.js';
-import { FIXED16, FIXED20, decode, encode, encodeScalar } from '../encoding/fixed-point.js';
+import { FIXED16, FIXED20, decode, encode, encodeScalar, type FixedPointEncoding } from '../encoding/fixed-point.js';
 import { RingTensor, fromSigned, toSigned } from '../ring/ring-tensor.js';
 import { reconstruct, share } from '../sharing/share.js';
 import { argmin, argminLevels, fineMse, fineMseUnit, mse } from './argmin.js';
@@ -25,6 +25,23 @@ function matrix(name: string, rows: number, cols: number): bigint[] {
   const w = new BigUint64Array(rows * cols);
   random.fill(w);
   return Array.from(w, (x, i) => (i % 3 === 0 ? BigInt(Number(x % 7n) - 3) : BigInt.asIntN(64, x) >> 34n));
+}
+
+/**
+ * Shares of two encoded vectors of n values uniform in [-scale, scale) (seeded streams named after
+ * `name`), and the exact mean of their encoded squared difference, computed here in float64.
+ */
+function msePair(enc: FixedPointEncoding, name: string, n: number, scale: number) {
+  const w = new BigUint64Array(2 * n);
+  testRandom(`${name}-${n}`).fill(w);
+  const u = Array.from(w, (v) => (Number(v >> 11n) / 2 ** 53 - 0.5) * 2 * scale);
+  const a = encode(enc, u.slice(0, n), [n]);
+  const b = encode(enc, u.slice(n), [n]);
+  const da = decode(enc, a);
+  const db = decode(enc, b);
+  let exact = 0;
+  for (let i = 0; i < n; i++) exact += (da[i]! - db[i]!) ** 2;
+  return { x: share(a, testRandom(`${name}-a`)), r: share(b, testRandom(`${name}-b`)), exact: exact / n };
 }
 
 describe.each(TEST_DEALERS)('argmin and mse (%s)', (_, makeDealer) => {
@@ -98,20 +115,8 @@ describe.each(TEST_DEALERS)('argmin and mse (%s)', (_, makeDealer) => {
         [64, 1],
         [1000, 4],
       ] as const) {
-        const random = testRandom(`mse-${n}`);
-        const w = new BigUint64Array(2 * n);
-        random.fill(w);
-        const u = Array.from(w, (x) => (Number(x >> 11n) / 2 ** 53 - 0.5) * 2 * scale);
-        const a = encode(enc, u.slice(0, n), [n]);
-        const b = encode(enc, u.slice(n), [n]);
-        const x = share(a, testRandom('mse-a'));
-        const r = share(b, testRandom('mse-b'));
+        const { x, r, exact } = msePair(enc, 'mse', n, scale);
         const { results, cost } = await session.measure((ctx) => mse(ctx, x[ctx.party], r[ctx.party]));
-        const da = decode(enc, a);
-        const db = decode(enc, b);
-        let exact = 0;
-        for (let i = 0; i < n; i++) exact += (da[i]! - db[i]!) ** 2;
-        exact /= n;
         const got = decode(enc, reconstruct([results[0], results[1]]))[0]!;
         const ulp = 2 ** -enc.fracBits;
         expect(Math.abs(got - exact)).toBeLessThanOrEqual(1.01 * ulp + 2.4e-7 * exact);
@@ -130,20 +135,8 @@ describe.each(TEST_DEALERS)('argmin and mse (%s)', (_, makeDealer) => {
     it(`fineMse (${encName}) is within one of its units (2^(s-f-8) / n) of the exact mean, 256 times finer than mse, at 2 rounds and 16n + 8 bytes`, async () => {
       const { session } = testSession(makeDealer, enc);
       for (const n of [1, 7, 64, 784, 1000]) {
-        const random = testRandom(`fine-mse-${n}`);
-        const w = new BigUint64Array(2 * n);
-        random.fill(w);
-        const u = Array.from(w, (x) => Number(x >> 11n) / 2 ** 52 - 1); // in [-1, 1)
-        const a = encode(enc, u.slice(0, n), [n]);
-        const b = encode(enc, u.slice(n), [n]);
-        const x = share(a, testRandom('fine-a'));
-        const r = share(b, testRandom('fine-b'));
+        const { x, r, exact } = msePair(enc, 'fine-mse', n, 1); // values in [-1, 1)
         const { results, cost } = await session.measure((ctx) => fineMse(ctx, x[ctx.party], r[ctx.party]));
-        const da = decode(enc, a);
-        const db = decode(enc, b);
-        let exact = 0;
-        for (let i = 0; i < n; i++) exact += (da[i]! - db[i]!) ** 2;
-        exact /= n;
         const unit = fineMseUnit(enc.fracBits, n);
         expect(unit).toBe(2 ** (Math.ceil(Math.log2(n)) - enc.fracBits - 8) / n);
         expect(unit).toBeLessThan(2 ** (1 - enc.fracBits - 8));

@@ -34,7 +34,7 @@ export const MSE_SCALE_BITS = 22;
  */
 export async function mse(ctx: PartyContext, x: Share, reconstruction: Share, tag = 'mse'): Promise<Share> {
   const n = x.size;
-  const s = Math.ceil(Math.log2(n));
+  const s = mseSumShift(n);
   const v1 = await fineMse(ctx, x, reconstruction, tag);
   const c = BigInt(Math.round(2 ** (MSE_SCALE_BITS + s) / n));
   return truncateWithDealer(ctx, scaleShare(v1, c), MSE_SCALE_BITS + MSE_GUARD_BITS, `${tag}/mean`);
@@ -64,14 +64,19 @@ export async function fineMse(ctx: PartyContext, x: Share, reconstruction: Share
   const n = x.size;
   const d = reshapeShare(subShares(x, reconstruction), [n]);
   const f = ctx.encoding.fracBits;
-  const s = Math.ceil(Math.log2(n));
+  const s = mseSumShift(n);
   const q = await matmul(ctx, reshapeShare(d, [1, n]), reshapeShare(d, [n, 1]), `${tag}/square`);
   return truncateWithDealer(ctx, reshapeShare(q, [1]), s + f - MSE_GUARD_BITS, `${tag}/sum`);
 }
 
 /** The mean squared error per unit of {@link fineMse} over n elements at f fractional bits: 2^(s-f-G) / n. */
 export function fineMseUnit(fracBits: number, n: number): number {
-  return 2 ** (Math.ceil(Math.log2(n)) - fracBits - MSE_GUARD_BITS) / n;
+  return 2 ** (mseSumShift(n) - fracBits - MSE_GUARD_BITS) / n;
+}
+
+/** s = ceil(log2 n): the power of two {@link fineMse} divides the sum of n squares by (n / 2^s is in (1/2, 1]). */
+export function mseSumShift(n: number): number {
+  return Math.ceil(Math.log2(n));
 }
 
 /** Options of {@link argmin}. */

@@ -2,7 +2,7 @@ import { ProtocolError } from '../../errors.js';
 import type { Share } from '../sharing/share.js';
 import { decode, type FixedPointEncoding } from '../encoding/fixed-point.js';
 import type { RingTensor } from '../ring/ring-tensor.js';
-import { argmin, fineMse, fineMseUnit, mse, MSE_GUARD_BITS, type ArgminResult } from './argmin.js';
+import { argmin, fineMse, fineMseUnit, mse, MSE_GUARD_BITS, mseSumShift, type ArgminResult } from './argmin.js';
 import { argminPairwise } from './argmin-pairwise.js';
 import type { PartyContext } from './context.js';
 import { DEFAULT_CHUNK_BITS } from './drelu.js';
@@ -85,14 +85,17 @@ export function protocolSettings(version: ProtocolVersion = 'v1'): ProtocolSetti
 }
 
 /**
- * The argmin of `version` over the shared dissimilarities `values` ([Q, N]), with the optional
- * threshold bit: `argmin` (tree) for v1, `argminPairwise` at the version's widths otherwise.
- * Reveals only the indices (and the bits).
+ * The argmin of `version` over the shared dissimilarities `values` ([Q, N], each of
+ * {@link versionDissimilarity} over images of `imageSize` elements), with the optional threshold
+ * bit: `argmin` (tree) for v1, `argminPairwise` at the version's widths otherwise. `threshold` is
+ * the MSE threshold encoded at the encoding's f, as clients send it; it is brought to the
+ * dissimilarities' scale here ({@link dissimilarityThreshold}). Reveals only the indices (and the
+ * bits).
  */
-export function versionArgmin(ctx: PartyContext, values: Share, version: ProtocolVersion = 'v1', threshold?: bigint): Promise<ArgminResult> {
+export function versionArgmin(ctx: PartyContext, values: Share, version: ProtocolVersion, imageSize: number, threshold?: bigint): Promise<ArgminResult> {
   const settings = protocolSettings(version);
   const options = {
-    ...(threshold === undefined ? {} : { threshold }),
+    ...(threshold === undefined ? {} : { threshold: dissimilarityThreshold(version, imageSize, threshold) }),
     ...(settings.argminBits === undefined ? {} : { bits: settings.argminBits }),
     ...(settings.argminChunkBits === undefined ? {} : { chunkBits: settings.argminChunkBits }),
   };
@@ -141,7 +144,7 @@ export function decodeDissimilarities(version: ProtocolVersion, encoding: FixedP
  */
 export function dissimilarityThreshold(version: ProtocolVersion, n: number, encodedThreshold: bigint): bigint {
   if (protocolSettings(version).dissimilarity === 'mse') return encodedThreshold;
-  const s = BigInt(Math.ceil(Math.log2(n)));
+  const s = BigInt(mseSumShift(n));
   const scaled = encodedThreshold * BigInt(n) << BigInt(MSE_GUARD_BITS);
   return s === 0n ? scaled : (scaled + (1n << (s - 1n))) >> s;
 }
