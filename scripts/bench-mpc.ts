@@ -42,6 +42,7 @@ import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { selfTimes, type CpuProfile } from './lib/cpu-profile.js';
+import { preferThroughputGc } from '../src/util/gc-tuning.js';
 
 function listFlag(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(name);
@@ -65,6 +66,7 @@ const profileDir = flag('--profile');
 const protocols = (flag('--protocol') ?? PROTOCOL_VERSIONS.join(',')).split(',') as ProtocolVersion[];
 for (const p of protocols) if (!PROTOCOL_VERSIONS.includes(p)) throw new Error(`--protocol: unknown version '${p}' (known: ${PROTOCOL_VERSIONS.join(', ')})`);
 
+preferThroughputGc(); // as bin/privedge.js does, so the bench measures what the command line runs
 const backend = await initTensorflow('wasm');
 const kernel = ringKernelInfo();
 console.log(`bench:mpc — ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);

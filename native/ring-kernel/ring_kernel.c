@@ -72,6 +72,13 @@
  *                                           ((c mod 2^63) >> f - 2^(62 - f)); rMsb and rHigh
  *                                           have c's length or length 1 (one public word for
  *                                           every element; so may other)
+ *   pairedProduct(q, sigma, rMsb, rHigh, hm, hh, mm, mh, scalars, out)
+ *                                           a party's share of the product of two opened
+ *                                           truncations (src/mpc-sim/protocols/norm-conv.ts,
+ *                                           pairedProduct) in one pass: scalars = [kq, ks, u,
+ *                                           first], out[e] = kq (sigma[e] rMsb[e] - rHigh[e]) +
+ *                                           hh[e] - sigma[e] hm[e] + ks (sigma[e] mm[e] - mh[e])
+ *                                           + q[e] (u + first kq); every array of out's length
  *   topBitsPack(c, t, out)                  out = the words c[e] >> t, 64 - t bits each,
  *                                           packed densely (element e at bits [e b, e b + b)
  *                                           of out, b = 64 - t); out has ceil(n b / 64) words

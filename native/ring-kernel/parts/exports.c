@@ -68,6 +68,7 @@ NAPI_MODULE_INIT() {
       {"comparisonFinish", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"comparisonFinishTruncated", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"truncationFinish", NULL, js_truncation_finish, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pairedProduct", NULL, js_paired_product, NULL, NULL, NULL, napi_enumerable, NULL},
       {"topBitsPack", NULL, js_top_bits_pack, NULL, NULL, NULL, napi_enumerable, NULL},
       {"topBitsAdd", NULL, js_top_bits_add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isa", NULL, js_isa, NULL, NULL, NULL, napi_enumerable, NULL},

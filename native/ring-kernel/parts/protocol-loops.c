@@ -281,6 +281,37 @@ static napi_value js_truncation_finish(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* pairedProduct(q, sigma, rMsb, rHigh, hm, hh, mm, mh, scalars, out): see the header comment. */
+static napi_value js_paired_product(napi_env env, napi_callback_info info) {
+  static const char *const names[8] = {"q", "sigma", "rMsb", "rHigh", "hm", "hh", "mm", "mh"};
+  size_t argc = 10, len[8], ns, n;
+  napi_value argv[10];
+  uint64_t *in[8], *scalars, *out;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 10) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (q, sigma, rMsb, rHigh, hm, hh, mm, mh, scalars, out)");
+    return NULL;
+  }
+  for (int i = 0; i < 8; i++) {
+    if (get_words(env, argv[i], names[i], &in[i], &len[i])) return NULL;
+  }
+  if (get_words(env, argv[8], "scalars", &scalars, &ns) || get_words(env, argv[9], "out", &out, &n)) return NULL;
+  int bad = ns != 4 || scalars[3] > 1;
+  for (int i = 0; i < 8; i++) bad |= len[i] != n || overlaps(out, n, in[i], len[i]);
+  if (bad) {
+    napi_throw_range_error(env, NULL, "ring_kernel: pairedProduct arguments do not fit together");
+    return NULL;
+  }
+  const uint64_t *q = in[0], *sigma = in[1], *msb = in[2], *high = in[3], *hm = in[4], *hh = in[5],
+                 *mm = in[6], *mh = in[7];
+  const uint64_t kq = scalars[0], ks = scalars[1], q_factor = scalars[2] + scalars[3] * scalars[0];
+  for (size_t e = 0; e < n; e++) {
+    const uint64_t s = sigma[e];
+    out[e] = kq * (s * msb[e] - high[e]) + (hh[e] - s * hm[e]) + ks * (s * mm[e] - mh[e]) + q[e] * q_factor;
+  }
+  return NULL;
+}
+
 /* Words that hold n values of 64 - t bits, packed densely: ceil(n (64 - t) / 64). */
 static size_t top_bits_words(size_t n, size_t t) {
   return (n * (64 - t) + 63) / 64;

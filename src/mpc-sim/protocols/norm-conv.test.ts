@@ -8,7 +8,11 @@ import { instanceNormV2 } from './instance-norm-v2.js';
 import { normRescaleBits, normTruncationBits } from './instance-norm.js';
 import { NORM_GRID_THRESHOLDS } from './norm-scale.js';
 import { NORM_GRID_CHUNK_BITS } from './norm-scale-v2.js';
-import { enrolGammaFold, enrolMeanInOpening, enrolNormFold, normConv, normConvOutputBits, prepareNormConv, type NormFold } from './norm-conv.js';
+import { enrolGammaFold, enrolMeanInOpening, enrolNormFold, normConv, normConvOutputBits, pairedProduct, prepareNormConv, type NormFold } from './norm-conv.js';
+import { loadRingKernel } from '../ring/native-kernel.js';
+import { RingTensor } from '../ring/ring-tensor.js';
+import { Share } from '../sharing/share.js';
+import type { PairedTruncation } from '../dealer/dealer.js';
 import { TEST_DEALERS, testGaussian, testRandom, testSession } from '../../testing/protocol-support.js';
 
 const K = 4;
@@ -278,5 +282,56 @@ describe.each(TEST_DEALERS)('v4: gamma folded into the weights, input scaled by 
     expect(v6.cost.rounds).toBe(7);
     // the mean's 8 bytes now travel in the conv opening's round, which becomes a merged round (a 16-byte header)
     expect(v6.cost.onlineBytes[0]).toBe(v5.cost.onlineBytes[0] + 16);
+  });
+});
+
+describe('pairedProduct', () => {
+  // The two parties' outputs must add up to k Z, with k = kq + u and Z = zq + v the opened forms
+  // (u = ks r'Msb - r'High, v = S rMsb - rHigh from the reconstructed masks), computed here with
+  // BigInts from those definitions; in TypeScript, and natively from 1,024 elements.
+  it.each([100, 2_011])('n = %i: the shares add up to k Z, modulo 2^64, on both kernels', (n) => {
+    const random = testRandom(`paired-product-${n}`);
+    const words = (size: number): BigUint64Array => {
+      const out = new BigUint64Array(size);
+      random.fill(out);
+      return out;
+    };
+    const bits = (size: number): BigUint64Array => words(size).map((w) => w & 1n);
+    const M = (x: bigint): bigint => BigInt.asUintN(64, x);
+    const sharePair = (x: BigUint64Array): [Share, Share] => {
+      const s0 = words(x.length);
+      const s1 = x.map((v, i) => M(v - s0[i]!));
+      return [new Share(0, new RingTensor([x.length], s0)), new Share(1, new RingTensor([x.length], s1))];
+    };
+    const [sMsb, sHigh] = [bits(1), words(1)]; // the scalar pair's masks (reconstructed)
+    const [tMsb, tHigh] = [bits(n), words(n)];
+    const scalar = { r: sharePair(words(1)), rMsb: sharePair(sMsb), rHigh: sharePair(sHigh) };
+    const tensor = { r: sharePair(words(n)), rMsb: sharePair(tMsb), rHigh: sharePair(tHigh) };
+    const hh = sharePair(tHigh.map((h) => M(sHigh[0]! * h)));
+    const hm = sharePair(tMsb.map((m) => M(sHigh[0]! * m)));
+    const mh = sharePair(tHigh.map((h) => M(sMsb[0]! * h)));
+    const mm = sharePair(tMsb.map((m) => M(sMsb[0]! * m)));
+    const pair = (i: 0 | 1): PairedTruncation => ({
+      scalar: { r: scalar.r[i], rMsb: scalar.rMsb[i], rHigh: scalar.rHigh[i] },
+      tensor: { r: tensor.r[i], rMsb: tensor.rMsb[i], rHigh: tensor.rHigh[i] },
+      hh: hh[i],
+      hm: hm[i],
+      mh: mh[i],
+      mm: mm[i],
+    });
+    const k = { q: new RingTensor([1], words(1)), sigma: new RingTensor([1], words(1)) };
+    const z = { q: new RingTensor([n], words(n)), sigma: new RingTensor([n], words(n)) };
+    const kValue = M(k.q.data[0]! + k.sigma.data[0]! * sMsb[0]! - sHigh[0]!);
+    const want = z.q.data.map((q, e) => M(kValue * (q + z.sigma.data[e]! * tMsb[e]! - tHigh[e]!)));
+    try {
+      for (const forceTs of [false, true]) {
+        loadRingKernel({ forceTs });
+        const [y0, y1] = [pairedProduct(k, z, pair(0), true), pairedProduct(k, z, pair(1), false)];
+        expect(y0.shape).toEqual([n]);
+        expect(y0.data.map((w, e) => M(w + y1.data[e]!)), forceTs ? 'TypeScript' : 'native').toEqual(want);
+      }
+    } finally {
+      loadRingKernel();
+    }
   });
 });

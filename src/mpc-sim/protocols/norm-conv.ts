@@ -1,6 +1,7 @@
 import { ProtocolError } from '../../errors.js';
 import { layerInputShape, patchesMatmulAsync, toMasked } from '../dealer/conv-material.js';
 import { add, dotWords, mul as mulRing, mulScalar, sub, sumWords } from '../ring/elementwise.js';
+import { pairedProductNative } from '../ring/native-kernel.js';
 import { RingTensor, type Shape } from '../ring/ring-tensor.js';
 import { addShares, reshapeShare, scaleShare } from '../sharing/linear.js';
 import { Share } from '../sharing/share.js';
@@ -375,14 +376,18 @@ async function centreAfterOpening(ctx: PartyContext, x: Share, layer: EnrolledCo
 
 /**
  * This party's share of k Z from the opened forms of k (scalar) and Z (tensor) and the paired
- * truncation's masks (step 5 of {@link normConv}); modulo 2^64.
+ * truncation's masks (step 5 of {@link normConv}); modulo 2^64. One native pass
+ * (`pairedProductNative`) when the ring kernel is loaded, else the TypeScript steps below, which
+ * compute the same words.
  */
-function pairedProduct(k: { q: RingTensor; sigma: RingTensor }, z: { q: RingTensor; sigma: RingTensor }, p: PairedTruncation, first: boolean): RingTensor {
+export function pairedProduct(k: { q: RingTensor; sigma: RingTensor }, z: { q: RingTensor; sigma: RingTensor }, p: PairedTruncation, first: boolean): RingTensor {
   const kq = k.q.data[0]!;
   const ks = k.sigma.data[0]!;
   // u_i = s' r'Msb_i - r'High_i (this party's share of k - [i = 0] q')
   const u = BigInt.asUintN(64, ks * p.scalar.rMsb.ring.data[0]! - p.scalar.rHigh.ring.data[0]!);
   const S = z.sigma;
+  const fused = pairedProductNative({ q: z.q.data, sigma: S.data, rMsb: p.tensor.rMsb.ring.data, rHigh: p.tensor.rHigh.ring.data, hm: p.hm.ring.data, hh: p.hh.ring.data, mm: p.mm.ring.data, mh: p.mh.ring.data, kq, ks, u, first });
+  if (fused !== undefined) return new RingTensor(S.shape, fused);
   // v_i = S rMsb_i - rHigh_i; (u v)_i = hh_i - S hm_i - s' mh_i + s' S mm_i (elementwise, native
   // when loaded); three buffers, every other step in place
   const out = mulRing(S, p.tensor.rMsb.ring);

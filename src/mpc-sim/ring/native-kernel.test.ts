@@ -215,6 +215,18 @@ describe('native ring kernel', () => {
       expect(() => addon.truncationFinish(mine, other, new BigUint64Array(3), new BigUint64Array(2), 0, 16, one)).toThrow(/do not fit/);
     });
 
+    it('pairedProduct refuses operands of other lengths, a scalar list that is not [kq, ks, u, first in {0, 1}], and an overlapping output', () => {
+      const addon = createRequire(import.meta.url)(join(root, RING_KERNEL_BINARY)) as { pairedProduct(...args: BigUint64Array[]): void };
+      const eight = Array.from({ length: 8 }, () => randomTensor(random, [5]).data);
+      const out = new BigUint64Array(5);
+      expect(() => addon.pairedProduct(...eight, BigUint64Array.of(1n, 2n, 3n, 1n), out)).not.toThrow();
+      expect(() => addon.pairedProduct(...eight.slice(0, 7), new BigUint64Array(4), BigUint64Array.of(1n, 2n, 3n, 1n), out)).toThrow(/pairedProduct arguments do not fit/);
+      expect(() => addon.pairedProduct(...eight, BigUint64Array.of(1n, 2n, 3n, 2n), out)).toThrow(/do not fit/);
+      expect(() => addon.pairedProduct(...eight, BigUint64Array.of(1n, 2n, 3n), out)).toThrow(/do not fit/);
+      expect(() => addon.pairedProduct(...eight, BigUint64Array.of(1n, 2n, 3n, 0n), eight[4]!)).toThrow(/do not fit/);
+      expect(() => addon.pairedProduct(...eight.slice(0, 9))).toThrow(/expected \(q, sigma/);
+    });
+
     it('sumWords and dotWords equal BigInt sums of the words and products, wrapping modulo 2^64, for every length', () => {
       for (const n of [1024, 1025, 1027, 4099]) {
         for (const make of [(sh: Shape) => randomTensor(random, sh), nearMax]) {

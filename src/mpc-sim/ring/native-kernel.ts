@@ -2,7 +2,8 @@
  * The native Z_2^64 kernel (`native/ring-kernel/`, built by `scripts/build-ring-kernel.mjs`) with
  * TypeScript as fallback: matrix products (also convolutions lowered to them without storing the
  * patch matrix), elementwise add / sub / mul, sums and dot products, the two local loops of the comparison protocol,
- * the last two steps of the dealer-assisted truncation and the packing of a compact opening's top bits.
+ * the last two steps of the dealer-assisted truncation, the product of two opened truncations
+ * and the packing of a compact opening's top bits.
  * Every native path computes the same words as its TypeScript counterpart (all exact), and the
  * tests compare them.
  *
@@ -65,6 +66,8 @@ interface RingAddon {
     rm: BigUint64Array,
   ): void;
   truncationFinish(mine: BigUint64Array, other: BigUint64Array, rMsb: BigUint64Array, rHigh: BigUint64Array, first: number, f: number, y: BigUint64Array): void;
+  /** Absent from addons built before it (then TypeScript runs). */
+  pairedProduct?(...args: BigUint64Array[]): void;
   /** Absent from addons built before them (then TypeScript runs). */
   topBitsPack?(c: BigUint64Array, t: number, out: BigUint64Array): void;
   topBitsAdd?(packed: BigUint64Array, t: number, out: BigUint64Array): void;
@@ -202,6 +205,41 @@ export function truncationFinishNative(mine: RingTensor, other: RingTensor, rMsb
   const y = RingTensor.uninitialized(mine.shape); // the kernel writes every word
   addon.truncationFinish(mine.data, other.data, rMsb.data, rHigh.data, first ? 1 : 0, f, y.data);
   return y;
+}
+
+/** The opened forms and dealt products that {@link pairedProductNative} combines (`protocols/norm-conv.ts`, `pairedProduct`). */
+export interface PairedProductOperands {
+  /** The tensor's opened q and sigma. */
+  readonly q: BigUint64Array;
+  readonly sigma: BigUint64Array;
+  /** This party's shares of the tensor pair's rMsb and rHigh and of the dealt products hm, hh, mm, mh. */
+  readonly rMsb: BigUint64Array;
+  readonly rHigh: BigUint64Array;
+  readonly hm: BigUint64Array;
+  readonly hh: BigUint64Array;
+  readonly mm: BigUint64Array;
+  readonly mh: BigUint64Array;
+  /** The scalar's opened q and sigma, this party's share u of its mask part, and party 0 or not. */
+  readonly kq: bigint;
+  readonly ks: bigint;
+  readonly u: bigint;
+  readonly first: boolean;
+}
+
+/**
+ * A party's share of the product of two opened truncations in one native pass (the addon's
+ * `pairedProduct`): out[e] = kq (sigma rMsb - rHigh) + hh - sigma hm + ks (sigma mm - mh) + q (u +
+ * [first] kq), modulo 2^64, elementwise. Undefined (and the caller runs its TypeScript steps,
+ * which compute the same words) if the addon is not loaded or lacks it, or there are fewer than
+ * 1,024 elements. Lengths are the caller's to check (the addon refuses a mismatch).
+ */
+export function pairedProductNative(o: PairedProductOperands): BigUint64Array | undefined {
+  const n = o.q.length;
+  const addon = addonFor(n);
+  if (addon?.pairedProduct === undefined) return undefined;
+  const out = RingTensor.uninitialized([n]).data; // the kernel writes every word
+  addon.pairedProduct(o.q, o.sigma, o.rMsb, o.rHigh, o.hm, o.hh, o.mm, o.mh, BigUint64Array.of(o.kq, o.ks, o.u, o.first ? 1n : 0n), out);
+  return out;
 }
 
 /**
