@@ -42,6 +42,9 @@
  *   elementwise(op, a, b, out)              out = a op b elementwise, op 0 add, 1 sub, 2 mul;
  *                                           b has a's length or length 1 (a public scalar);
  *                                           synchronous (memory-bound; out may be a itself)
+ *   shiftRight(a, bits, arithmetic, out)    out = a >> bits elementwise, bits in [0, 63], each
+ *                                           word read as unsigned (arithmetic 0) or as two's
+ *                                           complement (1); out may be a itself; synchronous
  *   reduce(op, a, b, out)                   out[0] = sum of a (op 0; b unused) or of a[i] b[i]
  *                                           (op 1; b of a's length), modulo 2^64; synchronous
  *   comparisonLeaves(c, code, params, g, eq, topFlip)

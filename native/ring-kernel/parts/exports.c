@@ -64,6 +64,7 @@ NAPI_MODULE_INIT() {
       {"convMatmulAsync", NULL, js_conv_matmul_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"elementwise", NULL, js_elementwise, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reduce", NULL, js_reduce, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"shiftRight", NULL, js_shift_right, NULL, NULL, NULL, napi_enumerable, NULL},
       {"comparisonLeaves", NULL, js_comparison_leaves, NULL, NULL, NULL, napi_enumerable, NULL},
       {"comparisonFinish", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},
       {"comparisonFinishTruncated", NULL, js_comparison_finish, NULL, NULL, NULL, napi_enumerable, NULL},

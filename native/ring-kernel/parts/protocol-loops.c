@@ -54,6 +54,32 @@ static napi_value js_elementwise(napi_env env, napi_callback_info info) {
 }
 
 
+/* shiftRight(a, bits, arithmetic, out): see the header comment. */
+static napi_value js_shift_right(napi_env env, napi_callback_info info) {
+  size_t argc = 4, na, nout, bits, arithmetic;
+  napi_value argv[4];
+  uint64_t *a, *out;
+  RK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "ring_kernel: expected (a, bits, arithmetic, out)");
+    return NULL;
+  }
+  if (get_words(env, argv[0], "a", &a, &na) || get_dim(env, argv[1], "bits", &bits) ||
+      get_dim(env, argv[2], "arithmetic", &arithmetic) || get_words(env, argv[3], "out", &out, &nout)) {
+    return NULL;
+  }
+  if (bits > 63 || arithmetic > 1 || nout != na || (out != a && overlaps(out, nout, a, na))) {
+    napi_throw_range_error(env, NULL, "ring_kernel: shiftRight needs bits in [0, 63], arithmetic 0 or 1, and out of a's length, a itself or not overlapping it");
+    return NULL;
+  }
+  if (arithmetic) {
+    for (size_t i = 0; i < na; i++) out[i] = (uint64_t)((int64_t)a[i] >> bits);
+  } else {
+    for (size_t i = 0; i < na; i++) out[i] = a[i] >> bits;
+  }
+  return NULL;
+}
+
 /* reduce(op, a, b, out): see the header comment. */
 static napi_value js_reduce(napi_env env, napi_callback_info info) {
   size_t na, nb, nout, op;

@@ -1,7 +1,8 @@
 import { ProtocolError } from '../../errors.js';
 import { encodeScalar } from '../encoding/fixed-point.js';
+import { add, mulScalar } from '../ring/elementwise.js';
 import { addShares, scaleShare, subShares } from '../sharing/linear.js';
-import type { Share } from '../sharing/share.js';
+import { Share } from '../sharing/share.js';
 import type { PartyContext } from './context.js';
 import { dreluParts, type CompareOptions } from './drelu.js';
 import type { TruncationMode } from './fixed.js';
@@ -103,5 +104,7 @@ export async function scaledLeakyRelu(ctx: PartyContext, x: Share, options: Comp
   const tag = options.tag ?? 'leakyRelu';
   if (!Number.isInteger(options.scale) || options.scale < 2 || options.scale > 2 ** 10) throw new ProtocolError(tag, `the scale of a scaled LeakyReLU must be an integer in [2, 1024], got ${options.scale}`);
   const { y: positive, bit, input } = await relu(ctx, x, { ...options, tag: `${tag}/relu` });
-  return { y: addShares(input, scaleShare(positive, BigInt(options.scale - 1))), bit, input };
+  // relu's output is this function's own: x + (s - 1) relu(x) in its words, no new tensor
+  const y = mulScalar(positive.ring, BigInt(options.scale - 1), positive.ring);
+  return { y: new Share(ctx.party, add(input.ring, y, y)), bit, input };
 }

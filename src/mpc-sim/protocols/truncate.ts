@@ -31,9 +31,9 @@ import { assertOwnShares, type PartyContext } from './context.js';
 export function truncate(ctx: PartyContext, x: Share, fracBits = ctx.encoding.fracBits): Share {
   assertOwnShares(ctx, 'truncate', x);
   checkFracBits('truncate', fracBits, 63);
-  const y = shiftRightLogical(ctx.party === 0 ? x.ring : neg(x.ring), fracBits);
-  if (ctx.party === 1) neg(y, y); // -floor(-x_1 / 2^f), in place
-  return new Share(ctx.party, y);
+  if (ctx.party === 0) return new Share(0, shiftRightLogical(x.ring, fracBits));
+  const y = neg(x.ring); // -floor(-x_1 / 2^f), in one tensor
+  return new Share(1, neg(shiftRightLogical(y, fracBits, y), y));
 }
 
 /** SecureML's bound on the failure probability of {@link truncate} for |x| < 2^l_x: 2^(l_x + 1 - 64). */

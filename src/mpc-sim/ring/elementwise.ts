@@ -1,5 +1,5 @@
 import { ShapeError } from '../../errors.js';
-import { elementwiseNative, reduceNative } from './native-kernel.js';
+import { elementwiseNative, reduceNative, shiftRightNative } from './native-kernel.js';
 import { RingTensor, assertSameShape, words } from './ring-tensor.js';
 
 /*
@@ -126,28 +126,34 @@ export function addScalar(a: RingTensor, s: bigint, into?: RingTensor): RingTens
 }
 
 /**
- * `floor(a / 2^bits)` reading each word as unsigned (logical shift right), for `bits` in [0, 63].
+ * `floor(a / 2^bits)` reading each word as unsigned (logical shift right), for `bits` in [0, 63],
+ * into a new tensor or `into` (as {@link add}).
  * @throws ShapeError if `bits` is out of range.
  */
-export function shiftRightLogical(a: RingTensor, bits: number): RingTensor {
-  return shiftRight(a, bits, false);
+export function shiftRightLogical(a: RingTensor, bits: number, into?: RingTensor): RingTensor {
+  return shiftRight(a, bits, false, into);
 }
 
 /**
  * `floor(a / 2^bits)` reading each word as signed two's complement (arithmetic shift right), for
- * `bits` in [0, 63]: the result is again a two's complement word.
+ * `bits` in [0, 63]: the result is again a two's complement word. Into a new tensor or `into`
+ * (as {@link add}).
  * @throws ShapeError if `bits` is out of range.
  */
-export function shiftRightArithmetic(a: RingTensor, bits: number): RingTensor {
-  return shiftRight(a, bits, true);
+export function shiftRightArithmetic(a: RingTensor, bits: number, into?: RingTensor): RingTensor {
+  return shiftRight(a, bits, true, into);
 }
 
-function shiftRight(a: RingTensor, bits: number, signed: boolean): RingTensor {
+function shiftRight(a: RingTensor, bits: number, signed: boolean, into: RingTensor | undefined): RingTensor {
   if (!Number.isInteger(bits) || bits < 0 || bits > 63) {
     throw new ShapeError('ring shift', `shift must be an integer in [0, 63], got ${bits}`);
   }
-  if (bits === 0) return a.clone();
-  const out = RingTensor.uninitialized(a.shape);
+  const out = target('ring shift', a, into, [a]);
+  if (bits === 0) {
+    if (out !== a) out.data.set(a.data);
+    return out;
+  }
+  if (shiftRightNative(a.data, bits, signed, out.data)) return out;
   const x = words(a.data);
   const z = words(out.data);
   // Element i is lo = x[2i] + 2^32 hi = x[2i + 1]; stores into Uint32Array reduce modulo 2^32.

@@ -196,6 +196,12 @@ describe('native ring kernel', () => {
       expect(() => addon.elementwise(0, buffer.subarray(0, 3), a, buffer.subarray(1))).toThrow(/not overlap/);
       addon.elementwise(2, a, BigUint64Array.of(MAX), a); // in place, by the scalar -1
       expect(a).toEqual(new BigUint64Array([MAX, MAX - 1n, MAX - 2n]));
+      const shifter = addon as unknown as { shiftRight(a: BigUint64Array, bits: number, arithmetic: number, out: BigUint64Array): void };
+      shifter.shiftRight(a, 62, 1, a); // in place: -1, -2 and -3 shifted arithmetically by 62 are all -1
+      expect(a).toEqual(new BigUint64Array([MAX, MAX, MAX]));
+      expect(() => shifter.shiftRight(a, 64, 0, new BigUint64Array(3))).toThrow(/bits in \[0, 63\]/);
+      expect(() => shifter.shiftRight(a, 1, 2, new BigUint64Array(3))).toThrow(/arithmetic 0 or 1/);
+      expect(() => shifter.shiftRight(buffer.subarray(0, 3), 1, 0, buffer.subarray(1))).toThrow(/not overlapping/);
     });
 
     it('truncationFinish takes rMsb and rHigh of the input length or of one word (the same word for every element)', () => {

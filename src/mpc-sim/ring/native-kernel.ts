@@ -50,6 +50,8 @@ interface RingAddon {
   convMatmulAsync(x: BigUint64Array, geometry: number[], b: BigUint64Array, n: number, out: BigUint64Array, isa?: RingIsa): Promise<void>;
   elementwise(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
   reduce(op: number, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
+  /** Absent from addons built before it (then TypeScript runs). */
+  shiftRight?(a: BigUint64Array, bits: number, arithmetic: number, out: BigUint64Array): void;
   comparisonFinish(opened: Uint32Array, params: Int32Array, s: BigUint64Array, bit: BigUint64Array, c: BigUint64Array, rs: BigUint64Array, r: BigUint64Array, y: BigUint64Array): void;
   /** Absent from addons built before it (then TypeScript runs). */
   comparisonFinishTruncated?(
@@ -110,6 +112,19 @@ export function elementwiseNative(op: ElementwiseOp, a: BigUint64Array, b: BigUi
   const addon = addonFor(a.length);
   if (addon === undefined) return false;
   addon.elementwise(OP_CODES[op], a, b, out);
+  return true;
+}
+
+/**
+ * `out = a >> bits` elementwise in native code (`arithmetic`: each word read as two's complement,
+ * else as unsigned), if the addon is loaded, has it and `a` is not tiny; returns false (and writes
+ * nothing) otherwise, and the caller runs its TypeScript loop, which computes the same words.
+ * `out` may be `a` itself; lengths and the range of `bits` are the caller's to check.
+ */
+export function shiftRightNative(a: BigUint64Array, bits: number, arithmetic: boolean, out: BigUint64Array): boolean {
+  const addon = addonFor(a.length);
+  if (addon?.shiftRight === undefined) return false;
+  addon.shiftRight(a, bits, arithmetic ? 1 : 0, out);
   return true;
 }
 

@@ -119,12 +119,21 @@ describe.each(['native kernel if built', 'TypeScript'])('elementwise ring arithm
       expect(logical.data[i]).toBe(u / d);
       expect(arithmetic.data[i]).toBe(mod(floorDiv(signed(u), d)));
     }
+    // into the operand itself: the same words
+    const inPlace = a.clone();
+    expect(shiftRightArithmetic(inPlace, bits, inPlace)).toBe(inPlace);
+    expect(inPlace.data).toEqual(arithmetic.data);
+    const into = RingTensor.zeros(a.shape);
+    expect(shiftRightLogical(a, bits, into).data).toEqual(logical.data);
   });
 
   it('rejects mismatched shapes and bad shift counts', () => {
     expect(() => add(RingTensor.zeros([2, 3]), RingTensor.zeros([3, 2]))).toThrow(ShapeError);
     expect(() => mul(RingTensor.zeros([2]), RingTensor.zeros([3]))).toThrow(/shapes differ/);
     expect(() => shiftRightLogical(RingTensor.zeros([1]), 64)).toThrow(ShapeError);
+    const words = RingTensor.zeros([4]);
+    const head = new RingTensor([3], words.data.subarray(0, 3));
+    expect(() => shiftRightLogical(head, 3, new RingTensor([3], words.data.subarray(1)))).toThrow(/overlap/);
   });
 
   it('never writes to its inputs', () => {
