@@ -6,9 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { staleBuildWarning } from '../scripts/lib/stale-build.mjs';
 import { main } from '../dist/src/cli/main.js';
-import { preferThroughputGc } from '../dist/src/util/gc-tuning.js';
+import { preferThroughputGc } from '../scripts/lib/gc-tuning.mjs';
 
-preferThroughputGc(); // a batch program: old-generation collections in one pause each (src/util/gc-tuning.ts)
+preferThroughputGc(); // a batch program: old-generation collections in one pause each (scripts/lib/gc-tuning.mjs)
 
 const stale = staleBuildWarning(fileURLToPath(new URL('..', import.meta.url)));
 if (stale) process.stderr.write(`${stale}\n`);

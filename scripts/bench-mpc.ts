@@ -42,7 +42,7 @@ import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { selfTimes, type CpuProfile } from './lib/cpu-profile.js';
-import { preferThroughputGc } from '../src/util/gc-tuning.js';
+import { preferThroughputGc } from './lib/gc-tuning.mjs';
 
 function listFlag(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(name);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 // query, in miniature) and counts V8's garbage collections by kind; with preferThroughputGc()
 // called first, no incremental marking step may appear, and without it some must (so the
 // workload does exercise incremental marking).
-const moduleUrl = pathToFileURL(join(import.meta.dirname, 'gc-tuning.ts')).href;
+const moduleUrl = pathToFileURL(join(import.meta.dirname, 'lib', 'gc-tuning.mjs')).href;
 const script = (tune: boolean): string => `
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { preferThroughputGc } from ${JSON.stringify(moduleUrl)};
@@ -32,7 +32,7 @@ console.log(JSON.stringify({ incremental, major }));
 `;
 
 function collections(tune: boolean): { incremental: number; major: number } {
-  const child = spawnSync(process.execPath, ['--input-type=module', '--import', 'tsx', '-e', script(tune)], { encoding: 'utf8', timeout: 60_000 });
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script(tune)], { encoding: 'utf8', timeout: 60_000 });
   expect(child.status, child.stderr).toBe(0);
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { incremental: number; major: number };
 }
