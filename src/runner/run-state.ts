@@ -9,19 +9,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunManifest, RunStatus } from './run-folder.js';
 import { writeManifest } from './run-folder.js';
+import { processAlive } from '../util/process-alive.js';
 
 /** What a reader should believe of a run: its recorded status, or `stale` for a dead `running` run. */
 export type RunState = RunStatus | 'stale';
-
-/** Whether process `pid` exists on this machine (EPERM: it exists, owned by someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The state of a run: `stale` when `run.json` says `running` but was written on this host by a

@@ -1,5 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { RunError } from '../errors.js';
+import { processAlive } from './process-alive.js';
 
 /** Options of {@link withFileLock}. */
 export interface FileLockOptions {
@@ -29,7 +30,7 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>, opti
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunError(lock, `cannot create the lock file: ${(error as Error).message}`);
     }
     const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
       await rm(lock, { force: true });
       continue;
     }
@@ -40,14 +41,5 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>, opti
     return await work();
   } finally {
     await rm(lock, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
