@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/fixtures.js';
 import { withFileLock } from './file-lock.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'file-lock-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, cleanup } = await tempDir('file-lock-');
+afterAll(cleanup);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('withFileLock', () => {

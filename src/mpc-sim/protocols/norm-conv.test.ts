@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { comparisonLayout } from '../dealer/comparison-key.js';
 import { FIXED16, FIXED20, decode, encode, type FixedPointEncoding } from '../encoding/fixed-point.js';
 import { convGeometry } from '../ring/im2col.js';
-import { reconstruct, share } from '../sharing/share.js';
+import { reconstruct, share, type SharedTensor } from '../sharing/share.js';
 import { conv2d, enrolConv2d, type EnrolledConv2d } from './conv2d.js';
 import { instanceNormV2 } from './instance-norm-v2.js';
 import { normRescaleBits, normTruncationBits } from './instance-norm.js';
@@ -11,6 +11,7 @@ import { NORM_GRID_CHUNK_BITS } from './norm-scale-v2.js';
 import { enrolGammaFold, enrolMeanInOpening, enrolNormFold, normConv, normConvOutputBits, pairedProduct, prepareNormConv, type NormFold } from './norm-conv.js';
 import { loadRingKernel } from '../ring/native-kernel.js';
 import { RingTensor } from '../ring/ring-tensor.js';
+import { randomTensor } from '../ring/random.js';
 import { Share } from '../sharing/share.js';
 import type { PairedTruncation } from '../dealer/dealer.js';
 import { TEST_DEALERS, testGaussian, testRandom, testSession } from '../../testing/protocol-support.js';
@@ -291,26 +292,18 @@ describe('pairedProduct', () => {
   // BigInts from those definitions; in TypeScript, and natively from 1,024 elements.
   it.each([100, 2_011])('n = %i: the shares add up to k Z, modulo 2^64, on both kernels', (n) => {
     const random = testRandom(`paired-product-${n}`);
-    const words = (size: number): BigUint64Array => {
-      const out = new BigUint64Array(size);
-      random.fill(out);
-      return out;
-    };
+    const words = (size: number): BigUint64Array => randomTensor(random, [size]).data;
     const bits = (size: number): BigUint64Array => words(size).map((w) => w & 1n);
     const M = (x: bigint): bigint => BigInt.asUintN(64, x);
-    const sharePair = (x: BigUint64Array): [Share, Share] => {
-      const s0 = words(x.length);
-      const s1 = x.map((v, i) => M(v - s0[i]!));
-      return [new Share(0, new RingTensor([x.length], s0)), new Share(1, new RingTensor([x.length], s1))];
-    };
+    const shared = (x: BigUint64Array): SharedTensor => share(new RingTensor([x.length], x), random);
     const [sMsb, sHigh] = [bits(1), words(1)]; // the scalar pair's masks (reconstructed)
     const [tMsb, tHigh] = [bits(n), words(n)];
-    const scalar = { r: sharePair(words(1)), rMsb: sharePair(sMsb), rHigh: sharePair(sHigh) };
-    const tensor = { r: sharePair(words(n)), rMsb: sharePair(tMsb), rHigh: sharePair(tHigh) };
-    const hh = sharePair(tHigh.map((h) => M(sHigh[0]! * h)));
-    const hm = sharePair(tMsb.map((m) => M(sHigh[0]! * m)));
-    const mh = sharePair(tHigh.map((h) => M(sMsb[0]! * h)));
-    const mm = sharePair(tMsb.map((m) => M(sMsb[0]! * m)));
+    const scalar = { r: shared(words(1)), rMsb: shared(sMsb), rHigh: shared(sHigh) };
+    const tensor = { r: shared(words(n)), rMsb: shared(tMsb), rHigh: shared(tHigh) };
+    const hh = shared(tHigh.map((h) => M(sHigh[0]! * h)));
+    const hm = shared(tMsb.map((m) => M(sHigh[0]! * m)));
+    const mh = shared(tHigh.map((h) => M(sMsb[0]! * h)));
+    const mm = shared(tMsb.map((m) => M(sMsb[0]! * m)));
     const pair = (i: 0 | 1): PairedTruncation => ({
       scalar: { r: scalar.r[i], rMsb: scalar.rMsb[i], rHigh: scalar.rHigh[i] },
       tensor: { r: tensor.r[i], rMsb: tensor.rMsb[i], rHigh: tensor.rHigh[i] },
@@ -328,7 +321,7 @@ describe('pairedProduct', () => {
         loadRingKernel({ forceTs });
         const [y0, y1] = [pairedProduct(k, z, pair(0), true), pairedProduct(k, z, pair(1), false)];
         expect(y0.shape).toEqual([n]);
-        expect(y0.data.map((w, e) => M(w + y1.data[e]!)), forceTs ? 'TypeScript' : 'native').toEqual(want);
+        expect(reconstruct([new Share(0, y0), new Share(1, y1)]).data, forceTs ? 'TypeScript' : 'native').toEqual(want);
       }
     } finally {
       loadRingKernel();

@@ -69,7 +69,18 @@ interface RingAddon {
   ): void;
   truncationFinish(mine: BigUint64Array, other: BigUint64Array, rMsb: BigUint64Array, rHigh: BigUint64Array, first: number, f: number, y: BigUint64Array): void;
   /** Absent from addons built before it (then TypeScript runs). */
-  pairedProduct?(...args: BigUint64Array[]): void;
+  pairedProduct?(
+    q: BigUint64Array,
+    sigma: BigUint64Array,
+    rMsb: BigUint64Array,
+    rHigh: BigUint64Array,
+    hm: BigUint64Array,
+    hh: BigUint64Array,
+    mm: BigUint64Array,
+    mh: BigUint64Array,
+    scalars: BigUint64Array,
+    out: BigUint64Array,
+  ): void;
   /** Absent from addons built before them (then TypeScript runs). */
   topBitsPack?(c: BigUint64Array, t: number, out: BigUint64Array): void;
   topBitsAdd?(packed: BigUint64Array, t: number, out: BigUint64Array): void;
